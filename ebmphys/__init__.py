@@ -1,0 +1,13 @@
+"""ebmphys: energy-based models treated the way a statistical physicist does.
+
+Conventions used throughout the package: k_B = 1, ``beta = 1/T``; Ising spins
+are int8 in {-1, +1} with energy ``E(s) = -sum_<ij> J_ij s_i s_j - sum_i h_i s_i``
+(J > 0 ferromagnetic); RBM units are in {0, 1}.
+"""
+
+__version__ = "0.1.0"
+
+
+
+
+__all__ = ["GraphIsing", "LatticeIsing", "SampleResult", "sample", "__version__"]
