@@ -1,0 +1,6 @@
+"""Energy functions as small classes holding parameters (no sampling loops here)."""
+
+from ebmphys.models.boltzmann import binary_to_spins, boltzmann_to_ising, spins_to_binary
+from ebmphys.models.ising import GraphIsing, LatticeIsing
+
+__all__ = ["GraphIsing", "LatticeIsing", "binary_to_spins", "boltzmann_to_ising", "spins_to_binary"]
