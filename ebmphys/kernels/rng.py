@@ -38,6 +38,8 @@ STREAM_LOCAL = 0
 STREAM_INIT = 1
 STREAM_CLUSTER = 2
 STREAM_EXCHANGE = 3
+STREAM_RBM = 4
+STREAM_AIS = 5
 
 
 @njit(cache=True, inline="always")
