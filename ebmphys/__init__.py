@@ -7,7 +7,7 @@ are int8 in {-1, +1} with energy ``E(s) = -sum_<ij> J_ij s_i s_j - sum_i h_i s_i
 
 __version__ = "0.1.0"
 
-
-
+from ebmphys.models import GraphIsing, LatticeIsing  # noqa: E402
+from ebmphys.sampling import SampleResult, sample  # noqa: E402
 
 __all__ = ["GraphIsing", "LatticeIsing", "SampleResult", "sample", "__version__"]

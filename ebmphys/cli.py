@@ -1,0 +1,49 @@
+"""The ``ebmphys`` command.
+
+Each subcommand lives in the module of the layer it drives and exposes
+``register(subparsers)``, which adds its parser and sets ``func(args) -> int``.
+Errors a user can fix (bad spec, bad value, existing output) are reported as one
+line on stderr with a non-zero exit status, never as a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+
+from ebmphys import __version__
+
+COMMAND_MODULES = [
+    "ebmphys.sampling.commands",
+]
+
+
+class UserError(Exception):
+    """An error caused by the user's input; the CLI prints its message and exits with status 2."""
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="ebmphys", description=__doc__.splitlines()[0])
+    parser.add_argument("--version", action="version", version=f"ebmphys {__version__}")
+    subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        importlib.import_module(name).register(subparsers)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.func(args) or 0)
+    except (UserError, ValueError, TypeError, FileExistsError, FileNotFoundError, OSError) as exc:
+        print(f"ebmphys {args.command}: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print(f"ebmphys {args.command}: interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

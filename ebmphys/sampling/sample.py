@@ -1,0 +1,201 @@
+"""``ebmphys.sample``: many independent Markov chains of an Ising model at one temperature."""
+
+from __future__ import annotations
+
+import sys
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from ebmphys.kernels.rng import STREAM_INIT, resolve_seed, split_seed
+from ebmphys.kernels.spin_updates import random_spins
+from ebmphys.models._validate import finite_real, positive_int
+from ebmphys.sampling.backends import ALGORITHMS
+
+RECORDABLE = ("energy", "magnetization")
+_WORK_PER_CALL = 2**24  # spin updates per kernel call between progress updates
+
+
+@dataclass
+class SampleResult:
+    """Time series of a batch of chains.
+
+    Attributes
+    ----------
+    energy, magnetization : float64 arrays (n_chains, n_records) or None
+        Total (extensive) energy E(s) and magnetisation M = sum_i s_i, recorded after
+        each of the sweeps listed in ``sweeps``; None when not recorded.
+    sweeps : int64 array (n_records,)
+        Sweep counter (counted from the chain start, burn-in included) after which each record was taken.
+    states : int8 array (n_chains, *model.shape) or None
+        Final configurations, when ``return_states=True``.
+    final_sweep : int
+        Sweep counter at the end; pass ``initial_states=states, sweep_offset=final_sweep``
+        with the same seed to continue the chains bit for bit.
+    """
+
+    model: object
+    beta: float
+    algorithm: str
+    seed: int
+    n_chains: int
+    burn_in: int
+    thin: int
+    sweeps: np.ndarray
+    final_sweep: int
+    energy: np.ndarray | None = None
+    magnetization: np.ndarray | None = None
+    states: np.ndarray | None = field(default=None, repr=False)
+
+    @property
+    def n_spins(self) -> int:
+        return self.model.n_spins
+
+    @property
+    def energy_per_spin(self) -> np.ndarray:
+        """E / N for every record, shape (n_chains, n_records)."""
+        return self.energy / self.n_spins
+
+    @property
+    def abs_magnetization_per_spin(self) -> np.ndarray:
+        """|M| / N for every record, shape (n_chains, n_records)."""
+        return np.abs(self.magnetization) / self.n_spins
+
+
+def _check_beta(beta) -> float:
+    beta = finite_real("beta", beta)
+    if beta < 0:
+        raise ValueError(f"beta must be finite and >= 0, got {beta}")
+    return beta
+
+
+def _check_record(record) -> tuple[str, ...]:
+    if isinstance(record, str):
+        record = (record,)
+    record = tuple(record)
+    for name in record:
+        if name not in RECORDABLE:
+            raise ValueError(f"record must name observables among {RECORDABLE}, got {name!r}")
+    return record
+
+
+def sample(
+    model,
+    *,
+    beta: float,
+    n_sweeps: int,
+    n_chains: int = 1,
+    algorithm: str = "metropolis",
+    seed: int | None = None,
+    burn_in: int = 0,
+    thin: int = 1,
+    record=RECORDABLE,
+    return_states: bool = False,
+    initial_states: np.ndarray | None = None,
+    sweep_offset: int = 0,
+    device: str = "cpu",
+    progress: bool = False,
+) -> SampleResult:
+    """Run ``n_chains`` independent Markov chains of ``model`` at inverse temperature ``beta``.
+
+    Parameters
+    ----------
+    model : LatticeIsing or GraphIsing
+    beta : float
+        Inverse temperature 1/T (k_B = 1), finite and >= 0.
+    n_sweeps : int
+        Sweeps after burn-in; one sweep attempts one update of every spin (N attempts).
+    n_chains : int
+        Independent chains run at once (chain c uses the random stream of chain index c).
+    algorithm : {"metropolis", "heatbath"}
+        Single-spin rule, applied as checkerboard sweeps on lattices and by colour
+        classes of a greedy colouring on graphs.
+    seed : int in [0, 2**64), optional
+        Key of the counter-based generator; None draws one (stored in the result).
+    burn_in : int
+        Sweeps discarded before recording.
+    thin : int
+        Record every ``thin``-th sweep; ``n_sweeps`` must be a multiple of ``thin``.
+    record : sequence of {"energy", "magnetization"}
+    return_states : bool
+        Keep the final configurations in ``result.states``.
+    initial_states : int8 array (n_chains, *model.shape), optional
+        Starting configurations; default independent uniform random spins.
+    sweep_offset : int
+        Sweep counter of ``initial_states`` (use ``result.final_sweep`` to continue a run).
+    device : {"cpu"}
+        Only the CPU is available in this version.
+    progress : bool
+        Show a tqdm progress bar on stderr.
+
+    Returns
+    -------
+    SampleResult
+    """
+    if not isinstance(algorithm, str) or algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {sorted(ALGORITHMS)}, got {algorithm!r}")
+    if device != "cpu":
+        raise ValueError(f"device must be 'cpu' (no CUDA support in this version), got {device!r}")
+    beta = _check_beta(beta)
+    n_sweeps = positive_int("n_sweeps", n_sweeps)
+    n_chains = positive_int("n_chains", n_chains)
+    burn_in = positive_int("burn_in", burn_in, minimum=0)
+    thin = positive_int("thin", thin)
+    sweep_offset = positive_int("sweep_offset", sweep_offset, minimum=0)
+    if n_sweeps % thin:
+        raise ValueError(f"n_sweeps must be a multiple of thin={thin}, got {n_sweeps}")
+    if sweep_offset + burn_in + n_sweeps >= 2**32:
+        raise ValueError("sweep_offset + burn_in + n_sweeps must be below 2**32 (the RNG's sweep counter)")
+    record = _check_record(record)
+    seed = resolve_seed(seed)
+    k0, k1 = split_seed(seed)
+
+    backend = ALGORITHMS[algorithm](model, np.full(n_chains, beta))
+    if initial_states is None:
+        states = random_spins(n_chains, model.n_spins, k0, k1, 256 * STREAM_INIT)
+    else:
+        states = model.check_states(initial_states, "initial_states")
+        if states.shape[0] != n_chains:
+            raise ValueError(f"initial_states must hold n_chains={n_chains} configurations, got {states.shape[0]}")
+    spins = backend.to_kernel(states)
+
+    n_records = n_sweeps // thin
+    out_energy = np.zeros((n_chains, n_records))
+    out_magnetization = np.zeros((n_chains, n_records))
+    no_record = np.zeros((n_chains, 0))
+    sweep = sweep_offset
+    chunk = max(1, _WORK_PER_CALL // (model.n_spins * n_chains))
+    bar = _progress_bar(burn_in + n_sweeps, progress)
+    while sweep < sweep_offset + burn_in:
+        n = min(chunk, sweep_offset + burn_in - sweep)
+        backend.run(spins, k0, k1, sweep, n, 0, no_record, no_record, 0)
+        sweep += n
+        bar.update(n)
+    records_per_call = max(1, chunk // thin)
+    for column in range(0, n_records, records_per_call):
+        n = min(records_per_call, n_records - column) * thin
+        backend.run(spins, k0, k1, sweep, n, thin, out_energy, out_magnetization, column)
+        sweep += n
+        bar.update(n)
+    bar.close()
+
+    return SampleResult(
+        model=model,
+        beta=beta,
+        algorithm=algorithm,
+        seed=seed,
+        n_chains=n_chains,
+        burn_in=burn_in,
+        thin=thin,
+        sweeps=sweep_offset + burn_in + thin * np.arange(1, n_records + 1, dtype=np.int64),
+        final_sweep=sweep,
+        energy=out_energy if "energy" in record else None,
+        magnetization=out_magnetization if "magnetization" in record else None,
+        states=backend.from_kernel(spins).reshape((n_chains,) + tuple(model.shape)) if return_states else None,
+    )
+
+
+def _progress_bar(total: int, enabled: bool):
+    from tqdm.auto import tqdm
+
+    return tqdm(total=total, unit="sweep", disable=not enabled, file=sys.stderr, leave=False)
