@@ -1,4 +1,4 @@
-"""``ebmphys.sample``: many independent Markov chains of an Ising model at one temperature."""
+"""``ebmphys.sample``: many independent Markov chains of an Ising model at one temperature, or parallel tempering over a ladder."""
 
 from __future__ import annotations
 
@@ -32,6 +32,11 @@ class SampleResult:
     final_sweep : int
         Sweep counter at the end; pass ``initial_states=states, sweep_offset=final_sweep``
         with the same seed to continue the chains bit for bit.
+    mean_cluster_size : float64 array (n_chains,) or None
+        Wolff only: mean number of spins per flipped cluster over the recorded
+        steps (burn-in excluded).  A Wolff "sweep" is one cluster flip, so an
+        autocorrelation time measured in steps converts to sweeps (N flips) as
+        ``tau_steps * mean_cluster_size / n_spins``.
     """
 
     model: object
@@ -46,6 +51,7 @@ class SampleResult:
     energy: np.ndarray | None = None
     magnetization: np.ndarray | None = None
     states: np.ndarray | None = field(default=None, repr=False)
+    mean_cluster_size: np.ndarray | None = None
 
     @property
     def n_spins(self) -> int:
@@ -82,7 +88,7 @@ def _check_record(record) -> tuple[str, ...]:
 def sample(
     model,
     *,
-    beta: float,
+    beta,
     n_sweeps: int,
     n_chains: int = 1,
     algorithm: str = "metropolis",
@@ -95,21 +101,34 @@ def sample(
     sweep_offset: int = 0,
     device: str = "cpu",
     progress: bool = False,
-) -> SampleResult:
+    exchange_every: int | None = None,
+):
     """Run ``n_chains`` independent Markov chains of ``model`` at inverse temperature ``beta``.
+
+    With a ladder ``beta=[b1 < b2 < ...]`` this runs parallel tempering instead
+    (``ebmphys.sampling.tempering.parallel_tempering``, which documents the
+    extra arguments and its ``TemperingResult``).
 
     Parameters
     ----------
     model : LatticeIsing or GraphIsing
-    beta : float
-        Inverse temperature 1/T (k_B = 1), finite and >= 0.
+    beta : float or sequence of float
+        Inverse temperature 1/T (k_B = 1), finite and >= 0; a strictly increasing
+        sequence of at least two values runs parallel tempering.
     n_sweeps : int
-        Sweeps after burn-in; one sweep attempts one update of every spin (N attempts).
+        Sweeps after burn-in; one sweep attempts one update of every spin (N attempts)
+        for the local rules, and is one cluster update for the cluster algorithms.
     n_chains : int
         Independent chains run at once (chain c uses the random stream of chain index c).
-    algorithm : {"metropolis", "heatbath"}
-        Single-spin rule, applied as checkerboard sweeps on lattices and by colour
-        classes of a greedy colouring on graphs.
+    algorithm : {"metropolis", "heatbath", "wolff", "swendsen-wang"}
+        "metropolis" and "heatbath": single-spin rules, applied as checkerboard sweeps
+        on lattices and by colour classes of a greedy colouring on graphs.
+        "wolff" and "swendsen-wang": cluster updates of a ferromagnetic (J > 0)
+        zero-field ``LatticeIsing`` (any dimension, periodic or open, odd sides
+        allowed).  One Swendsen-Wang step (every spin updated) counts as one
+        sweep; one Wolff step flips one cluster and counts as one sweep of the
+        counter, so ``n_sweeps`` is the number of cluster flips and
+        ``result.mean_cluster_size / N`` converts steps to sweeps of N flips.
     seed : int in [0, 2**64), optional
         Key of the counter-based generator; None draws one (stored in the result).
     burn_in : int
@@ -127,11 +146,24 @@ def sample(
         Only the CPU is available in this version.
     progress : bool
         Show a tqdm progress bar on stderr.
+    exchange_every : int, optional
+        Parallel tempering only: sweeps between replica-exchange rounds (default 1).
 
     Returns
     -------
-    SampleResult
+    SampleResult, or TemperingResult for a ladder of betas
     """
+    if np.ndim(beta) > 0:
+        from ebmphys.sampling.tempering import parallel_tempering
+
+        return parallel_tempering(
+            model, beta=beta, n_sweeps=n_sweeps, n_chains=n_chains, algorithm=algorithm,
+            exchange_every=1 if exchange_every is None else exchange_every, seed=seed, burn_in=burn_in,
+            thin=thin, record=record, return_states=return_states, initial_states=initial_states,
+            sweep_offset=sweep_offset, device=device, progress=progress,
+        )
+    if exchange_every is not None:
+        raise ValueError("exchange_every applies to parallel tempering only: pass a ladder beta=[b1 < b2 < ...]")
     if not isinstance(algorithm, str) or algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {sorted(ALGORITHMS)}, got {algorithm!r}")
     if device != "cpu":
@@ -171,6 +203,8 @@ def sample(
         backend.run(spins, k0, k1, sweep, n, 0, no_record, no_record, 0)
         sweep += n
         bar.update(n)
+    if backend.flipped is not None:
+        backend.flipped[:] = 0
     records_per_call = max(1, chunk // thin)
     for column in range(0, n_records, records_per_call):
         n = min(records_per_call, n_records - column) * thin
@@ -192,6 +226,7 @@ def sample(
         energy=out_energy if "energy" in record else None,
         magnetization=out_magnetization if "magnetization" in record else None,
         states=backend.from_kernel(spins).reshape((n_chains,) + tuple(model.shape)) if return_states else None,
+        mean_cluster_size=None if backend.flipped is None else backend.flipped / n_sweeps,
     )
 
 
