@@ -1,25 +1,30 @@
 """Block-Gibbs sampling and CD-k / PCD training epochs for binary RBMs (CPU, Numba).
 
 Convention: E(v, h) = -b.v - c.h - v.W.h, units in {0, 1} stored as uint8,
-``W`` float64 of shape (n_visible, n_hidden).
+``W`` float64 of shape (n_visible, n_hidden) and ``WT`` a contiguous copy of W.T.
+
+A chain starts from a visible state v_0 and then visits h_0, v_1, h_1, v_2, ...:
+step 0 draws h_0 ~ p(h | v_0); step t >= 1 draws v_t ~ p(v | h_{t-1}) and then
+h_t ~ p(h | v_t).  The chain's state between steps is its hidden layer, and the
+probabilities p(h | v_t) computed for the draw of h_t are also the
+Rao-Blackwellised hidden statistics that training needs.
 
 Random numbers come from :func:`ebmphys.kernels.rng.philox4x32` keyed by the seed
 ``(k0, k1)`` with counter
 
 ===========  ===============================================================
 ``c0``       unit // 4 (the four output words serve units 4*c0 .. 4*c0+3)
-``c1``       Gibbs step, counted from the start of the chain
+``c1``       Gibbs step t, counted from the start of the chain
 ``c2``       chain index
 ``c3``       layer (0 hidden, 1 visible) + 256 * STREAM_RBM
 ===========  ===============================================================
 
-One Gibbs step ``t`` draws h ~ p(h | v) (layer 0) and then v ~ p(v | h)
-(layer 1), both with ``c1 = t``.  Initial visible states drawn from the bias-only
-distribution use the same layout with ``c3 = 1 + 256 * STREAM_INIT``.
+Initial visible states drawn from the bias-only distribution use ``c1 = 0`` and
+``c3 = 1 + 256 * STREAM_INIT``.
 
-Because units are binary, the inputs ``c + v.W`` are sums of the rows of ``W``
-selected by the active visible units, which beats a dense product on the sparse
-binary data typical of RBMs and keeps each chain's work in one thread.  The
+Because units are binary, ``c + v.W`` is a sum of the rows of ``W`` picked by the
+active visible units (and ``b + W.h`` of rows of ``WT``), which beats dense
+products on sparse binary data and keeps each chain's work in one thread.  The
 per-unit physics (``sigmoid``, ``bernoulli``) are plain functions a CUDA twin can
 share.
 """
@@ -51,82 +56,135 @@ def bernoulli(p, word):
 
 
 @njit(cache=True)
-def sample_layer(total_input, out, step, chain, stream, k0, k1):
-    """Draw out[u] ~ Bernoulli(sigmoid(total_input[u])) with counter (u // 4, step, chain, stream)."""
-    n = total_input.shape[0]
+def layer_probabilities(total_input, out):
+    """out[u] = sigmoid(total_input[u])."""
+    for u in range(total_input.shape[0]):
+        out[u] = sigmoid(total_input[u])
+
+
+@njit(cache=True)
+def sample_layer(prob, out, step, chain, stream, k0, k1):
+    """Draw out[u] ~ Bernoulli(prob[u]) with counter (u // 4, step, chain, stream)."""
+    n = prob.shape[0]
     for block in range((n + 3) // 4):
         r = philox4x32(block, step, chain, stream, k0, k1)
         for w in range(4):
             u = 4 * block + w
             if u < n:
-                out[u] = bernoulli(sigmoid(total_input[u]), r[w])
+                out[u] = bernoulli(prob[u], r[w])
 
 
 @njit(cache=True)
 def hidden_input_row(v, W, c, out):
     """out = c + v.W for one binary visible row ``v``."""
-    out[:] = c
+    nh = W.shape[1]
+    for j in range(nh):
+        out[j] = c[j]
     for i in range(W.shape[0]):
         if v[i]:
-            out += W[i]
+            for j in range(nh):
+                out[j] += W[i, j]
 
 
 @njit(cache=True)
-def visible_input_row(h, W, b, hf, out):
-    """out = b + W.h for one binary hidden row ``h`` (``hf`` is a float64 work row)."""
-    for j in range(h.shape[0]):
-        hf[j] = h[j]
-    for i in range(W.shape[0]):
-        out[i] = b[i] + np.dot(W[i], hf)
+def visible_input_row(h, WT, b, out):
+    """out = b + W.h for one binary hidden row ``h``, from the transposed weights ``WT = W.T``."""
+    nv = WT.shape[1]
+    for i in range(nv):
+        out[i] = b[i]
+    for j in range(WT.shape[0]):
+        if h[j]:
+            for i in range(nv):
+                out[i] += WT[j, i]
 
 
 @njit(cache=True)
-def gibbs_steps(v, h, W, b, c, step0, n_steps, chain, k0, k1, in_h, in_v, hf):
-    """Advance one chain by ``n_steps`` block-Gibbs steps in place (v, h uint8 rows)."""
+def start_chain(v, h, ph, W, c, chain, k0, k1, in_h):
+    """Step 0 of a chain: ph = p(h | v) and h ~ Bernoulli(ph) for the initial visible row ``v``."""
+    hidden_input_row(v, W, c, in_h)
+    layer_probabilities(in_h, ph)
+    sample_layer(ph, h, 0, chain, _HIDDEN_STREAM, k0, k1)
+
+
+@njit(cache=True)
+def gibbs_steps(h, v, ph, W, WT, b, c, step0, n_steps, chain, k0, k1, in_h, in_v):
+    """Steps step0 .. step0+n_steps-1 (step0 >= 1) of one chain, in place.
+
+    Each step draws v ~ p(v | h), sets ph = p(h | v) and draws h ~ Bernoulli(ph);
+    on return ``v`` and ``ph`` belong to the last step.
+    """
     for t in range(n_steps):
         step = (step0 + t) & _MASK32
-        hidden_input_row(v, W, c, in_h)
-        sample_layer(in_h, h, step, chain, _HIDDEN_STREAM, k0, k1)
-        visible_input_row(h, W, b, hf, in_v)
+        visible_input_row(h, WT, b, in_v)
+        layer_probabilities(in_v, in_v)
         sample_layer(in_v, v, step, chain, _VISIBLE_STREAM, k0, k1)
+        hidden_input_row(v, W, c, in_h)
+        layer_probabilities(in_h, ph)
+        sample_layer(ph, h, step, chain, _HIDDEN_STREAM, k0, k1)
 
 
 @njit(cache=True, parallel=True)
-def block_gibbs(W, b, c, v, h, step0, n_steps, chain0, k0, k1):
-    """Run ``n_steps`` block-Gibbs steps on every chain (rows of ``v`` and ``h``) in place.
-
-    Chain ``m`` uses chain index ``chain0 + m`` and steps ``step0 .. step0 + n_steps - 1``.
-    """
-    nv, nh = W.shape
+def start_chains(W, b, c, v, h, chain0, k0, k1):
+    """Step 0 for every chain: h ~ p(h | v) for the rows of ``v``, in place in ``h``."""
+    nh = W.shape[1]
     for m in prange(v.shape[0]):
         in_h = np.empty(nh)
+        ph = np.empty(nh)
+        start_chain(v[m], h[m], ph, W, c, (chain0 + m) & _MASK32, k0, k1, in_h)
+
+
+@njit(cache=True, parallel=True)
+def block_gibbs(W, WT, b, c, h, v, step0, n_steps, chain0, k0, k1):
+    """Advance every chain (rows of ``h``, ``v``) by steps step0 .. step0+n_steps-1, in place.
+
+    Chain ``m`` uses chain index ``chain0 + m``; ``step0 >= 1`` (step 0 is :func:`start_chains`).
+    """
+    nv, nh = W.shape
+    for m in prange(h.shape[0]):
+        in_h = np.empty(nh)
         in_v = np.empty(nv)
-        hf = np.empty(nh)
-        gibbs_steps(v[m], h[m], W, b, c, step0, n_steps, (chain0 + m) & _MASK32, k0, k1, in_h, in_v, hf)
+        ph = np.empty(nh)
+        gibbs_steps(h[m], v[m], ph, W, WT, b, c, step0, n_steps, (chain0 + m) & _MASK32, k0, k1, in_h, in_v)
 
 
 @njit(cache=True)
 def initial_visible(b, n_chains, chain0, k0, k1):
     """Independent draws v ~ prod_i Bernoulli(sigmoid(b_i)) for ``n_chains`` chains (uint8)."""
+    prob = np.empty(b.shape[0])
+    layer_probabilities(b, prob)
     v = np.empty((n_chains, b.shape[0]), dtype=np.uint8)
     for m in range(n_chains):
-        sample_layer(b, v[m], 0, (chain0 + m) & _MASK32, _INIT_STREAM, k0, k1)
+        sample_layer(prob, v[m], 0, (chain0 + m) & _MASK32, _INIT_STREAM, k0, k1)
     return v
+
+
+@njit(cache=True)
+def transpose_into(W, WT):
+    """WT[j, i] = W[i, j], in 16 x 16 tiles to stay in cache."""
+    nv, nh = W.shape
+    for i0 in range(0, nv, 16):
+        for j0 in range(0, nh, 16):
+            for j in range(j0, min(j0 + 16, nh)):
+                for i in range(i0, min(i0 + 16, nv)):
+                    WT[j, i] = W[i, j]
 
 
 @njit(cache=True)
 def _accumulate(v, ph, weight, gW, gb, gc):
     """gW += weight * outer(v, ph), gb += weight * v, gc += weight * ph for one binary row v."""
+    nh = ph.shape[0]
     for i in range(v.shape[0]):
         if v[i]:
-            gW[i] += weight * ph
+            for j in range(nh):
+                gW[i, j] += weight * ph[j]
             gb[i] += weight
-    gc += weight * ph
+    for j in range(nh):
+        gc[j] += weight * ph[j]
 
 
 @njit(cache=True)
 def train_epoch(
-    data, order, batch_size, W, b, c, vel_W, vel_b, vel_c, chains, persistent, k, chain_step, example0,
+    data, order, batch_size, W, WT, b, c, vel_W, vel_b, vel_c, chains, persistent, k, chain_step, example0,
     learning_rate, momentum, weight_decay, centered, mu, lam, offset_rate, k0, k1,
 ):
     """One pass of CD-k or PCD-k over ``data[order]`` in minibatches; parameters updated in place.
@@ -136,22 +194,31 @@ def train_epoch(
     data : uint8 (n_samples, n_visible)
     order : int64 (n_samples,), the presentation order of this epoch
     W, b, c : model parameters (updated)
+    WT : contiguous copy of W.T, kept equal to it (updated)
     vel_W, vel_b, vel_c : momentum buffers (updated)
-    chains : uint8 (n_chains, n_visible), persistent negative chains (PCD only; updated)
-    persistent : True for PCD, False for CD-k
+    chains : uint8 (n_chains, n_hidden), hidden states of the persistent chains (PCD only; updated)
+    persistent : True for PCD-k, False for CD-k
     k : Gibbs steps per update
-    chain_step : steps already taken by the persistent chains
-    example0 : global index of the first example of this epoch; CD chain of the example
-        at position p uses chain index (example0 + p) mod 2**32 and steps 0 .. k-1
-    learning_rate, momentum, weight_decay : optimiser settings (velocity form:
-        vel = momentum * vel + learning_rate * gradient; theta += vel; weight decay
-        adds -weight_decay * W to the weight gradient)
-    centered : use the centred gradient with visible offsets ``mu`` and hidden offsets ``lam``
-    lam : hidden offsets, moved towards the batch mean of p(h | v_data) at ``offset_rate`` (updated)
+    chain_step : index of the next step of the persistent chains (>= 1); chain m has chain index m
+    example0 : global index of the first example of this epoch; the CD chain started
+        at the example in position p has chain index (example0 + p) mod 2**32
+    learning_rate, momentum, weight_decay : optimiser settings, in velocity form
+        vel = momentum * vel + learning_rate * gradient, theta += vel; the weight
+        gradient includes -weight_decay * W
+    centered : use the centred gradient (Melchior et al. 2016) with visible offsets
+        ``mu`` and hidden offsets ``lam``; the model itself stays in natural parameters
+    lam : hidden offsets, moved towards the batch mean of p(h | v_data) at rate ``offset_rate`` (updated)
 
     Returns
     -------
-    int : the persistent chains' step counter after the epoch.
+    int : the persistent chains' next step index after the epoch.
+
+    Notes
+    -----
+    The gradient of the mean log-likelihood is <v h>_data - <v h>_model (and the
+    bias analogues), with p(h | v) in place of h in both phases.  Positive
+    statistics average over the minibatch, negative ones over the CD chains (one
+    per example) or the persistent chains.
     """
     n, nv = data.shape
     nh = W.shape[1]
@@ -160,7 +227,6 @@ def train_epoch(
     gc = np.empty(nh)
     in_h = np.empty(nh)
     in_v = np.empty(nv)
-    hf = np.empty(nh)
     ph = np.empty(nh)
     mean_ph = np.empty(nh)
     hs = np.empty(nh, dtype=np.uint8)
@@ -175,37 +241,33 @@ def train_epoch(
         w_pos = 1.0 / n_pos
         for r in range(n_pos):
             v = data[order[start + r]]
-            hidden_input_row(v, W, c, in_h)
+            if persistent:
+                hidden_input_row(v, W, c, in_h)
+                layer_probabilities(in_h, ph)
+            else:
+                start_chain(v, hs, ph, W, c, (example0 + start + r) & _MASK32, k0, k1, in_h)
             for j in range(nh):
-                ph[j] = sigmoid(in_h[j])
-            mean_ph += w_pos * ph
+                mean_ph[j] += w_pos * ph[j]
             _accumulate(v, ph, w_pos, gW, gb, gc)
             if not persistent:
-                vneg[:] = v
-                chain = (example0 + start + r) & _MASK32
-                gibbs_steps(vneg, hs, W, b, c, 0, k, chain, k0, k1, in_h, in_v, hf)
-                hidden_input_row(vneg, W, c, in_h)
-                for j in range(nh):
-                    ph[j] = sigmoid(in_h[j])
+                gibbs_steps(hs, vneg, ph, W, WT, b, c, 1, k, (example0 + start + r) & _MASK32, k0, k1, in_h, in_v)
                 _accumulate(vneg, ph, -w_pos, gW, gb, gc)
         if persistent:
             w_neg = 1.0 / n_chains
             for m in range(n_chains):
-                gibbs_steps(chains[m], hs, W, b, c, chain_step, k, m, k0, k1, in_h, in_v, hf)
-                hidden_input_row(chains[m], W, c, in_h)
-                for j in range(nh):
-                    ph[j] = sigmoid(in_h[j])
-                _accumulate(chains[m], ph, -w_neg, gW, gb, gc)
+                gibbs_steps(chains[m], vneg, ph, W, WT, b, c, chain_step, k, m, k0, k1, in_h, in_v)
+                _accumulate(vneg, ph, -w_neg, gW, gb, gc)
             chain_step += k
         if centered:
             for i in range(nv):
-                gW[i] -= mu[i] * gc + gb[i] * lam
+                for j in range(nh):
+                    gW[i, j] -= mu[i] * gc[j] + gb[i] * lam[j]
             for i in range(nv):
-                gb[i] -= np.dot(gW[i], lam)
-            for i in range(nv):
-                gc -= mu[i] * gW[i]
-            lam *= 1.0 - offset_rate
-            lam += offset_rate * mean_ph
+                for j in range(nh):
+                    gb[i] -= gW[i, j] * lam[j]
+                    gc[j] -= mu[i] * gW[i, j]
+            for j in range(nh):
+                lam[j] += offset_rate * (mean_ph[j] - lam[j])
         for i in range(nv):
             for j in range(nh):
                 vel_W[i, j] = momentum * vel_W[i, j] + learning_rate * (gW[i, j] - weight_decay * W[i, j])
@@ -215,4 +277,5 @@ def train_epoch(
         for j in range(nh):
             vel_c[j] = momentum * vel_c[j] + learning_rate * gc[j]
             c[j] += vel_c[j]
+        transpose_into(W, WT)
     return chain_step
