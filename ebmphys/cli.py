@@ -16,6 +16,7 @@ from ebmphys import __version__
 
 COMMAND_MODULES = [
     "ebmphys.sampling.commands",
+    "ebmphys.study.commands",
 ]
 
 

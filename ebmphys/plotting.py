@@ -1,0 +1,113 @@
+"""Figures of a study summary (matplotlib, Agg backend: no display needed).
+
+:func:`plot_study` draws one figure with six panels against T (k_B = 1, T in
+units of J/k_B): energy per spin, |m| per spin, specific heat per spin,
+susceptibility per spin, Binder cumulant (with the estimated T_c), and the
+Binder crossing temperatures of successive sizes.  For the 2D model with
+J > 0 and h = 0 it adds the exact curves: Kaufman's finite-torus energy and
+specific heat for every size, Onsager's spontaneous magnetisation and T_c.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+
+from ebmphys.partition import ising2d_energy, ising2d_specific_heat  # noqa: E402
+from ebmphys.partition.onsager import T_C, onsager_magnetization  # noqa: E402
+
+FORMATS = ("png", "pdf")
+
+_PANELS = (
+    ("energy", "energy per spin  $\\langle E\\rangle/N$  [J]"),
+    ("abs_magnetization", "$\\langle|M|\\rangle/N$"),
+    ("specific_heat", "specific heat  $\\beta^2\\,\\mathrm{var}(E)/N$  [$k_B$]"),
+    ("susceptibility", "$\\chi = \\beta(\\langle M^2\\rangle-\\langle|M|\\rangle^2)/N$  [1/J]"),
+    ("binder", "Binder cumulant  $U_4 = 1-\\langle m^4\\rangle/3\\langle m^2\\rangle^2$"),
+)
+
+
+def _exact_2d(summary) -> bool:
+    return summary.dimension == 2 and summary.h == 0.0 and summary.J > 0
+
+
+def plot_study(summary, path, fmt: str = "png") -> Path:
+    """Draw the study figure of ``summary`` (a :class:`ebmphys.study.summary.StudySummary`).
+
+    Parameters
+    ----------
+    summary : StudySummary
+    path : path-like
+        Output file; its suffix is replaced by ``.{fmt}``.
+    fmt : {"png", "pdf"}
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+    path = Path(path).with_suffix("." + fmt)
+    order = np.argsort(summary.temperatures)
+    T = summary.temperatures[order]
+    exact = _exact_2d(summary)
+    T_fine = np.linspace(T[0], T[-1], 400)
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5), constrained_layout=True)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    for ax, (q, label) in zip(axes.flat, _PANELS):
+        for i, L in enumerate(summary.sizes):
+            c = colors[i % len(colors)]
+            ax.errorbar(T, summary.values[q][i, order], yerr=summary.errors[q][i, order], fmt="o", ms=3.5,
+                        capsize=2, color=c, label=f"L = {L}")
+            if exact and q == "energy":
+                ax.plot(T_fine, ising2d_energy(L, L, summary.J / T_fine), "-", lw=0.9, color=c)
+            if exact and q == "specific_heat":
+                ax.plot(T_fine, ising2d_specific_heat(L, L, summary.J / T_fine), "-", lw=0.9, color=c)
+        if exact and q == "abs_magnetization":
+            ax.plot(T_fine, onsager_magnetization(summary.J / T_fine), "k--", lw=1.0, label="Onsager ($L=\\infty$)")
+        ax.set_xlabel("temperature $T$  [$J/k_B$]")
+        ax.set_ylabel(label)
+    if exact:
+        for ax in axes.flat[:5]:
+            ax.axvline(T_C * summary.J, color="0.5", lw=0.8, ls=":")
+        axes.flat[0].plot([], [], "-", color="0.3", lw=0.9, label="exact (Kaufman, same L)")
+        axes.flat[0].plot([], [], ":", color="0.5", label=f"exact $T_c$ = {T_C * summary.J:.4f}")
+    tc = summary.critical_temperature
+    if tc is not None:
+        axes.flat[4].axvspan(tc[0] - tc[1], tc[0] + tc[1], color="tab:red", alpha=0.25)
+        axes.flat[4].axvline(tc[0], color="tab:red", lw=1.0, label=f"crossing $T_c$ = {tc[0]:.4f} ± {tc[1]:.4f}")
+    for ax in axes.flat[:5]:
+        ax.legend(fontsize=8)
+    _crossing_panel(axes.flat[5], summary, exact)
+    fig.suptitle(f"{summary.name}: {summary.dimension}D Ising, J = {summary.J:g}, h = {summary.h:g}, "
+                 f"{summary.n_chains} chains per point" + ("" if summary.complete else "  (incomplete file)"))
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def _crossing_panel(ax, summary, exact: bool) -> None:
+    ax.set_xlabel("$1/L_{large}$")
+    ax.set_ylabel("Binder crossing temperature $T^*(L, L_{large})$  [$J/k_B$]")
+    if not summary.crossings:
+        ax.text(0.5, 0.5, "no Binder crossing in the\ntemperature range", ha="center", va="center",
+                transform=ax.transAxes)
+        return
+    pairs = sorted(summary.crossings)
+    x = np.array([1.0 / p[1] for p in pairs])
+    c = [summary.crossings[p] for p in pairs]
+    t = np.array([1.0 / k.beta for k in c])
+    err = np.array([k.beta_error / k.beta**2 for k in c])
+    ax.errorbar(x, t, yerr=err, fmt="s", capsize=3, color="tab:red", label="crossing of successive sizes")
+    for xi, ti, p in zip(x, t, pairs):
+        ax.annotate(f"{p[0]},{p[1]}", (xi, ti), textcoords="offset points", xytext=(4, 4), fontsize=7)
+    if exact:
+        ax.axhline(T_C * summary.J, color="0.5", ls=":", label=f"exact $T_c$ = {T_C * summary.J:.4f}")
+    ax.set_xlim(0, 1.15 * x.max())
+    ax.legend(fontsize=8)

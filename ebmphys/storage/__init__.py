@@ -1,0 +1,7 @@
+"""HDF5 study files: H5MD-style layout, an atomic-swap writer and a reader by (size, temperature, chain)."""
+
+from ebmphys.storage.layout import Block, StudyLayout, pack_spins, unpack_spins
+from ebmphys.storage.reader import StudyFile, StudyFileError
+from ebmphys.storage.writer import CheckpointedFile
+
+__all__ = ["Block", "CheckpointedFile", "StudyFile", "StudyFileError", "StudyLayout", "pack_spins", "unpack_spins"]

@@ -1,0 +1,158 @@
+"""HDF5 layout of a study file (H5MD-style).
+
+::
+
+    /                               attrs: creator, creator_version, complete, file_format
+    /h5md                           attrs: version = [1, 1]
+    /h5md/creator                   attrs: name, version
+    /h5md/author                    attrs: name
+    /parameters                     attrs: spec_toml (the full spec, verbatim), spec_fingerprint,
+                                           package_version, study_name, conventions, dimension, J, h,
+                                           n_chains_per_seed, total_sweeps
+        sizes (n_L,) int64 | temperatures (n_T,) float64 | betas (n_T,) float64
+        seeds (n_seeds,) uint64 | task_keys (n_L, n_T, n_seeds) uint64
+    /observables/L{L}/energy        step (n_rec,) int64, time (n_rec,) float64,
+                                    value (n_rec, n_T, n_chains) float64, NaN until written
+    /observables/L{L}/magnetization same layout
+    /particles/L{L}/spins           step, time (n_conf,), value (n_conf, n_T, n_chains, n_bytes) uint8
+                                    (only when configurations are recorded)
+    /checkpoint/L{L}/sweep          (n_T, n_seeds) int64: sweeps done by each task
+    /checkpoint/L{L}/states         (n_T, n_chains, n_bytes) uint8: configurations at that sweep
+
+Time is the Monte Carlo time in sweeps (``step``; ``time`` holds the same
+number as a float, unit "sweep").  The chain axis runs over seeds, then chains
+of a seed: chain ``c`` of seed ``k`` is column ``k * n_chains_per_seed + c``.
+Energies and magnetisations are extensive totals (E and M = sum_i s_i, k_B = 1,
+J is the energy unit).  Configurations are bit-packed with ``np.packbits`` over
+the C-ordered sites (+1 -> 1, -1 -> 0, big-endian bit order), chunked and
+gzip-compressed.  All datasets are created, at full size, when the file is.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+FILE_FORMAT = "ebmphys-study-1"
+CREATOR = "ebmphys"
+OBSERVABLES = ("energy", "magnetization")
+CONVENTIONS = (
+    "k_B = 1, beta = 1/T; E(s) = -J sum_<ij> s_i s_j - h sum_i s_i (each bond once); "
+    "spins in {-1, +1}; energy and magnetization are extensive totals"
+)
+UNITS = {"energy": "J", "magnetization": "1", "spins": "1"}
+DESCRIPTIONS = {
+    "energy": "total energy E(s) after the sweep",
+    "magnetization": "total magnetisation M = sum_i s_i after the sweep",
+    "spins": "bit-packed configuration: np.packbits(s > 0) over C-ordered sites, +1 -> 1, -1 -> 0",
+}
+OBSERVABLE_CHUNK_ELEMENTS = 2**15
+SPIN_CHUNK_BYTES = 2**16
+
+
+def size_group(L: int) -> str:
+    """Name of the group of lattice side ``L`` (``"L16"``)."""
+    return f"L{L}"
+
+
+def n_bytes(n_spins: int) -> int:
+    """Bytes of one bit-packed configuration of ``n_spins`` spins."""
+    return -(-n_spins // 8)
+
+
+def observable_chunks(n_records: int, n_chains_per_seed: int) -> tuple[int, int, int]:
+    """Chunk shape of an observable: one task's chains at one temperature, many records."""
+    return (max(1, min(n_records, OBSERVABLE_CHUNK_ELEMENTS // n_chains_per_seed)), 1, n_chains_per_seed)
+
+
+def spin_chunks(n_configurations: int, n_chains_per_seed: int, nbytes: int) -> tuple[int, int, int, int]:
+    """Chunk shape of the configurations: one task's chains at one temperature, about 64 KiB."""
+    per = n_chains_per_seed * nbytes
+    return (max(1, min(n_configurations, SPIN_CHUNK_BYTES // per)), 1, n_chains_per_seed, nbytes)
+
+
+def pack_spins(states: np.ndarray) -> np.ndarray:
+    """Bit-pack spins along the last axis: +1 -> bit 1, -1 -> bit 0 (``np.packbits``, big-endian bit order)."""
+    return np.packbits(states > 0, axis=-1)
+
+
+def unpack_spins(packed: np.ndarray, n_spins: int) -> np.ndarray:
+    """Inverse of :func:`pack_spins`: int8 spins in {-1, +1}, last axis of length ``n_spins``."""
+    bits = np.unpackbits(packed, axis=-1, count=n_spins)
+    return (2 * bits.astype(np.int8) - 1).astype(np.int8)
+
+
+def time_series_group(parent, name: str, steps: np.ndarray, shape: tuple, dtype, chunks: tuple, fill) -> None:
+    """Create an H5MD time series ``name`` (step, time, value) under ``parent``."""
+    g = parent.create_group(name)
+    g.create_dataset("step", data=np.asarray(steps, dtype=np.int64))
+    time = g.create_dataset("time", data=np.asarray(steps, dtype=np.float64))
+    time.attrs["unit"] = "sweep"
+    g["step"].attrs["unit"] = "sweep"
+    value = g.create_dataset(
+        "value", shape=(len(steps),) + tuple(shape), dtype=dtype, chunks=chunks, fillvalue=fill,
+        compression="gzip", compression_opts=1, shuffle=np.dtype(dtype).itemsize > 1,
+    )
+    value.attrs["unit"] = UNITS[name]
+    value.attrs["description"] = DESCRIPTIONS[name]
+
+
+@dataclass(frozen=True)
+class StudyLayout:
+    """Everything needed to create a study file (built by ``ebmphys.study``).
+
+    Attributes
+    ----------
+    name, spec_toml, fingerprint : str
+        Study name, the spec's TOML text and its data fingerprint.
+    dimension : int
+    J, h : float
+        Coupling and field of the Ising model (energy unit J).
+    sizes : tuple of int
+    temperatures : float64 (n_T,)
+    seeds : tuple of int
+    n_chains : int
+        Chains per seed.
+    task_keys : uint64 (n_L, n_T, n_seeds)
+        Philox key of every task.
+    total_sweeps : int
+        Burn-in plus recorded sweeps of every task.
+    record_steps, configuration_steps : int64 arrays
+        Sweeps after which observables / configurations are recorded.
+    """
+
+    name: str
+    spec_toml: str
+    fingerprint: str
+    dimension: int
+    J: float
+    h: float
+    sizes: tuple
+    temperatures: np.ndarray
+    seeds: tuple
+    n_chains: int
+    task_keys: np.ndarray
+    total_sweeps: int
+    record_steps: np.ndarray
+    configuration_steps: np.ndarray
+
+
+@dataclass
+class Block:
+    """New data of one task for sweeps (start, stop], to be written into a study file.
+
+    ``energy``/``magnetization``: (n_chains, n_records) float64; ``configurations``:
+    (n_chains, n_configurations, n_bytes) uint8 packed; ``states``: (n_chains, n_bytes)
+    uint8 packed configurations at sweep ``stop``.
+    """
+
+    size_index: int
+    temperature_index: int
+    seed_index: int
+    start: int
+    stop: int
+    energy: np.ndarray
+    magnetization: np.ndarray
+    configurations: np.ndarray
+    states: np.ndarray

@@ -1,0 +1,340 @@
+"""Study specifications: TOML files checked against a schema.
+
+The validation helpers are generic: a schema is a nested mapping from key names
+to :class:`Key` (type, range, choices, default) or to a sub-schema (a TOML
+table).  :func:`validate` fills defaults and raises :class:`SpecError` whose
+message names the key path, the value and what is allowed, with a did-you-mean
+for misspelt keys.  Other commands (``ebmphys train``) reuse them with their own
+schema.
+
+The study schema (:data:`STUDY_SCHEMA`) describes a Monte Carlo study of the
+nearest-neighbour Ising model on periodic hypercubic lattices; the conventions
+are the package's (k_B = 1, beta = 1/T, E = -J sum_<ij> s_i s_j - h sum_i s_i).
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import json
+import math
+import numbers
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ebmphys.sampling import ALGORITHMS
+
+REQUIRED = object()
+"""Marker default of a key that the spec must give."""
+
+
+class SpecError(ValueError):
+    """A spec that cannot be used; the message names the key, the value and what is allowed."""
+
+
+@dataclass(frozen=True)
+class Key:
+    """One key of a schema.
+
+    Parameters
+    ----------
+    kind : {"int", "float", "str", "bool", "int_list", "float_list", "str_list"}
+        TOML type; a float key also accepts integers, a list key needs a non-empty array.
+    default : object
+        Value used when the key is absent; :data:`REQUIRED` makes it mandatory.
+    minimum, maximum : float, optional
+        Inclusive bounds on the value (on every item of a list).
+    exclusive_minimum : bool
+        Make ``minimum`` a strict bound.
+    choices : tuple, optional
+        Allowed values (of every item of a list).
+    doc : str
+        One-line description, shown by ``describe``.
+    """
+
+    kind: str
+    default: Any = REQUIRED
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    choices: tuple | None = None
+    doc: str = ""
+
+    def allowed(self) -> str:
+        """Describe the allowed values in words."""
+        base = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false",
+                "int_list": "a non-empty array of integers", "float_list": "a non-empty array of numbers",
+                "str_list": "a non-empty array of strings"}[self.kind]
+        parts = [base]
+        if self.choices is not None:
+            parts.append("one of " + ", ".join(repr(c) for c in self.choices))
+        if self.minimum is not None:
+            parts.append(f"{'>' if self.exclusive_minimum else '>='} {self.minimum:g}")
+        if self.maximum is not None:
+            parts.append(f"<= {self.maximum:g}")
+        return " ".join(parts[:1]) + (" (" + ", ".join(parts[1:]) + ")" if len(parts) > 1 else "")
+
+
+def did_you_mean(name: str, candidates) -> str:
+    """Return ``" (did you mean 'x'?)"`` for the closest candidate, or ``""``."""
+    close = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
+def _is_int(value) -> bool:
+    return isinstance(value, numbers.Integral) and not isinstance(value, bool)
+
+
+def _is_real(value) -> bool:
+    return isinstance(value, numbers.Real) and not isinstance(value, bool)
+
+
+def _check_scalar(path: str, key: Key, kind: str, value):
+    fail = SpecError(f"{path} = {value!r} is not allowed: expected {key.allowed()}")
+    if kind == "int" and not _is_int(value):
+        raise fail
+    if kind == "float":
+        if not _is_real(value) or not math.isfinite(value):
+            raise fail
+        value = float(value)
+    if kind == "str" and not isinstance(value, str):
+        raise fail
+    if kind == "bool" and not isinstance(value, bool):
+        raise fail
+    if key.choices is not None and value not in key.choices:
+        raise SpecError(f"{path} = {value!r} is not allowed: expected {key.allowed()}{did_you_mean(str(value), key.choices)}")
+    if key.minimum is not None and (value < key.minimum or (key.exclusive_minimum and value == key.minimum)):
+        raise fail
+    if key.maximum is not None and value > key.maximum:
+        raise fail
+    return value
+
+
+def _check_value(path: str, key: Key, value):
+    if key.kind.endswith("_list"):
+        if not isinstance(value, list) or not value:
+            raise SpecError(f"{path} = {value!r} is not allowed: expected {key.allowed()}")
+        item_kind = key.kind[: -len("_list")]
+        return [_check_scalar(f"{path}[{i}]", key, item_kind, v) for i, v in enumerate(value)]
+    return _check_scalar(path, key, key.kind, value)
+
+
+def validate(data: dict, schema: dict, where: str = "") -> dict:
+    """Check ``data`` against ``schema``; return a new dict with defaults filled in.
+
+    Raises
+    ------
+    SpecError
+        For an unknown key (with a did-you-mean), a missing required key, a value of
+        the wrong type or out of range; the message names the dotted key path.
+    """
+    out = {}
+    for name in data:
+        if name not in schema:
+            raise SpecError(f"unknown key {where + name!r}{did_you_mean(name, schema)}; "
+                            f"allowed keys{' in [' + where[:-1] + ']' if where else ''}: {', '.join(schema)}")
+    for name, key in schema.items():
+        path = where + name
+        if isinstance(key, dict):
+            table = data.get(name, {})
+            if not isinstance(table, dict):
+                raise SpecError(f"{path} must be a table [{path}], got {table!r}")
+            out[name] = validate(table, key, path + ".")
+        elif name in data:
+            out[name] = _check_value(path, key, data[name])
+        elif key.default is REQUIRED:
+            raise SpecError(f"missing required key {path!r}: expected {key.allowed()}")
+        else:
+            out[name] = key.default
+    return out
+
+
+def describe(schema: dict, where: str = "") -> list[str]:
+    """One line per key: dotted path, allowed values, default and description."""
+    lines = []
+    for name, key in schema.items():
+        if isinstance(key, dict):
+            lines += describe(key, where + name + ".")
+        else:
+            default = "required" if key.default is REQUIRED else f"default {key.default!r}"
+            lines.append(f"{where + name}: {key.allowed()}; {default}. {key.doc}")
+    return lines
+
+
+def parse_toml(text: str, source: str = "spec") -> dict:
+    """Parse TOML text; a syntax error becomes a one-line :class:`SpecError` naming ``source``."""
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise SpecError(f"{source} is not valid TOML: {exc}") from None
+
+
+STUDY_SCHEMA = {
+    "study": {
+        "name": Key("str", doc="Name of the study (labels files and plots)."),
+        "description": Key("str", "", doc="Free text."),
+        "output": Key("str", "", doc="HDF5 output path, relative to the working directory; default <spec name>.h5."),
+    },
+    "model": {
+        "type": Key("str", "ising", choices=("ising",), doc="Nearest-neighbour Ising model on a periodic hypercubic lattice."),
+        "dimension": Key("int", minimum=1, maximum=4, doc="Lattice dimension d (2: square, 3: simple cubic)."),
+        "sizes": Key("int_list", minimum=2, doc="Side lengths L (lattices L^d); even, for checkerboard updates."),
+        "J": Key("float", 1.0, doc="Coupling (energy unit; J > 0 ferromagnetic)."),
+        "h": Key("float", 0.0, doc="Uniform field (h > 0 favours s = +1)."),
+    },
+    "temperatures": {
+        "values": Key("float_list", None, minimum=0.0, exclusive_minimum=True, doc="Temperatures T = 1/beta (k_B = 1)."),
+        "min": Key("float", None, minimum=0.0, exclusive_minimum=True, doc="Lowest T of an evenly spaced range."),
+        "max": Key("float", None, minimum=0.0, exclusive_minimum=True, doc="Highest T of the range."),
+        "count": Key("int", None, minimum=1, doc="Number of temperatures in the range."),
+    },
+    "sampling": {
+        "algorithm": Key("str", "metropolis", choices=tuple(sorted(ALGORITHMS)), doc="Update algorithm."),
+        "n_sweeps": Key("int", minimum=1, doc="Sweeps after burn-in (one sweep = N spin-update attempts, or one cluster update for wolff and swendsen-wang)."),
+        "burn_in": Key("int", 0, minimum=0, doc="Sweeps discarded first."),
+        "n_chains": Key("int", 1, minimum=1, doc="Independent chains per seed, size and temperature."),
+        "seeds": Key("int_list", [0], minimum=0, maximum=2**63 - 1, doc="Study seeds; one task per size, temperature and seed."),
+    },
+    "record": {
+        "observables_every": Key("int", 1, minimum=1, doc="Record E and M every k sweeps (n_sweeps must be a multiple)."),
+        "configurations_every": Key("int", 0, minimum=0, doc="Store the configurations every m sweeps (0: never; a multiple of observables_every)."),
+    },
+    "checkpoint": {
+        "sweeps": Key("int", 1000, minimum=1, doc="Sweeps per unit of work; the file can be resumed at these boundaries."),
+        "seconds": Key("float", 30.0, minimum=0.0, doc="Write the file at most this often (0: after every unit of work)."),
+    },
+}
+"""Schema of a study spec (``ebmphys run``)."""
+
+# keys that may change between a run and its resume without changing the data
+RESUMABLE_KEYS = (("study", "output"), ("study", "description"), ("checkpoint", "sweeps"), ("checkpoint", "seconds"))
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """A validated study spec.
+
+    Attributes
+    ----------
+    text : str
+        The TOML source, stored verbatim in the output file.
+    data : dict
+        The validated values with defaults filled in (nested by table).
+    source : str
+        Where the text came from (file path), for messages.
+    """
+
+    text: str
+    data: dict
+    source: str = "spec"
+
+    @property
+    def name(self) -> str:
+        return self.data["study"]["name"]
+
+    @property
+    def dimension(self) -> int:
+        return self.data["model"]["dimension"]
+
+    @property
+    def sizes(self) -> list[int]:
+        return self.data["model"]["sizes"]
+
+    @property
+    def temperatures(self) -> np.ndarray:
+        """Temperatures T (k_B = 1), float64, in the order of the spec."""
+        t = self.data["temperatures"]
+        if t["values"] is not None:
+            return np.array(t["values"], dtype=np.float64)
+        return np.linspace(t["min"], t["max"], t["count"])
+
+    @property
+    def seeds(self) -> list[int]:
+        return self.data["sampling"]["seeds"]
+
+    @property
+    def n_chains_total(self) -> int:
+        """Chains per (size, temperature): seeds times chains per seed."""
+        return len(self.seeds) * self.data["sampling"]["n_chains"]
+
+    def fingerprint(self) -> str:
+        """SHA-256 of the values that determine the data (all but :data:`RESUMABLE_KEYS`)."""
+        data = json.loads(json.dumps(self.data))
+        for table, key in RESUMABLE_KEYS:
+            data[table].pop(key)
+        return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _check_study(data: dict) -> None:
+    t = data["temperatures"]
+    ranged = [t[k] is not None for k in ("min", "max", "count")]
+    if t["values"] is not None and any(ranged):
+        raise SpecError("give either temperatures.values or temperatures.min/max/count, not both")
+    if t["values"] is None:
+        if not all(ranged):
+            missing = [k for k, given in zip(("min", "max", "count"), ranged) if not given]
+            raise SpecError(f"temperatures need 'values' or all of min, max, count; missing temperatures.{missing[0]}")
+        if t["min"] > t["max"] or (t["count"] > 1 and t["min"] == t["max"]):
+            raise SpecError(f"temperatures.min = {t['min']} must be below temperatures.max = {t['max']}")
+    sizes = data["model"]["sizes"]
+    odd = [L for L in sizes if L % 2]
+    if odd:
+        raise SpecError(f"model.sizes = {sizes} must be even (periodic checkerboard updates); odd: {odd}")
+    if len(set(sizes)) != len(sizes):
+        raise SpecError(f"model.sizes = {sizes} must not repeat a size")
+    seeds = data["sampling"]["seeds"]
+    if len(set(seeds)) != len(seeds):
+        raise SpecError(f"sampling.seeds = {seeds} must not repeat a seed")
+    every = data["record"]["observables_every"]
+    if data["sampling"]["n_sweeps"] % every:
+        raise SpecError(f"sampling.n_sweeps = {data['sampling']['n_sweeps']} must be a multiple of "
+                        f"record.observables_every = {every}")
+    conf = data["record"]["configurations_every"]
+    if conf > data["sampling"]["n_sweeps"]:
+        raise SpecError(f"record.configurations_every = {conf} must not exceed sampling.n_sweeps = {data['sampling']['n_sweeps']}")
+    if conf % every:
+        raise SpecError(f"record.configurations_every = {conf} must be a multiple of record.observables_every = {every}")
+
+
+def parse_study(text: str, source: str = "spec") -> StudySpec:
+    """Parse and validate a study spec given as TOML text.
+
+    Raises
+    ------
+    SpecError
+        Malformed TOML, unknown key, wrong type, out-of-range or inconsistent values.
+    """
+    data = validate(parse_toml(text, source), STUDY_SCHEMA)
+    _check_study(data)
+    return StudySpec(text=text, data=data, source=source)
+
+
+def load_study(path) -> StudySpec:
+    """Read and validate the study spec at ``path``; the study output defaults to ``<stem>.h5``.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    SpecError
+        As :func:`parse_study`; the message starts with the file name.
+    """
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise FileNotFoundError(f"spec file {str(path)!r} does not exist") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path} is not a UTF-8 text file") from None
+    try:
+        spec = parse_study(text, str(path))
+    except SpecError as exc:
+        msg = str(exc)
+        raise SpecError(msg if msg.startswith(str(path)) else f"{path}: {msg}") from None
+    if not spec.data["study"]["output"]:
+        spec.data["study"]["output"] = path.stem + ".h5"
+    return spec

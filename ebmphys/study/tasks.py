@@ -1,0 +1,196 @@
+"""Sweep expansion: a study becomes independent tasks, a task becomes units of work.
+
+A :class:`Task` is one batch of ``n_chains`` chains at one lattice size,
+temperature and seed.  Its random-number key is derived from the study seed and
+the (size, temperature) indices, so every task has its own Philox streams and a
+task's trajectory depends on nothing else.
+
+A task advances in :class:`Job` s: "run the chains from sweep ``start`` to
+``stop`` starting from these configurations".  :func:`run_job` is a pure
+function of its job (the counter-based generator is addressed by sweep), so a
+task cut into jobs of any length, run anywhere, gives the same bits as one
+uninterrupted chain; this is what makes checkpoint and resume exact.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from ebmphys.models import LatticeIsing
+from ebmphys.sampling import sample
+from ebmphys.storage.layout import n_bytes, pack_spins
+from ebmphys.study.spec import StudySpec
+
+
+@dataclass(frozen=True)
+class Task:
+    """One (size, temperature, seed) point of a study.
+
+    Attributes
+    ----------
+    index : int
+        Position in :func:`expand` order.
+    size_index, temperature_index, seed_index : int
+        Indices into the spec's sizes, temperatures and seeds.
+    L, dimension : int
+        Lattice side and dimension (periodic L^d lattice).
+    J, h, beta : float
+        Coupling, field and inverse temperature (k_B = 1).
+    algorithm : str
+    n_chains : int
+    key : int
+        Philox key in [0, 2**64) of this task.
+    burn_in, n_sweeps, thin, configurations_every : int
+        As in the spec (``thin`` = ``record.observables_every``).
+    """
+
+    index: int
+    size_index: int
+    temperature_index: int
+    seed_index: int
+    L: int
+    dimension: int
+    J: float
+    h: float
+    beta: float
+    algorithm: str
+    n_chains: int
+    key: int
+    burn_in: int
+    n_sweeps: int
+    thin: int
+    configurations_every: int
+
+    @property
+    def total_sweeps(self) -> int:
+        return self.burn_in + self.n_sweeps
+
+    @property
+    def n_spins(self) -> int:
+        return self.L**self.dimension
+
+    def record_sweeps(self) -> np.ndarray:
+        """Sweep counters after which observables are recorded."""
+        return self.burn_in + self.thin * np.arange(1, self.n_sweeps // self.thin + 1, dtype=np.int64)
+
+    def configuration_sweeps(self) -> np.ndarray:
+        """Sweep counters after which configurations are stored (empty when not recorded)."""
+        if not self.configurations_every:
+            return np.zeros(0, dtype=np.int64)
+        m = self.configurations_every
+        return self.burn_in + m * np.arange(1, self.n_sweeps // m + 1, dtype=np.int64)
+
+    def job_stops(self, job_sweeps: int) -> list[int]:
+        """Sweep counters at which the jobs of this task end.
+
+        ``job_sweeps`` is rounded up to a multiple of the recording periods; burn-in
+        and production are cut separately so every job records whole periods.
+        """
+        period = math.lcm(self.thin, self.configurations_every or 1)
+        step = max(period, -(-job_sweeps // period) * period)
+        stops = list(range(min(step, self.burn_in), self.burn_in, step)) + ([self.burn_in] if self.burn_in else [])
+        stops += list(range(self.burn_in + step, self.total_sweeps, step)) + [self.total_sweeps]
+        return sorted(set(stops))
+
+
+def task_key(seed: int, size_index: int, temperature_index: int) -> int:
+    """Philox key of a task: a 64-bit hash of (study seed, size index, temperature index)."""
+    words = np.random.SeedSequence(seed, spawn_key=(size_index, temperature_index)).generate_state(2, np.uint32)
+    return int(words[0]) | (int(words[1]) << 32)
+
+
+def expand(spec: StudySpec) -> list[Task]:
+    """All tasks of a study, ordered by size, then temperature, then seed."""
+    d = spec.data
+    tasks = []
+    for i, L in enumerate(spec.sizes):
+        for j, T in enumerate(spec.temperatures):
+            for k, seed in enumerate(spec.seeds):
+                tasks.append(Task(
+                    index=len(tasks), size_index=i, temperature_index=j, seed_index=k, L=L,
+                    dimension=spec.dimension, J=d["model"]["J"], h=d["model"]["h"], beta=1.0 / float(T),
+                    algorithm=d["sampling"]["algorithm"], n_chains=d["sampling"]["n_chains"],
+                    key=task_key(seed, i, j), burn_in=d["sampling"]["burn_in"], n_sweeps=d["sampling"]["n_sweeps"],
+                    thin=d["record"]["observables_every"], configurations_every=d["record"]["configurations_every"],
+                ))
+    return tasks
+
+
+@dataclass(frozen=True)
+class Job:
+    """Advance ``task`` from sweep ``start`` to ``stop``; ``states`` is None only at sweep 0."""
+
+    task: Task
+    start: int
+    stop: int
+    states: np.ndarray | None
+
+
+@dataclass
+class JobResult:
+    """What a job sends back to the process that writes the file.
+
+    Attributes
+    ----------
+    task_index, start, stop : int
+    energy, magnetization : float64 (n_chains, n_records)
+        Totals recorded in (start, stop] after burn-in (n_records may be 0).
+    configurations : uint8 (n_chains, n_configurations, n_bytes)
+        Bit-packed configurations (:func:`ebmphys.storage.layout.pack_spins`) stored in (start, stop].
+    states : int8 (n_chains, n_spins)
+        Configurations at sweep ``stop``.
+    """
+
+    task_index: int
+    start: int
+    stop: int
+    energy: np.ndarray
+    magnetization: np.ndarray
+    configurations: np.ndarray
+    states: np.ndarray
+
+
+@functools.lru_cache(maxsize=16)
+def _model(dimension: int, L: int, J: float, h: float) -> LatticeIsing:
+    model = LatticeIsing((L,) * dimension, J=J, h=h)
+    # sample() rebuilds its backend at every call; keep this model's colouring so
+    # short segments (configurations every sweep) do not recompute it each time
+    coloring = model.coloring()
+    model.coloring = lambda: coloring
+    return model
+
+
+def run_job(job: Job) -> JobResult:
+    """Run one job with :func:`ebmphys.sample`, cut at the configuration-recording sweeps."""
+    t = job.task
+    model = _model(t.dimension, t.L, t.J, t.h)
+    burning = job.stop <= t.burn_in  # job_stops never lets a job straddle the end of burn-in
+    conf_sweeps = t.configuration_sweeps()
+    cuts = [int(s) for s in conf_sweeps if job.start < s < job.stop] + [job.stop]
+    states, sweep = job.states, job.start
+    energy, magnetization, configurations = [], [], []
+    for stop in cuts:
+        n = stop - sweep
+        result = sample(
+            model, beta=t.beta, n_sweeps=n, n_chains=t.n_chains, algorithm=t.algorithm, seed=t.key,
+            thin=n if burning else t.thin, record=() if burning else ("energy", "magnetization"),
+            return_states=True, initial_states=states, sweep_offset=sweep,
+        )
+        states, sweep = result.states.reshape(t.n_chains, -1), result.final_sweep
+        if not burning:
+            energy.append(result.energy)
+            magnetization.append(result.magnetization)
+            if t.configurations_every and (sweep - t.burn_in) % t.configurations_every == 0:
+                configurations.append(pack_spins(states))
+    return JobResult(
+        task_index=t.index, start=job.start, stop=job.stop,
+        energy=np.concatenate(energy, axis=1) if energy else np.zeros((t.n_chains, 0)),
+        magnetization=np.concatenate(magnetization, axis=1) if magnetization else np.zeros((t.n_chains, 0)),
+        configurations=(np.stack(configurations, axis=1) if configurations
+                        else np.zeros((t.n_chains, 0, n_bytes(t.n_spins)), dtype=np.uint8)),
+        states=states,
+    )
