@@ -9,5 +9,6 @@ __version__ = "0.1.0"
 
 from ebmphys.models import GraphIsing, LatticeIsing  # noqa: E402
 from ebmphys.sampling import SampleResult, sample  # noqa: E402
+from ebmphys.training import RBMTrainer  # noqa: E402
 
-__all__ = ["GraphIsing", "LatticeIsing", "SampleResult", "sample", "__version__"]
+__all__ = ["RBMTrainer", "GraphIsing", "LatticeIsing", "SampleResult", "sample", "__version__"]
