@@ -18,7 +18,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 
-from ebmphys.partition import ising2d_energy, ising2d_specific_heat  # noqa: E402
+from ebmphys.partition.kaufman import ising2d_energy, ising2d_specific_heat  # noqa: E402
 from ebmphys.partition.onsager import T_C, onsager_magnetization  # noqa: E402
 
 FORMATS = ("png", "pdf")
@@ -66,11 +66,11 @@ def plot_study(summary, path, fmt: str = "png") -> Path:
             ax.errorbar(T, summary.values[q][i, order], yerr=summary.errors[q][i, order], fmt="o", ms=3.5,
                         capsize=2, color=c, label=f"L = {L}")
             if exact and q == "energy":
-                ax.plot(T_fine, ising2d_energy(L, L, summary.J / T_fine), "-", lw=0.9, color=c)
+                ax.plot(T_fine, ising2d_energy(L, L, 1.0 / T_fine, J=summary.J), "-", lw=0.9, color=c)
             if exact and q == "specific_heat":
-                ax.plot(T_fine, ising2d_specific_heat(L, L, summary.J / T_fine), "-", lw=0.9, color=c)
+                ax.plot(T_fine, ising2d_specific_heat(L, L, 1.0 / T_fine, J=summary.J), "-", lw=0.9, color=c)
         if exact and q == "abs_magnetization":
-            ax.plot(T_fine, onsager_magnetization(summary.J / T_fine), "k--", lw=1.0, label="Onsager ($L=\\infty$)")
+            ax.plot(T_fine, onsager_magnetization(1.0 / T_fine, J=summary.J), "k--", lw=1.0, label="Onsager ($L=\\infty$)")
         ax.set_xlabel("temperature $T$  [$J/k_B$]")
         ax.set_ylabel(label)
     if exact:
