@@ -78,9 +78,8 @@ def _max_shift(max_shift) -> float:
 
 def _check_reach(betas: np.ndarray, lo: float, hi: float, sigma_lo: float, sigma_hi: float, max_shift: float) -> None:
     """Apply the reach rule of the module docstring to the target ``betas``."""
-    with np.errstate(divide="ignore"):
-        lowest = lo - max_shift / sigma_lo if sigma_lo > 0 else lo
-        highest = hi + max_shift / sigma_hi if sigma_hi > 0 else hi
+    lowest = lo - max_shift / sigma_lo if sigma_lo > 0 else lo
+    highest = hi + max_shift / sigma_hi if sigma_hi > 0 else hi
     outside = betas[(betas < lowest) | (betas > highest)]
     if outside.size:
         raise ValueError(
@@ -225,11 +224,12 @@ class MultiHistogram:
         log Z(beta_k) - log Z(beta_1) at the sampled betas.
     """
 
-    def __init__(self, energies, distinct, index, run_sizes, block_id, betas, sigmas, log_z, jackknife_log_z, max_shift):
+    def __init__(self, energies, distinct, index, run_shapes, block_id, betas, sigmas, log_z, jackknife_log_z, max_shift):
         self._energies = energies
+        self._run_shapes = run_shapes
+        self._run_sizes = np.array([np.prod(shape) for shape in run_shapes], dtype=np.float64)
         self._distinct = distinct
         self._index = index
-        self._run_sizes = run_sizes
         self._block_id = block_id
         self.betas = betas
         self._sigmas = sigmas
@@ -244,9 +244,7 @@ class MultiHistogram:
 
     def _log_mixture(self, f: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         """D(E) = log sum_j N_j exp(-beta_j E - f_j) at every sample."""
-        with np.errstate(divide="ignore"):
-            log_n = np.log(sizes)
-        return logsumexp(log_n[None, :] - np.outer(self._distinct, self.betas) - f[None, :], axis=1)[self._index]
+        return logsumexp(np.log(sizes)[None, :] - np.outer(self._distinct, self.betas) - f[None, :], axis=1)[self._index]
 
     def _estimates(self, targets: np.ndarray, observable: np.ndarray | None, keep: np.ndarray, f, sizes):
         """log Z(beta) (observable None) or <O>(beta), and Kish n_eff, from the samples in ``keep``."""
@@ -293,14 +291,14 @@ class MultiHistogram:
         """
         if observables is None:
             return self._evaluate(betas, self._energies)
-        n_runs = len(self._run_sizes)
+        n_runs = len(self._run_shapes)
         if isinstance(observables, np.ndarray) or len(observables) != n_runs:
-            raise ValueError(f"observables must be a sequence of {n_runs} arrays, one per run")
-        arrays = [time_series(f"observables[{k}]", o, 2).ravel() for k, o in enumerate(observables)]
-        sizes = [a.size for a in arrays]
-        if sizes != self._run_sizes.astype(int).tolist():
-            raise ValueError(f"observables must have as many samples per run as the energies, {sizes} != "
-                             f"{self._run_sizes.astype(int).tolist()}")
+            raise ValueError(f"observables must be a list of {n_runs} arrays, one per run")
+        arrays = [time_series(f"observables[{k}]", o, 2) for k, o in enumerate(observables)]
+        for k, (a, shape) in enumerate(zip(arrays, self._run_shapes)):
+            if a.shape != shape:
+                raise ValueError(f"observables[{k}] must have the shape of energies_list[{k}], {shape}, got {a.shape}")
+        arrays = [a.ravel() for a in arrays]
         return self._evaluate(betas, np.concatenate(arrays))
 
 
@@ -339,8 +337,8 @@ def multi_histogram(
     betas = beta_grid("betas", betas, increasing=True)
     if isinstance(energies_list, np.ndarray) or len(energies_list) != betas.size:
         raise ValueError(
-            f"energies_list must be a sequence with one array per beta ({betas.size}), got {type(energies_list).__name__}"
-            + ("" if isinstance(energies_list, np.ndarray) else f" of length {len(energies_list)}")
+            f"energies_list must be a list with one array per beta ({betas.size} arrays), "
+            f"got a {type(energies_list).__name__} of length {len(energies_list)}"
         )
     max_shift = _max_shift(max_shift)
     tol = finite_real("tol", tol)
@@ -376,4 +374,4 @@ def multi_histogram(
             sizes = run_sizes - np.bincount(run_id[out], minlength=len(runs))
             f = _solve_log_z(distinct, _Histograms(counts, sizes), betas, log_z, tol)
             jackknife_log_z.append((f, sizes))
-    return MultiHistogram(energies, distinct, index, run_sizes, block_id, betas, sigmas, log_z, jackknife_log_z, max_shift)
+    return MultiHistogram(energies, distinct, index, [r.shape for r in runs], block_id, betas, sigmas, log_z, jackknife_log_z, max_shift)

@@ -67,6 +67,17 @@ def test_reach_rule(exact):
     reweight(e, e, 0.4, outside, max_shift=1.2)
 
 
+def test_error_is_infinite_when_one_block_holds_all_the_weight():
+    # every sample but those of the last block has E = 0; far enough away the last block's
+    # E = -50 samples carry all the weight, and leaving that block out leaves nothing
+    energy = np.zeros(1000)
+    energy[-50:] = -50.0
+    energy[::7] += 1.0
+    r = reweight(energy, energy, 0.0, [0.0, 30.0], n_blocks=20, max_shift=1e6)
+    assert np.isfinite(r.error[0])
+    assert r.error[1] == np.inf
+
+
 def test_single_histogram_bad_input(exact):
     e, m = draw(exact, 0.4, 1000, seed=23)
     with pytest.raises(ValueError, match="same shape"):
@@ -141,5 +152,5 @@ def test_multi_histogram_reach_and_bad_input(runs):
         multi_histogram([e[:, :5] for e in energies], betas, n_blocks=10)
     with pytest.raises(ValueError, match="one per run"):
         mh.expectation(0.4, abs_m[:2])
-    with pytest.raises(ValueError, match="as many samples per run"):
+    with pytest.raises(ValueError, match=r"observables\[1\] must have the shape of energies_list\[1\]"):
         mh.expectation(0.4, [abs_m[0], abs_m[1][:, :10], abs_m[2]])
