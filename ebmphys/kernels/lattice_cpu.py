@@ -1,19 +1,23 @@
 """Checkerboard single-spin updates on hypercubic lattices (CPU, Numba).
 
-Layout shared by these kernels:
+Layout shared by the lattice kernels (``cluster_cpu`` too):
 
-* ``spins``: int8 (n_chains, n_spins + 1); the last column is a ghost spin fixed
-  at 0 that open-boundary neighbours point to.
-* ``neighbors``: int32 (n_spins, z) neighbour table (``LatticeIsing.neighbors``).
-* ``sites``/``offsets``: sites grouped by colour; colour c is
-  ``sites[offsets[c]:offsets[c+1]]``.
+* ``spins``: int8 (n_chains, n_spins + L), L the last side length; sites in C
+  order, then a ghost row of L zeros.  A missing (open-boundary) neighbour
+  points into the ghost row, so neighbour sums need no branches.
+* ``neighbors``: int32 (n_spins, 2d) neighbour table (``LatticeIsing.neighbors``),
+  missing neighbours = ``n_spins``; used for observables and cluster updates.
+* Sweeps walk the lattice as rows along the last axis: ``row_neighbors`` int64
+  (n_rows, 2(d-1)) holds the start of the rows adjacent along the other axes
+  (the ghost row ``n_rows * L`` where missing), ``row_parity`` the parity of a
+  row's coordinate sum; site j of row r has colour ``(row_parity[r] + j) % 2``.
 * ``thresholds``: uint64 (n_chains, 2, 2z+1): ``P(s'=+1 | s, sum of neighbours)``
-  times 2**32, indexed by ``[chain, (s+1)//2, nsum+z]``; uniform J and h make the
+  times 2**32, indexed ``[chain, (s+1)//2, nsum+z]``; uniform J and h make the
   local field a function of the neighbour sum, so no exponential is evaluated in
   the sweep.  A uint32 draw ``w`` sets ``s' = +1`` iff ``w < threshold``.
 
-Random words: ``philox4x32(block, sweep, chain, colour)``; block b serves the
-four sites at positions 4b..4b+3 of the colour class.
+Random words: the k-th site of colour c in row r uses word k % 4 of
+``philox4x32(r * B + k // 4, sweep, chain, c)`` with B = ceil(ceil(L/2) / 4).
 """
 
 import numpy as np
@@ -23,38 +27,58 @@ from ebmphys.kernels.rng import philox4x32
 
 
 @njit(cache=True, inline="always")
-def _update_site(spins, chain, site, neighbors, thresholds, word):
-    z = neighbors.shape[1]
-    nsum = 0
-    for k in range(z):
-        nsum += spins[chain, neighbors[site, k]]
-    s = spins[chain, site]
-    if word < thresholds[chain, (s + 1) >> 1, nsum + z]:
-        spins[chain, site] = 1
-    else:
-        spins[chain, site] = -1
+def _update(sp, i, left, right, j, adjacent, row_nbrs, r, table, z, word):
+    """Set spin i (column j of row r) from its neighbour sum and a uint32 draw (see module docstring).
+
+    Branch-free: near T_c the comparisons are coin flips that a branch predictor cannot learn.
+    """
+    nsum = sp[left] + sp[right] + z
+    nsum += sp[adjacent[0] + j] + sp[adjacent[1] + j] + sp[adjacent[2] + j] + sp[adjacent[3] + j]
+    for q in range(4, row_nbrs.shape[1]):
+        nsum += sp[row_nbrs[r, q] + j]
+    threshold = table[((sp[i] + 1) >> 1) * (2 * z + 1) + nsum]
+    sp[i] = 2 * np.int8(word < threshold) - 1
 
 
-@njit(cache=True, parallel=True)
-def _sweep_colors(spins, neighbors, sites, offsets, thresholds, k0, k1, sweep):
+@njit(cache=True, parallel=True, error_model="numpy")
+def _sweep_rows(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep):
     n_chains = spins.shape[0]
-    for color in range(offsets.shape[0] - 1):
-        start = offsets[color]
-        n_c = offsets[color + 1] - start
-        n_blocks = (n_c + 3) // 4
-        for job in prange(n_chains * n_blocks):
-            chain = job // n_blocks
-            block = job - chain * n_blocks
-            w0, w1, w2, w3 = philox4x32(block, sweep, chain, color, k0, k1)
-            pos = start + 4 * block
-            end = start + n_c
-            _update_site(spins, chain, sites[pos], neighbors, thresholds, w0)
-            if pos + 1 < end:
-                _update_site(spins, chain, sites[pos + 1], neighbors, thresholds, w1)
-            if pos + 2 < end:
-                _update_site(spins, chain, sites[pos + 2], neighbors, thresholds, w2)
-            if pos + 3 < end:
-                _update_site(spins, chain, sites[pos + 3], neighbors, thresholds, w3)
+    n_rows = row_nbrs.shape[0]
+    n_q = row_nbrs.shape[1]
+    z = n_q + 2
+    ghost = n_rows * side
+    blocks_per_row = ((side + 1) // 2 + 3) // 4
+    for color in range(2):
+        for job in prange(n_chains * n_rows):
+            chain = job // n_rows
+            r = job - chain * n_rows
+            sp = spins[chain]
+            table = thresholds[chain].ravel()
+            # up to four adjacent rows hoisted out of the site loop; absent ones read the ghost row
+            adjacent = (
+                row_nbrs[r, 0] if n_q > 0 else ghost,
+                row_nbrs[r, 1] if n_q > 1 else ghost,
+                row_nbrs[r, 2] if n_q > 2 else ghost,
+                row_nbrs[r, 3] if n_q > 3 else ghost,
+            )
+            words = np.empty(4 * blocks_per_row, np.uint32)
+            for b in range(blocks_per_row):
+                w0, w1, w2, w3 = philox4x32(r * blocks_per_row + b, sweep, chain, color, k0, k1)
+                words[4 * b] = w0
+                words[4 * b + 1] = w1
+                words[4 * b + 2] = w2
+                words[4 * b + 3] = w3
+            base = r * side
+            j0 = (color + row_parity[r]) & 1
+            n_k = (side - j0 + 1) // 2
+            wrap_left = base + side - 1 if periodic_last else ghost
+            wrap_right = base if periodic_last else ghost
+            for k in range(n_k):
+                j = j0 + 2 * k
+                i = base + j
+                left = i - 1 if j > 0 else wrap_left
+                right = i + 1 if j < side - 1 else wrap_right
+                _update(sp, i, left, right, j, adjacent, row_nbrs, r, table, z, words[k])
 
 
 @njit(cache=True, parallel=True)
@@ -77,8 +101,8 @@ def lattice_observables(spins, neighbors, J, h, out_energy, out_magnetization, c
 
 
 @njit(cache=True)
-def lattice_sweeps(spins, neighbors, sites, offsets, thresholds, k0, k1, sweep0, n_sweeps,
-                   record_every, J, h, out_energy, out_magnetization, column0):
+def lattice_sweeps(spins, neighbors, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1,
+                   sweep0, n_sweeps, record_every, J, h, out_energy, out_magnetization, column0):
     """Run ``n_sweeps`` checkerboard sweeps numbered ``sweep0, sweep0+1, ...``.
 
     After every ``record_every``-th sweep (0: never) the energy and magnetisation
@@ -86,7 +110,7 @@ def lattice_sweeps(spins, neighbors, sites, offsets, thresholds, k0, k1, sweep0,
     """
     column = column0
     for t in range(n_sweeps):
-        _sweep_colors(spins, neighbors, sites, offsets, thresholds, k0, k1, sweep0 + t)
+        _sweep_rows(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep0 + t)
         if record_every > 0 and (t + 1) % record_every == 0:
             lattice_observables(spins, neighbors, J, h, out_energy, out_magnetization, column)
             column += 1

@@ -104,8 +104,9 @@ class LatticeIsing:
     def neighbors(self) -> np.ndarray:
         """int32 array (n_spins, 2*ndim) of neighbour indices; a missing (open-boundary) neighbour is ``n_spins``.
 
-        Index ``n_spins`` addresses a ghost spin fixed at 0, so a kernel sums
-        neighbours without branching.
+        Index ``n_spins`` addresses a ghost spin fixed at 0 (kernels pad the
+        configuration with zeros), so a kernel sums neighbours without branching.
+        Along axis a, column 2a is the +1 neighbour and column 2a+1 the -1 neighbour.
         """
         if self._neighbors is None:
             idx = np.arange(self.n_spins).reshape(self.shape)
@@ -120,6 +121,34 @@ class LatticeIsing:
                     cols.append(nb.ravel())
             self._neighbors = np.ascontiguousarray(np.stack(cols, axis=1), dtype=np.int32)
         return self._neighbors
+
+    @property
+    def rows(self) -> tuple[np.ndarray, np.ndarray]:
+        """Row structure used by the checkerboard kernels (rows run along the last axis).
+
+        Returns
+        -------
+        row_neighbors : int64 array (n_rows, 2*(ndim-1))
+            Index of the first site of each adjacent row (axis a: columns 2a for +1, 2a+1 for -1);
+            a missing (open-boundary) row is ``n_spins``, the start of a ghost row of zeros.
+        row_parity : int64 array (n_rows,)
+            Parity of the coordinate sum of each row's first site.
+        """
+        side = self.shape[-1]
+        first = np.arange(self.n_spins).reshape(self.shape)[..., 0]
+        cols = []
+        for axis, L in enumerate(self.shape[:-1]):
+            for step in (1, -1):
+                nb = np.roll(first, -step, axis=axis)
+                if not self.periodic:
+                    edge = [slice(None)] * first.ndim
+                    edge[axis] = L - 1 if step == 1 else 0
+                    nb[tuple(edge)] = self.n_spins
+                cols.append(nb.ravel())
+        n_rows = self.n_spins // side
+        row_neighbors = np.stack(cols, axis=1) if cols else np.zeros((n_rows, 0))
+        parity = np.indices(self.shape[:-1]).sum(axis=0).ravel() % 2 if self.ndim > 1 else np.zeros(1)
+        return np.ascontiguousarray(row_neighbors, dtype=np.int64), parity.astype(np.int64)
 
     def coloring(self) -> tuple[np.ndarray, np.ndarray]:
         """Checkerboard colouring: (sites sorted by parity, offsets [0, n_even, n_spins])."""

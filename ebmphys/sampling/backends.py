@@ -28,15 +28,16 @@ from ebmphys.models.ising import GraphIsing, LatticeIsing
 
 
 class _LatticeLayout:
-    """Kernel layout of lattice chains: spins padded with a ghost column fixed at 0."""
+    """Kernel layout of lattice chains: spins followed by a ghost row of zeros (see ``lattice_cpu``)."""
 
     def to_kernel(self, states: np.ndarray) -> np.ndarray:
-        padded = np.zeros((states.shape[0], self.model.n_spins + 1), dtype=np.int8)
-        padded[:, :-1] = states
+        n = self.model.n_spins
+        padded = np.zeros((states.shape[0], n + self.model.shape[-1]), dtype=np.int8)
+        padded[:, :n] = states
         return padded
 
     def from_kernel(self, spins: np.ndarray) -> np.ndarray:
-        return spins[:, :-1].copy()
+        return spins[:, : self.model.n_spins].copy()
 
     def observe(self, spins, out_energy, out_magnetization, column):
         lattice_cpu.lattice_observables(spins, self.model.neighbors, self.model.J, self.model.h,
@@ -51,7 +52,7 @@ class LatticeLocalBackend(_LatticeLayout):
     def __init__(self, model: LatticeIsing, rule: int, betas: np.ndarray):
         model.require_bipartite()
         self.model = model
-        self.sites, self.offsets = model.coloring()
+        self.row_neighbors, self.row_parity = model.rows
         z = model.coordination
         nsum = np.arange(-z, z + 1)
         p = np.empty((len(betas), 2, 2 * z + 1))
@@ -64,8 +65,9 @@ class LatticeLocalBackend(_LatticeLayout):
 
     def run(self, spins, k0, k1, sweep0, n_sweeps, record_every, out_energy, out_magnetization, column0):
         lattice_cpu.lattice_sweeps(
-            spins, self.model.neighbors, self.sites, self.offsets, self.thresholds, k0, k1, sweep0,
-            n_sweeps, record_every, self.model.J, self.model.h, out_energy, out_magnetization, column0,
+            spins, self.model.neighbors, self.row_neighbors, self.row_parity, self.model.shape[-1],
+            self.model.periodic, self.thresholds, k0, k1, sweep0, n_sweeps, record_every, self.model.J,
+            self.model.h, out_energy, out_magnetization, column0,
         )
 
 

@@ -192,8 +192,9 @@ def sample(
     spins = backend.to_kernel(states)
 
     n_records = n_sweeps // thin
-    out_energy = np.zeros((n_chains, n_records))
-    out_magnetization = np.zeros((n_chains, n_records))
+    record_every = thin if record else 0  # with nothing to record the kernels skip the measurement
+    out_energy = np.zeros((n_chains, n_records if record else 0))
+    out_magnetization = np.zeros_like(out_energy)
     no_record = np.zeros((n_chains, 0))
     sweep = sweep_offset
     chunk = max(1, _WORK_PER_CALL // (model.n_spins * n_chains))
@@ -208,7 +209,7 @@ def sample(
     records_per_call = max(1, chunk // thin)
     for column in range(0, n_records, records_per_call):
         n = min(records_per_call, n_records - column) * thin
-        backend.run(spins, k0, k1, sweep, n, thin, out_energy, out_magnetization, column)
+        backend.run(spins, k0, k1, sweep, n, record_every, out_energy, out_magnetization, column)
         sweep += n
         bar.update(n)
     bar.close()
