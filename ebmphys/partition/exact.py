@@ -84,8 +84,8 @@ def energy_spectrum(model) -> tuple[np.ndarray, np.ndarray]:
     energies : float64 array, sorted
     counts : int64 array, the number of states at each energy
     """
-    _check_size(model.n_spins)
     indptr, indices, data, fields = _csr_couplings(model)
+    _check_size(model.n_spins)
     # without fields E(s) = E(-s): walk the half with the last spin down, count each state twice
     symmetric = not np.any(fields)
     n_states = 2 ** (model.n_spins - 1) if symmetric else 2**model.n_spins
