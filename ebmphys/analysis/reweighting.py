@@ -224,7 +224,9 @@ class MultiHistogram:
         log Z(beta_k) - log Z(beta_1) at the sampled betas.
     """
 
-    def __init__(self, energies, distinct, index, run_shapes, block_id, betas, sigmas, log_z, jackknife_log_z, max_shift):
+    def __init__(
+        self, *, energies, distinct, index, run_shapes, block_id, betas, sigmas, log_z, jackknife_log_z, max_shift
+    ):
         self._energies = energies
         self._run_shapes = run_shapes
         self._run_sizes = np.array([np.prod(shape) for shape in run_shapes], dtype=np.float64)
@@ -244,7 +246,8 @@ class MultiHistogram:
 
     def _log_mixture(self, f: np.ndarray, sizes: np.ndarray) -> np.ndarray:
         """D(E) = log sum_j N_j exp(-beta_j E - f_j) at every sample."""
-        return logsumexp(np.log(sizes)[None, :] - np.outer(self._distinct, self.betas) - f[None, :], axis=1)[self._index]
+        exponent = np.log(sizes)[None, :] - np.outer(self._distinct, self.betas) - f[None, :]
+        return logsumexp(exponent, axis=1)[self._index]
 
     def _estimates(self, targets: np.ndarray, observable: np.ndarray | None, keep: np.ndarray, f, sizes):
         """log Z(beta) (observable None) or <O>(beta), and Kish n_eff, from the samples in ``keep``."""
@@ -364,7 +367,7 @@ def multi_histogram(
                 raise ValueError(
                     f"energies_list[{k}] has chains of {r.shape[1]} samples, fewer than n_blocks={n_blocks}"
                 )
-            segment = np.repeat(np.arange(n_blocks), [len(s) for s in np.array_split(np.arange(r.shape[1]), n_blocks)])
+            segment = np.arange(r.shape[1]) * n_blocks // r.shape[1]  # n_blocks contiguous, near-equal segments
             ids.append(np.tile(segment, r.shape[0]))
         block_id = np.concatenate(ids)
         jackknife_log_z = []
@@ -374,4 +377,15 @@ def multi_histogram(
             sizes = run_sizes - np.bincount(run_id[out], minlength=len(runs))
             f = _solve_log_z(distinct, _Histograms(counts, sizes), betas, log_z, tol)
             jackknife_log_z.append((f, sizes))
-    return MultiHistogram(energies, distinct, index, [r.shape for r in runs], block_id, betas, sigmas, log_z, jackknife_log_z, max_shift)
+    return MultiHistogram(
+        energies=energies,
+        distinct=distinct,
+        index=index,
+        run_shapes=[r.shape for r in runs],
+        block_id=block_id,
+        betas=betas,
+        sigmas=sigmas,
+        log_z=log_z,
+        jackknife_log_z=jackknife_log_z,
+        max_shift=max_shift,
+    )
