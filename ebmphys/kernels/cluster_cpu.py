@@ -38,17 +38,15 @@ _TWO32 = np.uint64(1) << np.uint64(32)
 
 
 @njit(cache=True, inline="always")
-def _word(k, step, chain, stream, k0, k1):
-    """Draw number ``k`` of (step, chain): word k % 4 of block k // 4."""
-    w = philox4x32(k // 4, step, chain, stream, k0, k1)
-    lane = k % 4
-    if lane == 0:
-        return w[0]
-    if lane == 1:
-        return w[1]
-    if lane == 2:
-        return w[2]
-    return w[3]
+def _draw(words, k, step, chain, stream, k0, k1):
+    """Draw number ``k`` of (step, chain): word k % 4 of block k // 4.
+
+    ``words`` is the block holding draw k - 1 (block 0 when k = 0); returns the
+    block holding draw k, the draw, and k + 1.
+    """
+    if k % 4 == 0 and k > 0:
+        words = philox4x32(k // 4, step, chain, stream, k0, k1)
+    return words, words[k % 4], k + 1
 
 
 @njit(cache=True)
@@ -73,12 +71,10 @@ def _wolff_step(spins, chain, neighbors, threshold, k0, k1, step, stream, stack,
     z = neighbors.shape[1]
     mark = step + 1
     limit = (_TWO32 // np.uint64(n_spins)) * np.uint64(n_spins)
-    k = 0
-    w = _word(k, step, chain, stream, k0, k1)
-    k += 1
+    words = philox4x32(0, step, chain, stream, k0, k1)
+    words, w, k = _draw(words, 0, step, chain, stream, k0, k1)
     while w >= limit:
-        w = _word(k, step, chain, stream, k0, k1)
-        k += 1
+        words, w, k = _draw(words, k, step, chain, stream, k0, k1)
     seed = np.int64((w * np.uint64(n_spins)) >> np.uint64(32))
     s0 = spins[chain, seed]
     spins[chain, seed] = -s0
@@ -92,8 +88,7 @@ def _wolff_step(spins, chain, neighbors, threshold, k0, k1, step, stream, stack,
         for m in range(z):
             j = neighbors[i, m]
             if spins[chain, j] == s0:
-                w = _word(k, step, chain, stream, k0, k1)
-                k += 1
+                words, w, k = _draw(words, k, step, chain, stream, k0, k1)
                 if w < threshold:
                     spins[chain, j] = -s0
                     stamp[chain, j] = mark
@@ -150,14 +145,14 @@ def _swendsen_wang_step(spins, chain, neighbors, threshold, k0, k1, step, stream
     dims = neighbors.shape[1] // 2
     for i in range(n_spins):
         parent[chain, i] = i
+    words = philox4x32(0, step, chain, stream, k0, k1)
     k = 0
     for i in range(n_spins):
         s = spins[chain, i]
         for a in range(dims):
             j = neighbors[i, 2 * a]
             if spins[chain, j] == s:
-                w = _word(k, step, chain, stream, k0, k1)
-                k += 1
+                words, w, k = _draw(words, k, step, chain, stream, k0, k1)
                 if w < threshold:
                     ri = _find(parent, chain, i)
                     rj = _find(parent, chain, j)
@@ -169,8 +164,7 @@ def _swendsen_wang_step(spins, chain, neighbors, threshold, k0, k1, step, stream
     # smallest site and is met first; a decided root stores its flip as parent = -1 (flip) or -2 (keep)
     for i in range(n_spins):
         if parent[chain, i] == i:
-            w = _word(k, step, chain, stream, k0, k1)
-            k += 1
+            words, w, k = _draw(words, k, step, chain, stream, k0, k1)
             if w >= np.uint64(0x80000000):
                 parent[chain, i] = -1
                 spins[chain, i] = -spins[chain, i]

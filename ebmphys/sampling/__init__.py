@@ -2,5 +2,6 @@
 
 from ebmphys.sampling.backends import ALGORITHMS
 from ebmphys.sampling.sample import SampleResult, sample
+from ebmphys.sampling.tempering import TemperingResult, parallel_tempering
 
-__all__ = ["ALGORITHMS", "SampleResult", "sample"]
+__all__ = ["ALGORITHMS", "SampleResult", "TemperingResult", "parallel_tempering", "sample"]
