@@ -17,6 +17,7 @@ from ebmphys import __version__
 COMMAND_MODULES = [
     "ebmphys.sampling.commands",
     "ebmphys.study.commands",
+    "ebmphys.training.commands",
 ]
 
 

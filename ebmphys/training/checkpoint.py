@@ -2,7 +2,8 @@
 
 Layout::
 
-    /                 attrs: creator, creator_version, file_format, conventions
+    /                 attrs: creator, creator_version, file_format, conventions, and any
+                      extra attributes of the run (the CLI stores ``spec_toml`` there)
     /parameters       attrs: trainer parameters as JSON (``params_json``)
     /model            W (n_visible, n_hidden), b (n_visible,), c (n_hidden,)   float64
     /state            vel_W, vel_b, vel_c (momentum), chains (uint8 hidden states of
@@ -31,12 +32,13 @@ _STATE_ARRAYS = ("vel_W", "vel_b", "vel_c", "chains", "mu", "lam")
 _STATE_SCALARS = ("epoch", "chain_step", "examples_seen")
 
 
-def save_checkpoint(path, params: dict, model: dict, state: dict, history: dict) -> None:
+def save_checkpoint(path, params: dict, model: dict, state: dict, history: dict, attrs: dict | None = None) -> None:
     """Write a checkpoint atomically (temporary file, then ``os.replace``).
 
     ``model`` maps W, b, c to arrays; ``state`` maps the names in the module
     docstring to arrays or scalars (``seed`` an int < 2**64, ``data_sha256`` a str);
-    ``history`` maps monitor names to lists of floats.
+    ``history`` maps monitor names to lists of floats; ``attrs`` (str values) are
+    extra root attributes.
     """
     path = os.fspath(path)
     tmp = path + ".tmp"
@@ -45,6 +47,8 @@ def save_checkpoint(path, params: dict, model: dict, state: dict, history: dict)
         f.attrs["creator_version"] = __version__
         f.attrs["file_format"] = FILE_FORMAT
         f.attrs["conventions"] = CONVENTIONS
+        for name, value in (attrs or {}).items():
+            f.attrs[name] = value
         f.create_group("parameters").attrs["params_json"] = json.dumps(params, sort_keys=True)
         g = f.create_group("model")
         for name in ("W", "b", "c"):
@@ -62,8 +66,8 @@ def save_checkpoint(path, params: dict, model: dict, state: dict, history: dict)
     os.replace(tmp, path)
 
 
-def load_checkpoint(path) -> tuple[dict, dict, dict, dict]:
-    """Read a checkpoint; return (params, model, state, history) as in :func:`save_checkpoint`.
+def load_checkpoint(path) -> tuple[dict, dict, dict, dict, dict]:
+    """Read a checkpoint; return (params, model, state, history, attrs) as in :func:`save_checkpoint`.
 
     Raises
     ------
@@ -86,4 +90,6 @@ def load_checkpoint(path) -> tuple[dict, dict, dict, dict]:
         state["seed"] = int(s.attrs["seed"])
         state["data_sha256"] = str(s.attrs["data_sha256"])
         history = {name: f["history"][name][()].tolist() for name in f["history"]}
-    return params, model, state, history
+        reserved = ("creator", "creator_version", "file_format", "conventions")
+        attrs = {name: str(value) for name, value in f.attrs.items() if name not in reserved}
+    return params, model, state, history, attrs

@@ -130,6 +130,9 @@ class RBMTrainer:
     seed_ : int
     epoch_ : int, epochs done
     history_ : dict of lists, per-epoch monitor values and "epoch"
+    checkpoint_attrs : dict of str
+        Extra root attributes written into every checkpoint and restored by
+        :meth:`from_checkpoint` (the ``ebmphys train`` command keeps its spec there).
     """
 
     def __init__(
@@ -149,6 +152,7 @@ class RBMTrainer:
         self.rbm_ = None
         self._state = None
         self.log_z_estimate_ = None
+        self.checkpoint_attrs = {}
 
     # ------------------------------------------------------------------ parameters
     def get_params(self, deep: bool = True) -> dict:
@@ -397,12 +401,13 @@ class RBMTrainer:
         params["monitors"] = list(params["monitors"])
         state = dict(self._state, epoch=self.epoch_, examples_seen=self.examples_seen_, seed=self.seed_,
                      data_sha256=self._data_sha256)
-        save_checkpoint(path, params, {"W": rbm.W, "b": rbm.b, "c": rbm.c}, state, self.history_)
+        save_checkpoint(path, params, {"W": rbm.W, "b": rbm.b, "c": rbm.c}, state, self.history_,
+                        self.checkpoint_attrs)
 
     @classmethod
     def from_checkpoint(cls, path) -> "RBMTrainer":
         """Restore a trainer from :meth:`save`; continue it with ``fit(X, resume=True)``."""
-        params, model, state, history = load_checkpoint(path)
+        params, model, state, history, attrs = load_checkpoint(path)
         trainer = cls(**params)
         W = model["W"]
         trainer.rbm_ = RBM(W.shape[0], W.shape[1], W=W, b=model["b"], c=model["c"])
@@ -412,6 +417,7 @@ class RBMTrainer:
         trainer._data_sha256 = state.pop("data_sha256")
         trainer._state = state
         trainer.history_ = history
+        trainer.checkpoint_attrs = attrs
         return trainer
 
     # ------------------------------------------------------------------ sklearn interop

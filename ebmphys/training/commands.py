@@ -1,0 +1,177 @@
+"""``ebmphys train SPEC.toml``: train a binary RBM described by a TOML spec.
+
+The spec is checked with the shared validator of :mod:`ebmphys.study.spec`
+(errors name the key, the value and what is allowed, with a did-you-mean for
+misspelt keys).  The output is the HDF5 checkpoint of the run
+(:mod:`ebmphys.training.checkpoint`), rewritten atomically every
+``checkpoint_every`` epochs, with the spec text in its ``spec_toml`` attribute;
+``--resume`` continues it to the same result as an uninterrupted run.
+
+Example spec::
+
+    [data]
+    source = "digits"          # or a .npy/.npz file of 0/1 rows (or -1/+1 spins with spins = true)
+    test_fraction = 0.2
+
+    [model]
+    n_hidden = 16
+
+    [training]
+    method = "pcd"
+    learning_rate = 0.05
+    n_epochs = 20
+    seed = 1
+    monitors = ["log_likelihood"]
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from ebmphys.cli import UserError
+from ebmphys.datasets import load_binary_digits
+from ebmphys.partition.rbm_exact import exact_is_feasible
+from ebmphys.study.spec import Key, SpecError, parse_toml, validate
+from ebmphys.training import monitors as _monitors
+from ebmphys.training.estimator import METHODS, VISIBLE_BIAS_INITS, RBMTrainer
+from ebmphys.training.schedules import SCHEDULES
+
+TRAIN_SCHEMA = {
+    "data": {
+        "source": Key("str", "digits", doc="'digits' (binarised 8x8 digits) or a .npy/.npz file of rows."),
+        "spins": Key("bool", False, doc="The file holds Ising spins -1/+1 (mapped to units (1 + s) / 2)."),
+        "test_fraction": Key("float", 0.2, minimum=0.0, maximum=0.9, doc="Fraction held out for monitors and the test score."),
+        "split_seed": Key("int", 0, minimum=0, doc="Seed of the train/test split."),
+    },
+    "model": {
+        "n_hidden": Key("int", minimum=1, doc="Number of hidden units."),
+    },
+    "training": {
+        "method": Key("str", "pcd", choices=METHODS, doc="PCD-k or CD-k."),
+        "k": Key("int", 1, minimum=1, doc="Gibbs steps per update."),
+        "learning_rate": Key("float", 0.05, minimum=0.0, exclusive_minimum=True, doc="Step size."),
+        "batch_size": Key("int", 10, minimum=1, doc="Examples per minibatch."),
+        "n_epochs": Key("int", 20, minimum=1, doc="Passes over the training data."),
+        "n_chains": Key("int", 0, minimum=0, doc="Persistent chains (0: batch_size)."),
+        "momentum": Key("float", 0.0, minimum=0.0, maximum=0.999, doc="Momentum."),
+        "weight_decay": Key("float", 0.0, minimum=0.0, doc="L2 penalty on W."),
+        "learning_rate_schedule": Key("str", "constant", choices=SCHEDULES, doc="Schedule."),
+        "visible_bias_init": Key("str", "data", choices=VISIBLE_BIAS_INITS, doc="Initial visible biases."),
+        "centering": Key("bool", False, doc="Centred gradient."),
+        "offset_rate": Key("float", 0.01, minimum=0.0, exclusive_minimum=True, maximum=1.0, doc="Hidden-offset rate."),
+        "seed": Key("int", 0, minimum=0, maximum=2**64 - 1, doc="Seed of everything random."),
+        "monitors": Key("str_list", ["reconstruction_error"], choices=_monitors.MONITORS, doc="Per-epoch monitors."),
+        "checkpoint_every": Key("int", 1, minimum=1, doc="Epochs between checkpoints."),
+    },
+}
+
+
+def register(subparsers) -> None:
+    p = subparsers.add_parser(
+        "train",
+        help="train a binary RBM from a TOML spec (CD-k / PCD, checkpoints, resume)",
+        description="Train a binary RBM (E = -b.v - c.h - v.W.h, units in {0, 1}) described by a TOML spec; "
+        "the output HDF5 file is the run's checkpoint and holds the trained model.",
+    )
+    p.add_argument("spec", help="TOML spec file")
+    p.add_argument("--out", help="output HDF5 file (default: the spec's name with .h5)")
+    mode = p.add_mutually_exclusive_group()
+    mode.add_argument("--resume", action="store_true", help="continue the run saved in the output file")
+    mode.add_argument("--overwrite", action="store_true", help="replace an existing output file")
+    p.add_argument("--quiet", action="store_true", help="no progress bar and no summary")
+    p.set_defaults(func=run_train)
+
+
+def load_spec(path: Path) -> tuple[dict, str]:
+    """Read and validate a training spec; return (validated dict, spec text)."""
+    if not path.exists():
+        raise UserError(f"spec file {str(path)!r} does not exist")
+    text = path.read_text()
+    try:
+        return validate(parse_toml(text, str(path)), TRAIN_SCHEMA), text
+    except SpecError as exc:
+        raise UserError(f"{path}: {exc}") from None
+
+
+def load_data(data: dict, base: Path) -> tuple[np.ndarray, np.ndarray]:
+    """Training and test rows (uint8 0/1) from the [data] table; file paths are relative to ``base``."""
+    if data["source"] == "digits":
+        X = load_binary_digits()
+    else:
+        path = (base / data["source"]) if not Path(data["source"]).is_absolute() else Path(data["source"])
+        if path.suffix not in (".npy", ".npz"):
+            raise UserError(f"data.source = {data['source']!r} is not allowed: expected 'digits' or a .npy/.npz file")
+        if not path.exists():
+            raise UserError(f"data.source = {data['source']!r}: file {str(path)!r} does not exist")
+        loaded = np.load(path)
+        if isinstance(loaded, np.lib.npyio.NpzFile):
+            names = loaded.files
+            X = loaded["X"] if "X" in names else loaded[names[0]] if len(names) == 1 else None
+            if X is None:
+                raise UserError(f"{path} holds several arrays {names}; name the training array 'X'")
+        else:
+            X = loaded
+        X = np.asarray(X)
+        if X.ndim > 2:
+            X = X.reshape(X.shape[0], -1)
+        if data["spins"]:
+            if not np.all(np.abs(X) == 1):
+                raise UserError(f"data.spins = true but {path} holds values other than -1 and +1")
+            X = ((X.astype(np.int16) + 1) // 2).astype(np.uint8)
+    order = np.random.default_rng(data["split_seed"]).permutation(len(X))
+    n_test = int(round(data["test_fraction"] * len(X)))
+    return X[order[n_test:]], X[order[:n_test]]
+
+
+def _trainer(spec: dict, out: Path, verbose: bool, spec_text: str) -> RBMTrainer:
+    t = spec["training"]
+    trainer = RBMTrainer(
+        spec["model"]["n_hidden"], learning_rate=t["learning_rate"], batch_size=t["batch_size"],
+        n_iter=t["n_epochs"], random_state=t["seed"], method=t["method"], k=t["k"],
+        n_chains=t["n_chains"] or None, momentum=t["momentum"], weight_decay=t["weight_decay"],
+        learning_rate_schedule=t["learning_rate_schedule"], visible_bias_init=t["visible_bias_init"],
+        centering=t["centering"], offset_rate=t["offset_rate"], monitors=tuple(t["monitors"]),
+        checkpoint_path=out, checkpoint_every=t["checkpoint_every"], verbose=verbose,
+    )
+    trainer.checkpoint_attrs = {"spec_toml": spec_text}
+    return trainer
+
+
+def run_train(args: argparse.Namespace) -> int:
+    spec_path = Path(args.spec)
+    spec, text = load_spec(spec_path)
+    out = Path(args.out) if args.out else spec_path.with_suffix(".h5")
+    train, test = load_data(spec["data"], spec_path.parent)
+    if args.resume:
+        if not out.exists():
+            raise UserError(f"--resume: output file {str(out)!r} does not exist (run without --resume first)")
+        trainer = RBMTrainer.from_checkpoint(out)
+        if trainer.checkpoint_attrs.get("spec_toml") != text:
+            raise UserError(f"--resume: {spec_path} differs from the spec stored in {out}; "
+                            f"use --overwrite to start a new run")
+        trainer.set_params(verbose=not args.quiet, checkpoint_path=out)
+    else:
+        if out.exists() and not args.overwrite:
+            raise UserError(f"output file {str(out)!r} exists; use --resume to continue it or --overwrite to replace it")
+        trainer = _trainer(spec, out, not args.quiet, text)
+    validation = test if len(test) else None
+    try:
+        trainer.fit(train, validation_data=validation, resume=args.resume)
+    except ValueError as exc:
+        raise UserError(str(exc)) from None
+    if not args.quiet:
+        scored = test if len(test) else train
+        lines = [f"trained RBM {train.shape[1]} visible x {trainer.n_components} hidden, "
+                 f"{trainer.method.upper()}-{trainer.k}, {trainer.epoch_} epochs on {len(train)} rows"]
+        for name, values in trainer.history_.items():
+            if name != "epoch":
+                lines.append(f"  {name} (last epoch): {values[-1]:.6g}")
+        if exact_is_feasible(trainer.rbm_):
+            which = "test" if len(test) else "training"
+            lines.append(f"  exact mean log-likelihood on {which} data: {trainer.score_samples(scored).mean():.6g} nats")
+        lines.append(f"wrote {out}")
+        print("\n".join(lines))
+    return 0
