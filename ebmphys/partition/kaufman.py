@@ -60,6 +60,8 @@ from ebmphys.partition._beta import beta_array
 PRECISION_LIMIT = 1e-9
 _EPS = np.finfo(np.float64).eps
 _SMALL = 1e-3
+#: below this K = beta |J| the second-order expansion about K = 0 is exact to rounding
+_K_TAYLOR = 1e-12
 
 
 class _Jet:
@@ -195,7 +197,12 @@ def _log_one_plus_exp_neg(u: _Jet) -> _Jet:
 
 
 def _coupling_jets(K: np.ndarray):
-    """Jets of log(2 sinh 2K), 1/sinh 2K, sinh 2K (valid for K <= 0.5 only) and gamma_0 = 2K + log tanh K."""
+    """Jets of log(2 sinh 2K), 1/sinh 2K, sinh 2K (valid for K <= 0.5 only) and of the zero mode.
+
+    The zero mode enters as (2 sinh 2K)^(m/2) e^(+-m gamma_0 / 2) with gamma_0 = 2K + log tanh K;
+    the exponents are (m/2) w_+- with w_+ = 2 log(2 sinh K) + 2K and w_- = 2 log(1 + e^(-2K)),
+    written so that w_- (dominant at high T) has no 1/K terms.
+    """
     e2 = np.exp(-2 * K)
     one_m_e4 = -np.expm1(-4 * K)
     csch = 2 * e2 / one_m_e4
@@ -204,8 +211,11 @@ def _coupling_jets(K: np.ndarray):
     inv_s = _Jet(csch, -2 * coth * csch, 4 * csch * (csch**2 + coth**2))
     k_low = np.minimum(K, 0.5)
     s = _Jet(np.sinh(2 * k_low), 2 * np.cosh(2 * k_low), 4 * np.sinh(2 * k_low))
-    gamma0 = _Jet(2 * K + np.log1p(-e2) - np.log1p(e2), 2 + 2 * csch, -4 * coth * csch)
-    return log_2s, inv_s, s, gamma0
+    tanh_k = -np.expm1(-2 * K) / (1 + e2)
+    csch_k = 2 * np.sqrt(e2) / -np.expm1(-2 * K)
+    w_plus = _Jet(4 * K + 2 * np.log(-np.expm1(-2 * K)), 2 / tanh_k + 2, -2 * csch_k**2)
+    w_minus = _Jet(2 * np.log1p(e2), 2 * tanh_k - 2, 2 * (1 - tanh_k**2))
+    return log_2s, inv_s, s, w_plus, w_minus
 
 
 def _g_modes(K: np.ndarray, log_2s: _Jet, inv_s: _Jet, s: _Jet, theta: np.ndarray) -> _Jet:
@@ -215,9 +225,8 @@ def _g_modes(K: np.ndarray, log_2s: _Jet, inv_s: _Jet, s: _Jet, theta: np.ndarra
     g = log 2 + log(s + q + sqrt(q (q + 2 s))); for s > 1 the same in units of s^2.
     """
     sin2 = np.sin(theta / 2) ** 2
-    col = 1
     # s <= 1 branch (K below ~0.44): direct
-    sj, rj, lj = s.expand(col), inv_s.expand(col), log_2s.expand(col)
+    sj, rj, lj = s.expand(1), inv_s.expand(1), log_2s.expand(1)
     q = (1 - sj) * (1 - sj) + 2 * sin2 * sj
     low = np.log(2.0) + (sj + q + (q * (q + 2 * sj)).sqrt()).log()
     # s > 1 branch: r = 1/s, q' = q / s^2
@@ -240,36 +249,29 @@ def _log_z_jet(m: int, n: int, K: np.ndarray, twist: str):
 
     Returns the jet and the estimated relative error of Z (0 unless twist == "both").
     """
-    log_2s, inv_s, s, gamma0 = _coupling_jets(K)
+    log_2s, inv_s, s, w_plus, w_minus = _coupling_jets(K)
     k = np.arange(2 * n)
     theta = np.pi * k / n
-    odd = k % 2 == 1
-    even_nonzero = (k % 2 == 0) & (k > 0)
-    X_ns, C_ns, ell_ns = _sector(m, _g_modes(K, log_2s, inv_s, s, theta[odd]), log_2s)
-    if even_nonzero.any():
-        X_r, C_r, ell_r = _sector(m, _g_modes(K, log_2s, inv_s, s, theta[even_nonzero]), log_2s)
-    else:
-        zero = np.zeros_like(K)
-        X_r, C_r = _Jet(zero, zero, zero), _Jet(zero, zero, zero)
-        ell_r = _Jet(np.full_like(K, -np.inf), zero, zero)
-    X_r = X_r + 0.5 * m * log_2s
-    x0 = 0.5 * m * gamma0
-    # R sector: Q = e^(X + C) [2 cosh x0 +- 2 sinh x0 e^(-U)] = e^(X+C) [e^x0 (1 +- r) + e^-x0 (1 -+ r)]
+    X_ns, C_ns, ell_ns = _sector(m, _g_modes(K, log_2s, inv_s, s, theta[k % 2 == 1]), log_2s)
+    X_r, C_r, ell_r = _sector(m, _g_modes(K, log_2s, inv_s, s, theta[(k % 2 == 0) & (k > 0)]), log_2s)
+    up, down = 0.5 * m * w_plus, 0.5 * m * w_minus
+    # R sector: Q = e^(X + C) (2 sinh 2K)^(m/2) [2 cosh x0 +- 2 sinh x0 e^(-U)]
+    #             = e^(X + C) [e^up (1 +- r) + e^down (1 -+ r)],  r = e^(-U), x0 = m gamma_0 / 2
     log_1p_r = _log_one_plus_exp_neg(ell_r.exp())
     log_1m_r = _log_one_minus_exp_neg_exp(ell_r)
     base_r = X_r + C_r
     base_ns = X_ns + C_ns
     if twist == "none":
         log_q_ns = base_ns + _log_one_plus_exp_neg(ell_ns.exp())
-        log_q_r = base_r + _log_combine(x0 + log_1p_r, -x0 + log_1m_r, +1)
+        log_q_r = base_r + _log_combine(up + log_1p_r, down + log_1m_r, +1)
         return _log_combine(log_q_ns, log_q_r, +1) - np.log(2.0), np.zeros_like(K)
     log_q_ns = base_ns + _log_one_minus_exp_neg_exp(ell_ns)
-    log_q_r = base_r + _log_combine(x0 + log_1m_r, -x0 + log_1p_r, +1)
+    log_q_r = base_r + _log_combine(up + log_1m_r, down + log_1p_r, +1)
     if twist == "row":
         return _log_combine(log_q_ns, log_q_r, +1) - np.log(2.0), np.zeros_like(K)
     with np.errstate(invalid="ignore"):
         gap = -np.expm1(log_q_ns.v - log_q_r.v)
-    scale = np.abs(X_r.v) + np.abs(X_ns.v) + np.abs(x0.v) + 1.0
+    scale = np.abs(X_r.v) + np.abs(X_ns.v) + np.abs(up.v) + 1.0
     error = np.where(gap > 0, 8 * _EPS * scale / np.where(gap > 0, gap, 1.0), np.inf)
     return _log_combine(log_q_r, log_q_ns, -1) - np.log(2.0), error
 
@@ -281,7 +283,7 @@ def _validate(L1, L2, beta, J):
 
 
 def _log_z_derivatives(L1, L2, beta, J):
-    """(log Z, d log Z / dK, d2 log Z / dK2, K, N) with K = beta |J|, arrays shaped like beta."""
+    """(log Z, d log Z / dK, d2 log Z / dK2, K, N, |J|) with K = beta |J|, arrays shaped like beta."""
     L1, L2, b, J = _validate(L1, L2, beta, J)
     K = (b * abs(J)).ravel()
     n_spins = L1 * L2
@@ -292,9 +294,8 @@ def _log_z_derivatives(L1, L2, beta, J):
     else:
         n = L1 if L1 % 2 == 1 else L2
         m, twist = n_spins // n, "row"
-    hot = K == 0
-    Kp = np.where(hot, 1.0, K)
-    jet, error = _log_z_jet(m, n, Kp, twist)
+    hot = K < _K_TAYLOR
+    jet, error = _log_z_jet(m, n, np.where(hot, 1.0, K), twist)
     bad = ~hot & ~(error <= PRECISION_LIMIT)
     if np.any(bad):
         i = int(np.flatnonzero(bad)[0])
@@ -303,9 +304,12 @@ def _log_z_derivatives(L1, L2, beta, J):
             f"is a difference of nearly equal terms; the estimated relative error of Z, {error[i]:.1e}, "
             f"exceeds {PRECISION_LIMIT:.0e} (use smaller beta*|J|, an even side, or exact enumeration)"
         )
-    log_z = np.where(hot, n_spins * np.log(2.0), jet.v)
-    d1 = np.where(hot, 0.0, jet.d1)
-    d2 = np.where(hot, 2.0 * n_spins, jet.d2)
+    # K -> 0: log Z = N log 2 + v K^2 / 2 + O(K^3), v = variance of the bond sum at infinite temperature
+    # (each pair of neighbours counted with the square of its number of bonds: 4 on a side of length 2)
+    v = sum(2 * n_spins if L == 2 else n_spins for L in (L1, L2))
+    log_z = np.where(hot, n_spins * np.log(2.0) + 0.5 * v * K**2, jet.v)
+    d1 = np.where(hot, v * K, jet.d1)
+    d2 = np.where(hot, v, jet.d2)
     shape = b.shape
     return log_z.reshape(shape), d1.reshape(shape), d2.reshape(shape), K.reshape(shape), n_spins, abs(J)
 

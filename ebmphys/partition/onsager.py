@@ -5,13 +5,14 @@ are per spin.  On the (bipartite) infinite lattice the antiferromagnet J < 0
 has the same free energy, energy and specific heat as the ferromagnet with |J|.
 
     log Z / N = log(2 cosh 2K) + 1/pi int_0^(pi/2) log[(1 + sqrt(1 - k^2 sin^2 phi)) / 2] dphi,
-    u = -|J| coth 2K [1 + (2/pi) (2 tanh^2 2K - 1) K(k)],
-    c = K^2 {(4/pi) [(4 sech^2 2K + a^2 coth^2 2K - a csch^2 2K) K(k) - coth^2 2K E(k)] - 2 csch^2 2K},
-    a = 2 tanh^2 2K - 1,
+    u = -|J| coth 2K [1 + (2/pi) a K(k)] = -|J| [2 tanh 2K + coth 2K a D_K],
+    c = 2 K^2 [(4 sech^2 2K + a^2 coth^2 2K - a csch^2 2K) D_K - coth^2 2K D_E - 2 sech^2 2K],
+    a = 2 tanh^2 2K - 1,  D_K = (2/pi) K(k) - 1,  D_E = (2/pi) E(k) - 1,
 
 with k = 2 sinh 2K / cosh^2 2K and K(k), E(k) the complete elliptic integrals
-(scipy's ``ellipk``/``ellipe`` take the parameter k^2).  The specific heat
-diverges logarithmically at beta_c (returned as inf exactly there).
+(scipy's ``ellipk``/``ellipe`` take the parameter k^2; D_K and D_E are summed
+as power series for small k so that high temperatures lose no digits).  The
+specific heat diverges logarithmically at beta_c (returned as inf exactly there).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from ebmphys.partition._beta import beta_array
 BETA_C = float(np.log1p(np.sqrt(2.0)) / 2)
 #: critical temperature of the ferromagnet with J = 1, 2 / log(1 + sqrt 2) ~ 2.269
 T_C = 1.0 / BETA_C
+_K_TAYLOR = 1e-12
 
 
 def _couplings(beta, J) -> tuple[np.ndarray, float]:
@@ -75,16 +77,47 @@ def onsager_free_energy(beta, J: float = 1.0) -> float | np.ndarray:
     return _out(-np.asarray(onsager_log_z_per_spin(b, J)) / b, beta)
 
 
+def _elliptic_excess(k2: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(2/pi) K(k) - 1 and (2/pi) E(k) - 1, by their power series in k^2 when k^2 < 0.05 (no cancellation)."""
+    with np.errstate(divide="ignore"):
+        dk, de = 2 / np.pi * ellipk(k2) - 1, 2 / np.pi * ellipe(k2) - 1
+    small = k2 < 0.05
+    m = np.where(small, k2, 0.0)
+    coef, power = 1.0, np.ones_like(m)
+    sk, se = np.zeros_like(m), np.zeros_like(m)
+    for n in range(1, 16):  # terms fall by 20x each; 0.05^15 < 1e-19
+        coef *= (2 * n - 1) / (2 * n)
+        power = power * m
+        sk += coef**2 * power
+        se += coef**2 * power / (1 - 2 * n)
+    return np.where(small, sk, dk), np.where(small, se, de)
+
+
+def _energy_and_specific_heat(beta, J) -> tuple[np.ndarray, np.ndarray]:
+    """u and c per spin; below K = 1e-12 the expansion u = -2|J| K, c = 2 K^2 (exact to rounding)."""
+    K, aJ = _couplings(beta, J)
+    tiny = K < _K_TAYLOR
+    Kp = np.where(tiny, 1.0, K)
+    e4 = np.exp(-4 * Kp)
+    sech2 = 4 * e4 / (1 + e4) ** 2  # sech^2 2K and csch^2 2K without 1 - tanh^2 cancellations
+    csch2 = 4 * e4 / np.expm1(-4 * Kp) ** 2
+    coth2 = 1 + csch2
+    a = 1 - 2 * sech2
+    k2 = _modulus_squared(Kp)
+    dk, de = _elliptic_excess(k2)
+    critical = k2 >= 1
+    with np.errstate(invalid="ignore"):
+        u = -aJ * (2 * np.tanh(2 * Kp) + np.where(critical, 0.0, np.sqrt(coth2) * a * dk))
+        k1_coef = 4 * sech2 + coth2 * a * a - csch2 * a
+        c = 2 * Kp**2 * (k1_coef * dk - coth2 * de - 2 * sech2)
+    u = np.where(tiny, -2 * aJ * K, u)
+    c = np.where(tiny, 2 * K**2, np.where(critical, np.inf, c))
+    return u, c
+
+
 def onsager_energy(beta, J: float = 1.0) -> float | np.ndarray:
     """Mean energy per spin u = -d(log Z / N)/d beta of the infinite lattice (u -> -2|J| as T -> 0)."""
-    K, aJ = _couplings(beta, J)
-    hot = K == 0
-    Kp = np.where(hot, 1.0, K)
-    t2 = np.tanh(2 * Kp) ** 2
-    k2 = _modulus_squared(Kp)
-    critical = (2 * t2 - 1) * np.where(k2 < 1, ellipk(np.minimum(k2, 1 - 1e-16)), 0.0)
-    u = -aJ / np.tanh(2 * Kp) * (1 + 2 / np.pi * critical)
-    return _out(np.where(hot, 0.0, u), beta)
+    return _out(_energy_and_specific_heat(beta, J)[0], beta)
 
 
 def onsager_specific_heat(beta, J: float = 1.0) -> float | np.ndarray:
@@ -93,18 +126,7 @@ def onsager_specific_heat(beta, J: float = 1.0) -> float | np.ndarray:
     Obtained as c = -K^2 du/dK / |J| from the energy, using dK(k)/dk = E/(k k'^2) - K/k
     and k'^2 = 1 - k^2 = (2 tanh^2 2K - 1)^2, which removes the 0 * inf at beta_c.
     """
-    K, _ = _couplings(beta, J)
-    hot = K == 0
-    Kp = np.where(hot, 1.0, K)
-    t2 = np.tanh(2 * Kp) ** 2
-    coth2 = 1 / t2
-    csch2 = coth2 - 1
-    a = 2 * t2 - 1
-    k2 = _modulus_squared(Kp)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        k1_coef = 4 * (1 - t2) + coth2 * a * a - csch2 * a
-        c = Kp**2 * (4 / np.pi * (k1_coef * ellipk(k2) - coth2 * ellipe(k2)) - 2 * csch2)
-    return _out(np.where(hot, 0.0, np.where(k2 >= 1, np.inf, c)), beta)
+    return _out(_energy_and_specific_heat(beta, J)[1], beta)
 
 
 def onsager_magnetization(beta, J: float = 1.0) -> float | np.ndarray:

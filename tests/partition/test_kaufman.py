@@ -178,3 +178,17 @@ def test_bad_input(kwargs, error, match):
     for f in (ising2d_log_z, ising2d_energy, ising2d_specific_heat):
         with pytest.raises(error, match=match):
             f(**args)
+
+
+@pytest.mark.parametrize("L1, L2, J", [(4, 4, 1.0), (2, 3, -1.0), (3, 3, -1.0), (256, 256, 1.0)])
+def test_high_temperature_expansion(L1, L2, J):
+    """log Z = N log 2 + v K^2 / 2 + O(K^3), v = sum over neighbour pairs of (number of bonds)^2."""
+    n = L1 * L2
+    v = sum(2 * n if L == 2 else n for L in (L1, L2))
+    K = np.array([1e-300, 1e-20, 1e-13, 1e-11, 1e-9])
+    beta = K / abs(J)
+    np.testing.assert_allclose(ising2d_log_z(L1, L2, beta, J), n * np.log(2) + 0.5 * v * K**2, rtol=1e-15)
+    # relative corrections are O(K) (loops of three bonds on a side of 3), 1e-9 at most here; rounding of the
+    # analytic derivative is ~1e-16 per spin in absolute terms
+    np.testing.assert_allclose(ising2d_energy(L1, L2, beta, J), -abs(J) * v * K / n, rtol=1e-8, atol=1e-15)
+    np.testing.assert_allclose(ising2d_specific_heat(L1, L2, beta, J), v * K**2 / n, rtol=1e-8)

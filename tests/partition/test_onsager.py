@@ -37,6 +37,14 @@ def test_high_and_low_temperature_series():
     assert onsager_log_z_per_spin(K) == pytest.approx(2 * K + np.exp(-8 * K) + 2 * np.exp(-12 * K), abs=1e-12)
 
 
+def test_tiny_beta_loses_no_digits():
+    """u = -2K (1 + O(K^2)) and c = 2K^2 (1 + O(K^2)) without cancellation down to beta = 1e-300."""
+    betas = np.array([1e-300, 1e-20, 1e-11, 1e-7])
+    np.testing.assert_allclose(onsager_energy(betas), -2 * betas, rtol=1e-13)
+    np.testing.assert_allclose(onsager_specific_heat(betas), 2 * betas**2, rtol=1e-13)
+    np.testing.assert_allclose(onsager_log_z_per_spin(betas), np.log(2) + betas**2, rtol=1e-15)
+
+
 def test_kramers_wannier_duality():
     """log Z/N - log(sinh 2K)/2 is invariant under K -> K*, sinh 2K sinh 2K* = 1."""
     K = np.array([0.1, 0.3, 0.42, 0.6, 1.5])
