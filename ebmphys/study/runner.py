@@ -69,7 +69,11 @@ def _kill_hook() -> Callable[[str], None]:
 
 
 class _Progress:
-    """tqdm bar on a terminal, a log line about every 10% otherwise, nothing when quiet."""
+    """tqdm bar on a terminal, a log line about every 10% otherwise, nothing when quiet.
+
+    Work is counted in spin-sweeps (sweeps times spins times chains), so the ETA
+    holds when the large lattices run last.
+    """
 
     def __init__(self, total: int, done: int, quiet: bool, label: str):
         self.total, self.done, self.quiet, self.label = total, done, quiet, label
@@ -80,7 +84,8 @@ class _Progress:
         if not quiet and sys.stderr.isatty():
             from tqdm.auto import tqdm
 
-            self.bar = tqdm(total=total, initial=done, unit="sweep", desc=label, file=sys.stderr, smoothing=0.1)
+            self.bar = tqdm(total=total, initial=done, unit=" spin-sweeps", unit_scale=True, desc=label,
+                            file=sys.stderr, smoothing=0.1)
 
     def update(self, n: int) -> None:
         self.done += n
@@ -90,7 +95,7 @@ class _Progress:
             elapsed = time.monotonic() - self.start
             rate = (self.done - self.start_done) / elapsed if elapsed > 0 else 0.0
             eta = f", eta {(self.total - self.done) / rate:.0f} s" if rate > 0 else ""
-            log(f"{self.label}: {100 * self.done / self.total:.0f}% of sweeps, {elapsed:.0f} s elapsed{eta}")
+            log(f"{self.label}: {100 * self.done / self.total:.0f}% done, {elapsed:.0f} s elapsed{eta}")
             self.next_log = math.floor(10 * self.done / self.total + 1) / 10
 
     def close(self) -> None:
@@ -174,8 +179,9 @@ def run_study(spec: StudySpec, output, *, mode: str = "new", workers: int | None
     seconds = spec.data["checkpoint"]["seconds"]
     stops = [deque(s for s in t.job_stops(job_sweeps) if s > d) for t, d in zip(tasks, done)]
     ready = deque(t.index for t in tasks if stops[t.index])
-    total = sum(t.total_sweeps for t in tasks)
-    progress = _Progress(total, sum(done), quiet, spec.name)
+    work = [t.n_spins * t.n_chains for t in tasks]
+    progress = _Progress(sum(t.total_sweeps * w for t, w in zip(tasks, work)),
+                         sum(d * w for d, w in zip(done, work)), quiet, spec.name)
     if not ready:
         store.commit([], complete=True)
         progress.close()
@@ -198,7 +204,7 @@ def run_study(spec: StudySpec, output, *, mode: str = "new", workers: int | None
                 i = in_flight.pop(future)
                 result = future.result()
                 hook("job")
-                progress.update(result.stop - done[i])
+                progress.update((result.stop - done[i]) * work[i])
                 done[i], states[i] = result.stop, result.states
                 pending.append(_block(tasks[i], result))
                 if stops[i]:

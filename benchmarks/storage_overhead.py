@@ -1,0 +1,119 @@
+"""Storage overhead of ``ebmphys run``: configurations every sweep against no configurations.
+
+A 2D Ising study (L = 256, T = 2.269, Metropolis, 4 chains, one worker in this
+process) is run through :func:`ebmphys.study.run_study` twice per repetition:
+recording E and M every sweep only, and also storing the configuration after
+every sweep.  Reported: the best wall time of each, the overhead, and the bytes
+a stored configuration takes in the file (bit-packed, gzip) against its raw
+int8 size.  Appends (or replaces) the ``## Storage overhead`` section of
+BENCHMARKS.md.
+
+    python benchmarks/storage_overhead.py [--sweeps 1000] [--repeats 3]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import os
+import platform
+import tempfile
+import time
+from pathlib import Path
+
+import h5py
+
+from ebmphys.study import parse_study, run_study
+
+L = 256
+N_CHAINS = 4
+
+SPEC = """
+[study]
+name = "storage_overhead"
+[model]
+dimension = 2
+sizes = [{L}]
+[temperatures]
+values = [2.269]
+[sampling]
+algorithm = "metropolis"
+n_sweeps = {sweeps}
+n_chains = {chains}
+seeds = [1]
+[record]
+observables_every = 1
+configurations_every = {every}
+[checkpoint]
+sweeps = 250
+seconds = 5.0
+"""
+
+
+def timed_run(every: int, sweeps: int, out: Path) -> float:
+    spec = parse_study(SPEC.format(L=L, sweeps=sweeps, chains=N_CHAINS, every=every))
+    start = time.perf_counter()
+    run_study(spec, out, mode="overwrite", workers=1, quiet=True)
+    return time.perf_counter() - start
+
+
+def stored_bytes(path: Path) -> tuple[int, int]:
+    """Storage size of the configuration dataset and the number of configurations it holds."""
+    with h5py.File(path, "r") as f:
+        value = f[f"particles/L{L}/spins/value"]
+        return value.id.get_storage_size(), value.shape[0] * value.shape[2]
+
+
+def update_benchmarks(section: str, path: Path) -> None:
+    text = path.read_text() if path.exists() else "# Benchmarks\n"
+    head, marker, rest = text.partition("## Storage overhead")
+    tail = rest[rest.find("\n## ") :] if marker and "\n## " in rest else ""
+    path.write_text(head.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n" + tail)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sweeps", type=int, default=1000)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md alone")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        tmp = Path(tmp)
+        timed_run(1, 2, tmp / "warm.h5")  # load the compiled kernels
+        plain, stored = [], []
+        for _ in range(args.repeats):
+            plain.append(timed_run(0, args.sweeps, tmp / "plain.h5"))
+            stored.append(timed_run(1, args.sweeps, tmp / "stored.h5"))
+        n_bytes, n_conf = stored_bytes(tmp / "stored.h5")
+        file_sizes = ((tmp / "plain.h5").stat().st_size, (tmp / "stored.h5").stat().st_size)
+    overhead = min(stored) / min(plain) - 1
+    raw = L * L
+    per_conf = n_bytes / n_conf
+    machine = f"{platform.machine()}, {os.cpu_count()} logical CPUs ({platform.processor() or platform.system()})"
+    lines = [
+        "## Storage overhead",
+        "",
+        f"`python benchmarks/storage_overhead.py --sweeps {args.sweeps} --repeats {args.repeats}` "
+        f"({datetime.date.today().isoformat()}, {machine}, Python {platform.python_version()}, h5py {h5py.__version__}; "
+        "one worker, shared machine: best of the repetitions).",
+        "",
+        f"2D Ising L = {L}, T = 2.269, Metropolis, {N_CHAINS} chains, {args.sweeps} sweeps, E and M recorded every sweep.",
+        "",
+        "| run | best wall time [s] | all repetitions [s] |",
+        "|---|---|---|",
+        f"| no configurations | {min(plain):.2f} | {', '.join(f'{t:.2f}' for t in plain)} |",
+        f"| configuration every sweep | {min(stored):.2f} | {', '.join(f'{t:.2f}' for t in stored)} |",
+        "",
+        f"Overhead of storing every configuration: **{100 * overhead:.1f}%** (target < 10%).",
+        f"Bytes per stored configuration: **{per_conf:.0f}** (bit-packed and gzip-compressed) against "
+        f"{raw} raw int8 ({raw / per_conf:.1f}x smaller; bit-packing alone gives {raw // 8}, 8x). "
+        f"File sizes: {file_sizes[0] / 1e6:.1f} MB without, {file_sizes[1] / 1e6:.1f} MB with configurations.",
+    ]
+    section = "\n".join(lines) + "\n"
+    print(section)
+    if not args.no_write:
+        update_benchmarks(section, Path(__file__).resolve().parents[1] / "BENCHMARKS.md")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,80 @@
+"""The runner in this process: modes, resume of a finished file, progress display, executors."""
+
+import io
+import sys
+
+import numpy as np
+import pytest
+
+from ebmphys.storage import StudyFile
+from ebmphys.study import RunError, parse_study, run_study
+from ebmphys.study.executors import SerialExecutor, default_workers
+from ebmphys.study.runner import _Progress
+
+SPEC = """
+[study]
+name = "mini"
+[model]
+dimension = 2
+sizes = [4]
+[temperatures]
+values = [2.5]
+[sampling]
+n_sweeps = 60
+burn_in = 10
+n_chains = 2
+[checkpoint]
+sweeps = 20
+seconds = 0
+"""
+
+
+def test_resume_of_a_finished_file_changes_no_data(tmp_path):
+    spec = parse_study(SPEC)
+    path = run_study(spec, tmp_path / "mini.h5", workers=1, quiet=True)
+    with StudyFile(path) as f:
+        before = f.datasets()
+        assert f.complete
+    run_study(spec, path, mode="resume", workers=1, quiet=True)
+    with StudyFile(path) as f:
+        after = f.datasets()
+    assert set(before) == set(after)
+    for name in before:
+        np.testing.assert_array_equal(after[name], before[name])
+
+
+def test_bad_modes_and_paths(tmp_path):
+    spec = parse_study(SPEC)
+    with pytest.raises(ValueError, match="mode must be 'new', 'resume' or 'overwrite'"):
+        run_study(spec, tmp_path / "x.h5", mode="append")
+    with pytest.raises(RunError, match="directory .* does not exist"):
+        run_study(spec, tmp_path / "no" / "x.h5", quiet=True)
+
+
+def test_progress_bar_on_a_terminal(monkeypatch):
+    class Terminal(io.StringIO):
+        def isatty(self):
+            return True
+
+    err = Terminal()
+    monkeypatch.setattr(sys, "stderr", err)
+    bar = _Progress(1000, 0, quiet=False, label="demo")
+    bar.update(600)
+    bar.update(400)
+    bar.close()
+    assert "demo: 100%" in err.getvalue() and "spin-sweeps" in err.getvalue()
+
+
+def test_quiet_progress_prints_nothing(capsys):
+    bar = _Progress(10, 0, quiet=True, label="demo")
+    bar.update(10)
+    bar.close()
+    assert capsys.readouterr().err == ""
+
+
+def test_serial_executor_delivers_results_and_errors():
+    ex = SerialExecutor()
+    assert ex.submit(pow, 2, 5).result() == 32
+    with pytest.raises(ZeroDivisionError):
+        ex.submit(divmod, 1, 0).result()
+    assert default_workers(1) == 1
