@@ -31,22 +31,30 @@ twisted along both     (Z3 - Z4) - (Z1 - Z2)
 
 With one odd side the row is laid along it, so every combination is a sum of
 positive terms.  With both sides odd (frustrated antiferromagnet) the result is
-a difference of nearly equal terms at low temperature; the relative error of Z
-is estimated and a ValueError raised when it exceeds ``PRECISION_LIMIT``
-(roughly beyond 2 beta |J| min(L1, L2) ~ 15).
+a difference of nearly equal terms at low temperature; the rounding error of
+log Z is estimated (8 eps sum|log terms| / (1 - ratio of the two terms)) and a
+ValueError raised when it exceeds ``PRECISION_LIMIT`` relative to |log Z|: on a
+3x3 torus beyond beta |J| ~ 2.16, 9x9 ~ 1.17, 33x33 ~ 0.66, 1025x1025 ~ 0.447.
+Checked against 120-digit arithmetic up to those limits: log Z to 3e-12
+relative, u to 2e-10 and c to 4e-9 per spin.
 
 Numerics.  Everything is evaluated in log space per momentum: with
 x_k = m gamma_k / 2 and y_k = exp(-2 x_k) = exp(-m gamma_k),
 
-    log Z1 = sum_k [ (m/2) log(2 sinh 2K) + x_k + log1p(y_k) ],
+    log Z1 = sum_k [ (m/2) g_k + log1p(y_k) ],   g_k = log(2 sinh 2K) + gamma_k,
 
-the "minus" combinations use log(e^C - e^S) = C + log(1 - exp(-U)) with
-U = sum_k 2 atanh(y_k) carried as log U (so it does not underflow when all
-y_k do), and the zero mode gamma_0 is kept signed and out of the logarithms.
-Derivatives with respect to K are carried along by second-order forward-mode
-differentiation (each quantity is a jet (value, d/dK, d2/dK2)), so energy and
-specific heat are analytic derivatives of the same stable expression, exact to
-rounding (no finite differences).
+where g_k is written without the large canceling logarithms of high
+temperature.  The "minus" combinations use log(e^C - e^S) = C + log(1 - exp(-U))
+with U = sum_k 2 atanh(y_k) carried as log U (so it does not underflow when all
+y_k do).  The zero mode keeps its sign out of the logarithms: it contributes
+e^((m/2) w+) and e^((m/2) w-) with w+- = log(2 sinh 2K) +- gamma_0 in closed
+form.  Derivatives with respect to K are carried along by second-order
+forward-mode differentiation (each quantity is a jet (value, d/dK, d2/dK2)), so
+energy and specific heat are analytic derivatives of the same stable
+expression, exact to rounding (no finite differences): against enumeration of
+4x4 to 5x3 tori, |du| < 1e-13 and |dc| < 1e-11 per spin.  Below K = 1e-12 the
+expansion log Z = N log 2 + v K^2 / 2 (v: variance of the bond sum at infinite
+temperature) is used, exact to rounding there.
 """
 
 from __future__ import annotations
@@ -56,8 +64,8 @@ import numpy as np
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.partition._beta import beta_array
 
-#: largest estimated relative error of Z accepted for the frustrated case
-PRECISION_LIMIT = 1e-9
+#: largest estimated relative error of log Z accepted for the frustrated case
+PRECISION_LIMIT = 1e-10
 _EPS = np.finfo(np.float64).eps
 _SMALL = 1e-3
 #: below this K = beta |J| the second-order expansion about K = 0 is exact to rounding
@@ -181,10 +189,12 @@ def _log_one_minus_exp_neg_exp(ell: _Jet) -> _Jet:
     u = np.exp(ell.v)
     small = u < _SMALL
     with np.errstate(over="ignore", divide="ignore", invalid="ignore"):
-        em1 = np.expm1(u)
-        f = np.where(small, ell.v + np.log1p(-u / 2 + u**2 / 6 - u**3 / 24), np.log(-np.expm1(-u)))
-        f1 = np.where(small, 1 - u / 2 + u**2 / 12, u / em1)
-        f2 = np.where(small, -u / 2 + u**2 / 6, u * (em1 - u * (em1 + 1)) / em1**2)
+        e = np.exp(-u)
+        one_m_e = -np.expm1(-u)
+        # f' = U e^-U / (1 - e^-U),  f'' = U e^-U (1 - U - e^-U) / (1 - e^-U)^2  (derivatives in ell)
+        f = np.where(small, ell.v + np.log1p(-u / 2 + u**2 / 6 - u**3 / 24), np.log(one_m_e))
+        f1 = np.where(small, 1 - u / 2 + u**2 / 12, u * e / one_m_e)
+        f2 = np.where(small, -u / 2 + u**2 / 6, u * e * (1 - u - e) / one_m_e**2)
         f1 = np.where(np.isinf(u), 0.0, f1)
         f2 = np.where(np.isinf(u), 0.0, f2)
     return ell.chain(f, f1, f2)
@@ -247,7 +257,7 @@ def _sector(m: int, g: _Jet, log_2s: _Jet):
 def _log_z_jet(m: int, n: int, K: np.ndarray, twist: str):
     """Jet of log Z (derivatives in K) for the ferromagnet K > 0; twist in {"none", "row", "both"}.
 
-    Returns the jet and the estimated relative error of Z (0 unless twist == "both").
+    Returns the jet and the estimated absolute rounding error of log Z from cancellation (0 unless twist == "both").
     """
     log_2s, inv_s, s, w_plus, w_minus = _coupling_jets(K)
     k = np.arange(2 * n)
@@ -296,13 +306,16 @@ def _log_z_derivatives(L1, L2, beta, J):
         m, twist = n_spins // n, "row"
     hot = K < _K_TAYLOR
     jet, error = _log_z_jet(m, n, np.where(hot, 1.0, K), twist)
-    bad = ~hot & ~(error <= PRECISION_LIMIT)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        relative = np.where(np.isfinite(jet.v), error / np.abs(jet.v), np.inf)
+    bad = ~hot & ~(relative <= PRECISION_LIMIT)
     if np.any(bad):
         i = int(np.flatnonzero(bad)[0])
         raise ValueError(
             f"the frustrated antiferromagnet (J < 0, both sides odd: L1={L1}, L2={L2}) at beta={b.ravel()[i]} "
-            f"is a difference of nearly equal terms; the estimated relative error of Z, {error[i]:.1e}, "
-            f"exceeds {PRECISION_LIMIT:.0e} (use smaller beta*|J|, an even side, or exact enumeration)"
+            f"is a difference of nearly equal terms; the estimated relative error of log Z, "
+            f"{relative[i]:.1e}, exceeds {PRECISION_LIMIT:.0e} (use smaller beta*|J|, an even side, "
+            f"or exact enumeration)"
         )
     # K -> 0: log Z = N log 2 + v K^2 / 2 + O(K^3), v = variance of the bond sum at infinite temperature
     # (each pair of neighbours counted with the square of its number of bonds: 4 on a side of length 2)
@@ -338,7 +351,7 @@ def ising2d_log_z(L1: int, L2: int, beta, J: float = 1.0) -> float | np.ndarray:
     ------
     ValueError
         For bad arguments, and for J < 0 with both sides odd at temperatures so
-        low that the estimated relative error of Z exceeds ``PRECISION_LIMIT``.
+        low that the estimated relative error of log Z exceeds ``PRECISION_LIMIT``.
     """
     log_z, *_ = _log_z_derivatives(L1, L2, beta, J)
     return _out(log_z, beta)
