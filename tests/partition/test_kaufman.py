@@ -152,6 +152,11 @@ def test_vectorised_shapes():
 
 def test_frustrated_precision_limit():
     assert np.isfinite(ising2d_log_z(3, 3, 1.2, J=-1.0))
+    # large frustrated tori are available through T_c (the check allows 1025 x 1025 up to beta ~ 0.447)
+    betas = np.linspace(0.02, 0.44, 22)
+    log_z = ising2d_log_z(1025, 1023, betas, J=-1.0)
+    assert np.all(np.diff(-log_z / (betas * 1025 * 1023)) > 0)
+    assert np.all(ising2d_specific_heat(1025, 1023, betas, J=-1.0) > 0)
     with pytest.raises(ValueError, match="frustrated antiferromagnet.*estimated relative error"):
         ising2d_log_z(3, 3, 5.0, J=-1.0)
     with pytest.raises(ValueError, match=f"exceeds {PRECISION_LIMIT:.0e}"):
