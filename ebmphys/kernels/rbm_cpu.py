@@ -75,62 +75,83 @@ def sample_layer(prob, out, step, chain, stream, k0, k1):
 
 
 @njit(cache=True)
-def hidden_input_row(v, W, c, out):
-    """out = c + v.W for one binary visible row ``v``."""
+def active_units(x, idx):
+    """Write the indices of the units of ``x`` equal to 1 into idx[:n] and return n (branch-free)."""
+    n = 0
+    for i in range(x.shape[0]):
+        idx[n] = i
+        n += x[i]
+    return n
+
+
+@njit(cache=True)
+def hidden_input_row(v, W, c, out, vidx):
+    """out = c + v.W for one binary visible row ``v``; returns n, with the active visible units in vidx[:n]."""
     nh = W.shape[1]
+    n = active_units(v, vidx)
     for j in range(nh):
         out[j] = c[j]
-    for i in range(W.shape[0]):
-        if v[i]:
-            for j in range(nh):
-                out[j] += W[i, j]
+    for a in range(n):
+        i = vidx[a]
+        for j in range(nh):
+            out[j] += W[i, j]
+    return n
 
 
 @njit(cache=True)
-def visible_input_row(h, WT, b, out):
+def visible_input_row(h, WT, b, out, hidx):
     """out = b + W.h for one binary hidden row ``h``, from the transposed weights ``WT = W.T``."""
     nv = WT.shape[1]
+    n = active_units(h, hidx)
     for i in range(nv):
         out[i] = b[i]
-    for j in range(WT.shape[0]):
-        if h[j]:
-            for i in range(nv):
-                out[i] += WT[j, i]
+    for a in range(n):
+        j = hidx[a]
+        for i in range(nv):
+            out[i] += WT[j, i]
 
 
 @njit(cache=True)
-def start_chain(v, h, ph, W, c, chain, k0, k1, in_h):
-    """Step 0 of a chain: ph = p(h | v) and h ~ Bernoulli(ph) for the initial visible row ``v``."""
-    hidden_input_row(v, W, c, in_h)
+def start_chain(v, h, ph, W, c, chain, k0, k1, in_h, vidx):
+    """Step 0 of a chain: ph = p(h | v) and h ~ Bernoulli(ph) for the initial visible row ``v``.
+
+    Returns the number of active visible units, listed in vidx.
+    """
+    n = hidden_input_row(v, W, c, in_h, vidx)
     layer_probabilities(in_h, ph)
     sample_layer(ph, h, 0, chain, _HIDDEN_STREAM, k0, k1)
+    return n
 
 
 @njit(cache=True)
-def gibbs_steps(h, v, ph, W, WT, b, c, step0, n_steps, chain, k0, k1, in_h, in_v):
+def gibbs_steps(h, v, ph, W, WT, b, c, step0, n_steps, chain, k0, k1, in_h, in_v, vidx, hidx):
     """Steps step0 .. step0+n_steps-1 (step0 >= 1) of one chain, in place.
 
     Each step draws v ~ p(v | h), sets ph = p(h | v) and draws h ~ Bernoulli(ph);
-    on return ``v`` and ``ph`` belong to the last step.
+    on return ``v`` and ``ph`` belong to the last step, whose active visible
+    units are listed in vidx[:n] for the returned n.
     """
+    n = 0
     for t in range(n_steps):
         step = (step0 + t) & _MASK32
-        visible_input_row(h, WT, b, in_v)
+        visible_input_row(h, WT, b, in_v, hidx)
         layer_probabilities(in_v, in_v)
         sample_layer(in_v, v, step, chain, _VISIBLE_STREAM, k0, k1)
-        hidden_input_row(v, W, c, in_h)
+        n = hidden_input_row(v, W, c, in_h, vidx)
         layer_probabilities(in_h, ph)
         sample_layer(ph, h, step, chain, _HIDDEN_STREAM, k0, k1)
+    return n
 
 
 @njit(cache=True, parallel=True)
 def start_chains(W, b, c, v, h, chain0, k0, k1):
     """Step 0 for every chain: h ~ p(h | v) for the rows of ``v``, in place in ``h``."""
-    nh = W.shape[1]
+    nv, nh = W.shape
     for m in prange(v.shape[0]):
         in_h = np.empty(nh)
         ph = np.empty(nh)
-        start_chain(v[m], h[m], ph, W, c, (chain0 + m) & _MASK32, k0, k1, in_h)
+        vidx = np.empty(nv, dtype=np.int64)
+        start_chain(v[m], h[m], ph, W, c, (chain0 + m) & _MASK32, k0, k1, in_h, vidx)
 
 
 @njit(cache=True, parallel=True)
@@ -144,7 +165,10 @@ def block_gibbs(W, WT, b, c, h, v, step0, n_steps, chain0, k0, k1):
         in_h = np.empty(nh)
         in_v = np.empty(nv)
         ph = np.empty(nh)
-        gibbs_steps(h[m], v[m], ph, W, WT, b, c, step0, n_steps, (chain0 + m) & _MASK32, k0, k1, in_h, in_v)
+        vidx = np.empty(nv, dtype=np.int64)
+        hidx = np.empty(nh, dtype=np.int64)
+        gibbs_steps(h[m], v[m], ph, W, WT, b, c, step0, n_steps, (chain0 + m) & _MASK32, k0, k1, in_h, in_v,
+                    vidx, hidx)
 
 
 @njit(cache=True)
@@ -170,14 +194,14 @@ def transpose_into(W, WT):
 
 
 @njit(cache=True)
-def _accumulate(v, ph, weight, gW, gb, gc):
-    """gW += weight * outer(v, ph), gb += weight * v, gc += weight * ph for one binary row v."""
+def _accumulate(vidx, n, ph, weight, gW, gb, gc):
+    """gW += weight * outer(v, ph), gb += weight * v, gc += weight * ph for a binary row v with active units vidx[:n]."""
     nh = ph.shape[0]
-    for i in range(v.shape[0]):
-        if v[i]:
-            for j in range(nh):
-                gW[i, j] += weight * ph[j]
-            gb[i] += weight
+    for a in range(n):
+        i = vidx[a]
+        for j in range(nh):
+            gW[i, j] += weight * ph[j]
+        gb[i] += weight
     for j in range(nh):
         gc[j] += weight * ph[j]
 
@@ -222,41 +246,42 @@ def train_epoch(
     """
     n, nv = data.shape
     nh = W.shape[1]
-    gW = np.empty((nv, nh))
-    gb = np.empty(nv)
-    gc = np.empty(nh)
+    gW = np.zeros((nv, nh))
+    gb = np.zeros(nv)
+    gc = np.zeros(nh)
     in_h = np.empty(nh)
     in_v = np.empty(nv)
     ph = np.empty(nh)
     mean_ph = np.empty(nh)
     hs = np.empty(nh, dtype=np.uint8)
     vneg = np.empty(nv, dtype=np.uint8)
+    vidx = np.empty(nv, dtype=np.int64)
+    hidx = np.empty(nh, dtype=np.int64)
     n_chains = chains.shape[0]
     for start in range(0, n, batch_size):
         n_pos = min(batch_size, n - start)
-        gW[:] = 0.0
-        gb[:] = 0.0
-        gc[:] = 0.0
         mean_ph[:] = 0.0
         w_pos = 1.0 / n_pos
         for r in range(n_pos):
             v = data[order[start + r]]
             if persistent:
-                hidden_input_row(v, W, c, in_h)
+                n_active = hidden_input_row(v, W, c, in_h, vidx)
                 layer_probabilities(in_h, ph)
             else:
-                start_chain(v, hs, ph, W, c, (example0 + start + r) & _MASK32, k0, k1, in_h)
+                n_active = start_chain(v, hs, ph, W, c, (example0 + start + r) & _MASK32, k0, k1, in_h, vidx)
             for j in range(nh):
                 mean_ph[j] += w_pos * ph[j]
-            _accumulate(v, ph, w_pos, gW, gb, gc)
+            _accumulate(vidx, n_active, ph, w_pos, gW, gb, gc)
             if not persistent:
-                gibbs_steps(hs, vneg, ph, W, WT, b, c, 1, k, (example0 + start + r) & _MASK32, k0, k1, in_h, in_v)
-                _accumulate(vneg, ph, -w_pos, gW, gb, gc)
+                n_active = gibbs_steps(hs, vneg, ph, W, WT, b, c, 1, k, (example0 + start + r) & _MASK32, k0, k1,
+                                       in_h, in_v, vidx, hidx)
+                _accumulate(vidx, n_active, ph, -w_pos, gW, gb, gc)
         if persistent:
             w_neg = 1.0 / n_chains
             for m in range(n_chains):
-                gibbs_steps(chains[m], vneg, ph, W, WT, b, c, chain_step, k, m, k0, k1, in_h, in_v)
-                _accumulate(vneg, ph, -w_neg, gW, gb, gc)
+                n_active = gibbs_steps(chains[m], vneg, ph, W, WT, b, c, chain_step, k, m, k0, k1, in_h, in_v,
+                                       vidx, hidx)
+                _accumulate(vidx, n_active, ph, -w_neg, gW, gb, gc)
             chain_step += k
         if centered:
             for i in range(nv):
@@ -272,10 +297,13 @@ def train_epoch(
             for j in range(nh):
                 vel_W[i, j] = momentum * vel_W[i, j] + learning_rate * (gW[i, j] - weight_decay * W[i, j])
                 W[i, j] += vel_W[i, j]
+                gW[i, j] = 0.0
             vel_b[i] = momentum * vel_b[i] + learning_rate * gb[i]
             b[i] += vel_b[i]
+            gb[i] = 0.0
         for j in range(nh):
             vel_c[j] = momentum * vel_c[j] + learning_rate * gc[j]
             c[j] += vel_c[j]
+            gc[j] = 0.0
         transpose_into(W, WT)
     return chain_step
