@@ -2,6 +2,6 @@
 
 from ebmphys.storage.layout import Block, StudyLayout, pack_spins, unpack_spins
 from ebmphys.storage.reader import StudyFile, StudyFileError
-from ebmphys.storage.writer import CheckpointedFile
+from ebmphys.storage.writer import CheckpointedFile, FileLockedError
 
-__all__ = ["Block", "CheckpointedFile", "StudyFile", "StudyFileError", "StudyLayout", "pack_spins", "unpack_spins"]
+__all__ = ["Block", "CheckpointedFile", "FileLockedError", "StudyFile", "StudyFileError", "StudyLayout", "pack_spins", "unpack_spins"]

@@ -8,15 +8,17 @@ A kill leaves either the previous or the new complete file at ``path`` (and
 perhaps a stale ``.tmp``, which the next update overwrites).  The price is one
 file copy per checkpoint, bounded by checkpointing at most every few seconds.
 Only the one process that owns a :class:`CheckpointedFile` writes; workers send
-their results to it.
+their results to it, and :meth:`CheckpointedFile.lock` (an advisory ``flock`` on
+``path + ".lock"``, POSIX only) refuses a second writing process.
 """
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import os
 import shutil
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import h5py
@@ -36,6 +38,10 @@ from ebmphys.storage.layout import (
     spin_chunks,
     time_series_group,
 )
+
+
+class FileLockedError(RuntimeError):
+    """Another process is writing the study file."""
 
 
 def _fsync(path: Path) -> None:
@@ -134,6 +140,41 @@ class CheckpointedFile:
         self.path = Path(path)
         self.tmp = self.path.with_name(self.path.name + ".tmp")
         self.hook = hook or (lambda point: None)
+
+    @contextlib.contextmanager
+    def lock(self) -> Iterator[None]:
+        """Hold an exclusive lock on the study file for the duration of a run (no-op without ``fcntl``).
+
+        Raises
+        ------
+        FileLockedError
+            If another process holds it.  The lock dies with its process, so a killed
+            run never blocks its resume.
+        """
+        try:
+            import fcntl
+        except ImportError:
+            yield
+            return
+        lock_path = self.path.with_name(self.path.name + ".lock")
+        while True:
+            fd = os.open(lock_path, os.O_CREAT | os.O_RDWR, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                os.close(fd)
+                raise FileLockedError(f"{self.path} is being written by another process (lock {lock_path})") from None
+            try:
+                if os.fstat(fd).st_ino == os.stat(lock_path).st_ino:
+                    break  # the file we locked is still the one at lock_path
+            except FileNotFoundError:
+                pass
+            os.close(fd)
+        try:
+            yield
+        finally:
+            os.unlink(lock_path)
+            os.close(fd)
 
     def create(self, layout: StudyLayout) -> None:
         """Create the file with every dataset at full size (replacing any existing file atomically)."""

@@ -69,7 +69,7 @@ def describe_file(f: StudyFile) -> str:
         f"{f.path}: ebmphys study {f.name!r} (written by ebmphys {f.package_version})",
         f"  model: {f.dimension}D Ising, periodic L^{f.dimension}, J = {f.J:g}, h = {f.h:g}",
         f"  sizes: {f.sizes}",
-        f"  temperatures ({len(f.temperatures)}): {np.array2string(f.temperatures, precision=4, separator=', ')}",
+        f"  temperatures ({len(f.temperatures)}): {np.array2string(f.temperatures, precision=4, separator=', ', max_line_width=10**6)}",
         f"  seeds: {f.seeds}, chains per (L, T): {f.n_chains}, sweeps per task (incl. burn-in): {f.total_sweeps}",
     ]
     all_done = True

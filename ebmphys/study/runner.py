@@ -23,12 +23,12 @@ import sys
 import time
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from pathlib import Path
 
 import numpy as np
 
-from ebmphys.storage import Block, CheckpointedFile, StudyFile, StudyLayout, pack_spins
+from ebmphys.storage import Block, CheckpointedFile, FileLockedError, StudyFile, StudyLayout, pack_spins
 from ebmphys.study.executors import default_workers, local_pool
 from ebmphys.study.spec import StudySpec
 from ebmphys.study.tasks import Job, JobResult, Task, expand, run_job
@@ -133,7 +133,8 @@ def _resume_points(path: Path, spec: StudySpec, tasks: list[Task]) -> tuple[list
     return done, initial
 
 
-def run_study(spec: StudySpec, output, *, mode: str = "new", workers: int | None = None, quiet: bool = False) -> Path:
+def run_study(spec: StudySpec, output, *, mode: str = "new", workers: int | None = None, quiet: bool = False,
+              executor: Executor | None = None) -> Path:
     """Run (or resume) a study and return the path of its complete HDF5 file.
 
     Parameters
@@ -146,23 +147,39 @@ def run_study(spec: StudySpec, output, *, mode: str = "new", workers: int | None
         spec, ``overwrite`` replaces it.
     workers : int, optional
         Worker processes (1: run in this process); default all cores, at most one per task.
+        With ``executor``, the number of jobs kept in flight is twice this.
     quiet : bool
         No progress output.
+    executor : concurrent.futures.Executor, optional
+        Runs the jobs instead of a local pool (e.g. ``distributed.Client.get_executor()``);
+        it must run :func:`ebmphys.study.tasks.run_job` and is not shut down here.
 
     Raises
     ------
     RunError
         Existing output without ``resume``/``overwrite``; nothing to resume; a file
-        from a different spec.
+        from a different spec; another process writing the file.
     ebmphys.storage.StudyFileError
         A file to resume that is unreadable.
     """
     path = Path(output)
     if mode not in ("new", "resume", "overwrite"):
         raise ValueError(f"mode must be 'new', 'resume' or 'overwrite', got {mode!r}")
+    if not path.parent.is_dir():
+        raise RunError(f"cannot write {path}: directory {str(path.parent)!r} does not exist")
+    store = CheckpointedFile(path, hook=_kill_hook())
+    try:
+        with store.lock():
+            _run_locked(spec, store, mode, workers, quiet, executor)
+    except FileLockedError as exc:
+        raise RunError(str(exc)) from None
+    return path
+
+
+def _run_locked(spec: StudySpec, store: CheckpointedFile, mode: str, workers: int | None, quiet: bool,
+                executor: Executor | None) -> None:
+    path = store.path
     tasks = expand(spec)
-    hook = _kill_hook()
-    store = CheckpointedFile(path, hook=hook)
     if mode == "resume":
         if not path.exists():
             raise RunError(f"cannot resume {path}: the file does not exist (run without --resume to start it)")
@@ -170,8 +187,6 @@ def run_study(spec: StudySpec, output, *, mode: str = "new", workers: int | None
     else:
         if path.exists() and mode == "new":
             raise RunError(f"{path} already exists; use --resume to continue it or --overwrite to replace it")
-        if not path.parent.is_dir():
-            raise RunError(f"cannot write {path}: directory {str(path.parent)!r} does not exist")
         store.create(study_layout(spec, tasks))
         done, states = [0] * len(tasks), [None] * len(tasks)
 
@@ -182,15 +197,12 @@ def run_study(spec: StudySpec, output, *, mode: str = "new", workers: int | None
     work = [t.n_spins * t.n_chains for t in tasks]
     progress = _Progress(sum(t.total_sweeps * w for t, w in zip(tasks, work)),
                          sum(d * w for d, w in zip(done, work)), quiet, spec.name)
-    if not ready:
-        store.commit([], complete=True)
-        progress.close()
-        return path
-
-    n_workers = workers or default_workers(len(ready))
-    if not quiet and not sys.stderr.isatty():
+    n_workers = workers or default_workers(len(ready) or 1)
+    if ready and not quiet and not sys.stderr.isatty():
         log(f"{len(ready)} of {len(tasks)} tasks to run on {n_workers} worker(s), writing {path}")
-    executor = local_pool(n_workers, spec.data["sampling"]["algorithm"])
+    own = executor is None and bool(ready)
+    if own:
+        executor = local_pool(n_workers, spec.data["sampling"]["algorithm"])
     in_flight, pending = {}, []
     last_commit = time.monotonic()
     try:
@@ -203,19 +215,17 @@ def run_study(spec: StudySpec, output, *, mode: str = "new", workers: int | None
             for future in finished:
                 i = in_flight.pop(future)
                 result = future.result()
-                hook("job")
+                store.hook("job")
                 progress.update((result.stop - done[i]) * work[i])
                 done[i], states[i] = result.stop, result.states
                 pending.append(_block(tasks[i], result))
                 if stops[i]:
                     ready.appendleft(i)
-            if ready or in_flight:
-                if time.monotonic() - last_commit >= seconds:
-                    store.commit(pending)
-                    pending, last_commit = [], time.monotonic()
+            if (ready or in_flight) and time.monotonic() - last_commit >= seconds:
+                store.commit(pending)
+                pending, last_commit = [], time.monotonic()
         store.commit(pending, complete=True)
     finally:
-        executor.shutdown(wait=False, cancel_futures=True)
+        if own:
+            executor.shutdown(wait=False, cancel_futures=True)
         progress.close()
-    return path
-

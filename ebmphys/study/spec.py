@@ -69,14 +69,14 @@ class Key:
         base = {"int": "an integer", "float": "a number", "str": "a string", "bool": "true or false",
                 "int_list": "a non-empty array of integers", "float_list": "a non-empty array of numbers",
                 "str_list": "a non-empty array of strings"}[self.kind]
-        parts = [base]
+        extra = []
         if self.choices is not None:
-            parts.append("one of " + ", ".join(repr(c) for c in self.choices))
+            extra.append("one of " + ", ".join(repr(c) for c in self.choices))
         if self.minimum is not None:
-            parts.append(f"{'>' if self.exclusive_minimum else '>='} {self.minimum:g}")
+            extra.append(f"{'>' if self.exclusive_minimum else '>='} {self.minimum:g}")
         if self.maximum is not None:
-            parts.append(f"<= {self.maximum:g}")
-        return " ".join(parts[:1]) + (" (" + ", ".join(parts[1:]) + ")" if len(parts) > 1 else "")
+            extra.append(f"<= {self.maximum:g}")
+        return base + (f" ({', '.join(extra)})" if extra else "")
 
 
 def did_you_mean(name: str, candidates) -> str:

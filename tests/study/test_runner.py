@@ -2,11 +2,12 @@
 
 import io
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
 
-from ebmphys.storage import StudyFile
+from ebmphys.storage import CheckpointedFile, StudyFile
 from ebmphys.study import RunError, parse_study, run_study
 from ebmphys.study.executors import SerialExecutor, default_workers
 from ebmphys.study.runner import _Progress
@@ -78,3 +79,23 @@ def test_serial_executor_delivers_results_and_errors():
     with pytest.raises(ZeroDivisionError):
         ex.submit(divmod, 1, 0).result()
     assert default_workers(1) == 1
+
+
+def test_second_writer_is_refused(tmp_path):
+    path = tmp_path / "mini.h5"
+    with CheckpointedFile(path).lock():
+        with pytest.raises(RunError, match="being written by another process"):
+            run_study(parse_study(SPEC), path, workers=1, quiet=True)
+    assert not path.exists() and not (tmp_path / "mini.h5.lock").exists()
+
+
+def test_any_concurrent_futures_executor_plugs_in(tmp_path):
+    """A caller-supplied executor (here threads) gives the same file as the serial run."""
+    spec = parse_study(SPEC.replace("values = [2.5]", "values = [2.0, 2.5, 3.0]"))
+    serial = run_study(spec, tmp_path / "serial.h5", workers=1, quiet=True)
+    with ThreadPoolExecutor(2) as pool:
+        threaded = run_study(spec, tmp_path / "threads.h5", workers=2, quiet=True, executor=pool)
+    with StudyFile(serial) as a, StudyFile(threaded) as b:
+        want, have = a.datasets(), b.datasets()
+    for name in want:
+        np.testing.assert_array_equal(have[name], want[name], err_msg=name)
