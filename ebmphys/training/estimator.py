@@ -278,6 +278,12 @@ class RBMTrainer:
 
     def _train_epoch(self, X: np.ndarray, order: np.ndarray) -> None:
         rbm, s = self.rbm_, self._state
+        expected_chains = (self.n_chains or self.batch_size) if self.method == "pcd" else 0
+        if s["chains"].shape[0] != expected_chains:
+            raise ValueError(
+                f"method or n_chains changed after training started ({s['chains'].shape[0]} persistent chains "
+                f"exist, {expected_chains} needed); call fit to start again"
+            )
         k0, k1 = split_seed(self.seed_)
         lr = learning_rate_at(self.learning_rate_schedule, self.learning_rate, self.epoch_, self.n_iter)
         s["chain_step"] = rbm_cpu.train_epoch(

@@ -185,6 +185,8 @@ def test_bad_input_gives_clear_errors(tmp_path):
     trainer.fit(X)
     with pytest.raises(ValueError, match=r"shape \(n_samples, 6\)"):
         trainer.transform(X[:, :5])
+    with pytest.raises(ValueError, match="method or n_chains changed"):
+        trainer.set_params(method="cd").partial_fit(X)
     with pytest.raises(ValueError, match="resume=True needs"):
         RBMTrainer(4).fit(X, resume=True)
     with pytest.raises(FileNotFoundError):
