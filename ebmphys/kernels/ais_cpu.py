@@ -1,0 +1,232 @@
+"""Annealed importance sampling: weights and transitions along a schedule (CPU, Numba).
+
+Every kernel anneals a batch of chains along a schedule ``betas[0], ..., betas[K]``
+of the path of unnormalised densities f_b: for k = 1 .. K it adds the
+incremental log weight ``log f_{betas[k]}(x) - log f_{betas[k-1]}(x)`` of the
+current state x to ``log_w`` and then, for k < K, applies one transition that
+leaves p_{betas[k]} invariant.  A constant schedule therefore runs plain MCMC,
+and a decreasing one runs reverse AIS; the kernels do not care.
+
+Paths:
+
+* Ising (lattice or graph): f_b(s) = exp(-b E(s)), E(s) = -sum_<ij> J_ij s_i s_j
+  - sum_i h_i s_i, so the increment is -(b_k - b_{k-1}) E(s).  Transitions are
+  heat-bath or Metropolis sweeps (:mod:`ebmphys.kernels.spin_updates`): on
+  lattices the checkerboard sweep of :mod:`ebmphys.kernels.lattice_cpu` with a
+  threshold table per step, on graphs colour class by colour class.  Unlike the
+  sampling kernels, each chain runs its whole schedule in one thread, so there
+  is no barrier per step (annealing makes thousands of short steps).
+* RBM (E(v, h) = -b.v - c.h - v.W.h, units in {0, 1}) with a base-rate visible
+  bias ``a`` (Salakhutdinov and Murray 2008), hidden units summed out:
+  f_k(v) = exp(g_k a.v + b_k b.v) prod_j (1 + exp(b_k (c_j + (v.W)_j))), with
+  ``g = base_weights`` (1 at the start, 0 at the target).  The transition draws
+  h ~ p_k(h | v), then v ~ p_k(v | h) with p_k(v_i = 1 | h) = sigmoid(g_k a_i +
+  b_k (b_i + (W.h)_i)).
+
+Random words of the RBM kernels and of the initial states come from
+:func:`ebmphys.kernels.rng.philox4x32` with counter ``(unit // 4, step, chain,
+substream + 256 * STREAM_AIS)``, the step being ``step0 + k``; substreams: 0 hidden
+layer, 1 visible layer, 2 initial states, 3 Wang-Landau
+(:mod:`ebmphys.kernels.wang_landau_cpu`), 8 + colour for spin sweeps (on lattices
+``unit // 4`` is replaced by the block index of :mod:`lattice_cpu`).
+"""
+
+import math
+
+import numpy as np
+from numba import njit, prange
+
+from ebmphys.kernels.lattice_cpu import _update
+from ebmphys.kernels.rbm_cpu import hidden_input_row, sample_layer, sigmoid, visible_input_row
+from ebmphys.kernels.rng import STREAM_AIS, philox4x32, to_unit
+from ebmphys.kernels.spin_updates import p_up
+
+HIDDEN_STREAM = 0 + 256 * STREAM_AIS
+VISIBLE_STREAM = 1 + 256 * STREAM_AIS
+INIT_STREAM = 2 + 256 * STREAM_AIS
+WANG_LANDAU_STREAM = 3 + 256 * STREAM_AIS
+SPIN_STREAM = 8 + 256 * STREAM_AIS
+_MASK32 = 0xFFFFFFFF
+
+
+@njit(cache=True)
+def threshold_tables(rule, J, h, z, betas):
+    """uint64 (n_betas, 2, 2z+1): P(s' = +1 | s = 2 row - 1, neighbour sum n) * 2**32 at each beta, index n + z."""
+    out = np.empty((betas.shape[0], 2, 2 * z + 1), dtype=np.uint64)
+    for k in range(betas.shape[0]):
+        for row in range(2):
+            for n in range(2 * z + 1):
+                p = p_up(rule, 2 * row - 1, J * (n - z) + h, betas[k])
+                out[k, row, n] = np.uint64(min(math.floor(p * 4294967296.0), 4294967296.0))
+    return out
+
+
+@njit(cache=True)
+def _lattice_energy(sp, neighbors, J, h):
+    bonds = 0
+    mag = 0
+    for i in range(neighbors.shape[0]):
+        nsum = 0
+        for q in range(neighbors.shape[1]):
+            nsum += sp[neighbors[i, q]]
+        bonds += sp[i] * nsum
+        mag += sp[i]
+    return -J * (bonds // 2) - h * mag
+
+
+@njit(cache=True)
+def _lattice_chain_sweep(sp, row_nbrs, row_parity, side, periodic, table, z, step, chain, k0, k1, words):
+    """One checkerboard sweep of one chain (layout and word addressing of :mod:`lattice_cpu`, stream SPIN_STREAM + colour)."""
+    n_rows = row_nbrs.shape[0]
+    n_q = row_nbrs.shape[1]
+    ghost = n_rows * side
+    blocks_per_row = ((side + 1) // 2 + 3) // 4
+    for color in range(2):
+        for r in range(n_rows):
+            adjacent = (
+                row_nbrs[r, 0] if n_q > 0 else ghost,
+                row_nbrs[r, 1] if n_q > 1 else ghost,
+                row_nbrs[r, 2] if n_q > 2 else ghost,
+                row_nbrs[r, 3] if n_q > 3 else ghost,
+            )
+            for b in range(blocks_per_row):
+                w0, w1, w2, w3 = philox4x32(r * blocks_per_row + b, step, chain, SPIN_STREAM + color, k0, k1)
+                words[4 * b] = w0
+                words[4 * b + 1] = w1
+                words[4 * b + 2] = w2
+                words[4 * b + 3] = w3
+            base = r * side
+            j0 = (color + row_parity[r]) & 1
+            wrap_left = base + side - 1 if periodic else ghost
+            wrap_right = base if periodic else ghost
+            for k in range((side - j0 + 1) // 2):
+                j = j0 + 2 * k
+                i = base + j
+                left = i - 1 if j > 0 else wrap_left
+                right = i + 1 if j < side - 1 else wrap_right
+                _update(sp, i, left, right, j, adjacent, row_nbrs, r, table, z, words[k])
+
+
+@njit(cache=True, parallel=True)
+def lattice_anneal(spins, neighbors, row_nbrs, row_parity, side, periodic, J, h, rule, betas, step0, k0, k1,
+                   log_w, energy):
+    """Anneal lattice chains (layout of :mod:`lattice_cpu`) along ``betas``; adds to ``log_w`` in place.
+
+    Each chain runs its whole schedule in one thread (no barrier per step).  On
+    return ``energy[m]`` is E of chain m's final state.
+    """
+    z = neighbors.shape[1]
+    tables = threshold_tables(rule, J, h, z, betas)
+    n_steps = betas.shape[0] - 1
+    blocks_per_row = ((side + 1) // 2 + 3) // 4
+    for m in prange(spins.shape[0]):
+        sp = spins[m]
+        words = np.empty(4 * blocks_per_row, np.uint32)
+        for k in range(1, n_steps + 1):
+            log_w[m] -= (betas[k] - betas[k - 1]) * _lattice_energy(sp, neighbors, J, h)
+            if k < n_steps:
+                _lattice_chain_sweep(sp, row_nbrs, row_parity, side, periodic, tables[k].ravel(), z,
+                                     (step0 + k) & _MASK32, m, k0, k1, words)
+        energy[m] = _lattice_energy(sp, neighbors, J, h)
+
+
+@njit(cache=True)
+def _graph_energy(sp, indptr, indices, data, h):
+    pair = 0.0
+    field = 0.0
+    for i in range(h.shape[0]):
+        acc = 0.0
+        for q in range(indptr[i], indptr[i + 1]):
+            acc += data[q] * sp[indices[q]]
+        pair += sp[i] * acc
+        field += sp[i] * h[i]
+    return -0.5 * pair - field
+
+
+@njit(cache=True, parallel=True)
+def graph_anneal(spins, indptr, indices, data, h, sites, offsets, rule, betas, step0, k0, k1, log_w, energy):
+    """Anneal graph chains (spins (n_chains, n_spins)) along ``betas``, colour class by colour class.
+
+    Site at position p of colour class c uses word p % 4 of
+    ``philox4x32(p // 4, step, chain, SPIN_STREAM + c)``.
+    """
+    n_steps = betas.shape[0] - 1
+    for m in prange(spins.shape[0]):
+        sp = spins[m]
+        words = np.empty(4, np.uint32)
+        for k in range(1, n_steps + 1):
+            log_w[m] -= (betas[k] - betas[k - 1]) * _graph_energy(sp, indptr, indices, data, h)
+            if k < n_steps:
+                step = (step0 + k) & _MASK32
+                for color in range(offsets.shape[0] - 1):
+                    for pos in range(offsets[color], offsets[color + 1]):
+                        q = pos - offsets[color]
+                        if q % 4 == 0:
+                            w0, w1, w2, w3 = philox4x32(q // 4, step, m, SPIN_STREAM + color, k0, k1)
+                            words[0] = w0
+                            words[1] = w1
+                            words[2] = w2
+                            words[3] = w3
+                        site = sites[pos]
+                        f = h[site]
+                        for e in range(indptr[site], indptr[site + 1]):
+                            f += data[e] * sp[indices[e]]
+                        sp[site] = 1 if to_unit(words[q % 4]) < p_up(rule, sp[site], f, betas[k]) else -1
+        energy[m] = _graph_energy(sp, indptr, indices, data, h)
+
+
+@njit(cache=True, inline="always")
+def _softplus(x):
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+@njit(cache=True, parallel=True)
+def rbm_anneal(W, WT, b, c, a, betas, base_weights, v, log_w, step0, k0, k1):
+    """Anneal RBM chains (visible rows ``v``, uint8, updated in place) along ``betas``; adds to ``log_w``.
+
+    Chain m uses chain index m; step k uses counter word ``step0 + k``.
+    """
+    nv, nh = W.shape
+    n_steps = betas.shape[0] - 1
+    for m in prange(v.shape[0]):
+        x = np.empty(nh)
+        p = np.empty(nh)
+        hid = np.empty(nh, dtype=np.uint8)
+        in_v = np.empty(nv)
+        vm = v[m]
+        for k in range(1, n_steps + 1):
+            hidden_input_row(vm, W, c, x)
+            av = 0.0
+            bv = 0.0
+            for i in range(nv):
+                if vm[i]:
+                    av += a[i]
+                    bv += b[i]
+            b_new = betas[k]
+            b_old = betas[k - 1]
+            inc = (base_weights[k] - base_weights[k - 1]) * av + (b_new - b_old) * bv
+            for j in range(nh):
+                inc += _softplus(b_new * x[j]) - _softplus(b_old * x[j])
+            log_w[m] += inc
+            if k < n_steps:
+                step = (step0 + k) & _MASK32
+                for j in range(nh):
+                    p[j] = sigmoid(b_new * x[j])
+                sample_layer(p, hid, step, m, HIDDEN_STREAM, k0, k1)
+                visible_input_row(hid, WT, b, in_v)
+                g = base_weights[k]
+                for i in range(nv):
+                    in_v[i] = sigmoid(g * a[i] + b_new * in_v[i])
+                sample_layer(in_v, vm, step, m, VISIBLE_STREAM, k0, k1)
+
+
+@njit(cache=True)
+def independent_units(prob, n_chains, k0, k1):
+    """Draws x_i ~ Bernoulli(prob[i]) for ``n_chains`` chains, uint8 (n_chains, len(prob)).
+
+    Chain m uses counter ``(i // 4, 0, m, INIT_STREAM)``.
+    """
+    out = np.empty((n_chains, prob.shape[0]), dtype=np.uint8)
+    for m in range(n_chains):
+        sample_layer(prob, out[m], 0, m, INIT_STREAM, k0, k1)
+    return out
