@@ -16,14 +16,21 @@ last column a ghost spin fixed at 0 that open-boundary neighbours point to
 ``p_add`` enters as a uint64 threshold per chain (``thresholds[chain]`` =
 floor(p_add 2**32)); a bond is active iff its uint32 word is below it.
 
-Random words: within update step t of chain c the draws are consumed one after
-another; draw k is word ``k % 4`` of ``philox4x32(k // 4, t, c, stream)``.  The
-trajectory is therefore a pure function of (seed, chain, step) whatever the
-thread count.  Wolff consumes: the seed site (by rejection, exactly uniform),
-then one word per bond tested, in the order the cluster grows (depth first).
-Swendsen-Wang consumes one word per aligned bond in bond order (site i, axis a),
-then one word per cluster, whose top bit decides its flip, in order of the
-cluster's root site.
+Random words are addressed by position, so a trajectory is a pure function of
+(seed, chain, step) whatever the thread count.  With ``stream`` the cluster
+stream (``256 * STREAM_CLUSTER``), ``B = ceil(2d / 4)`` blocks per site and
+``philox4x32(c0, step, chain, c3)`` written ``P(c0, c3)``:
+
+* Wolff: the seed site is drawn by rejection (exactly uniform) from words
+  0, 1, 2, ... of ``P(0, stream + 1), P(1, stream + 1), ...``; the member at
+  queue position p (0 = the seed, breadth-first order) tests its neighbour
+  column m with word m % 4 of ``P(p B + m // 4, stream)``.  Every neighbour
+  consumes its word whether or not it is tested, which keeps the growth loop
+  free of unpredictable branches.
+* Swendsen-Wang: the bond from site i to its +1 neighbour along axis a uses
+  word a % 4 of ``P(i B' + a // 4, stream)``, B' = ceil(d / 4); the cluster whose
+  smallest site is r flips when the top bit of word r % 4 of
+  ``P(r // 4, stream + 1)`` is set.
 
 Energies are kept as integer bond sums ``B = sum_<ij> s_i s_j`` and written as
 ``E = -J B`` (exact); magnetisation is ``M = sum_i s_i``.
@@ -35,18 +42,6 @@ from numba import njit, prange
 from ebmphys.kernels.rng import philox4x32
 
 _TWO32 = np.uint64(1) << np.uint64(32)
-
-
-@njit(cache=True, inline="always")
-def _draw(words, k, step, chain, stream, k0, k1):
-    """Draw number ``k`` of (step, chain): word k % 4 of block k // 4.
-
-    ``words`` is the block holding draw k - 1 (block 0 when k = 0); returns the
-    block holding draw k, the draw, and k + 1.
-    """
-    if k % 4 == 0 and k > 0:
-        words = philox4x32(k // 4, step, chain, stream, k0, k1)
-    return words, words[k % 4], k + 1
 
 
 @njit(cache=True)
@@ -65,43 +60,56 @@ def _bond_sum_and_magnetization(spins, chain, neighbors):
 
 
 @njit(cache=True)
-def _wolff_step(spins, chain, neighbors, threshold, k0, k1, step, stream, stack, stamp):
-    """Grow and flip one Wolff cluster; return (its old spin, its size, the change of the bond sum)."""
+def _wolff_step(sp, neighbors, threshold, k0, k1, step, chain, stream, stack, stamp, track):
+    """Grow and flip one Wolff cluster in the configuration ``sp`` (one chain's row).
+
+    ``stack`` needs n_spins + 1 entries.  Returns (the cluster's old spin, its
+    size, the change of the bond sum); the bond-sum change is computed (a second
+    pass over the cluster, marking members in ``stamp`` with step + 1) only when
+    ``track`` is true, else it is 0.
+    """
     n_spins = neighbors.shape[0]
     z = neighbors.shape[1]
-    mark = step + 1
+    blocks = (z + 3) // 4
     limit = (_TWO32 // np.uint64(n_spins)) * np.uint64(n_spins)
-    words = philox4x32(0, step, chain, stream, k0, k1)
-    words, w, k = _draw(words, 0, step, chain, stream, k0, k1)
-    while w >= limit:
-        words, w, k = _draw(words, k, step, chain, stream, k0, k1)
-    seed = np.int64((w * np.uint64(n_spins)) >> np.uint64(32))
-    s0 = spins[chain, seed]
-    spins[chain, seed] = -s0
-    stamp[chain, seed] = mark
-    stack[chain, 0] = seed
+    r = 0
+    words = philox4x32(0, step, chain, stream + 1, k0, k1)
+    while words[r & 3] >= limit:
+        r += 1
+        if r & 3 == 0:
+            words = philox4x32(r >> 2, step, chain, stream + 1, k0, k1)
+    seed = np.int64((words[r & 3] * np.uint64(n_spins)) >> np.uint64(32))
+    s0 = sp[seed]
+    flipped = -s0
+    sp[seed] = flipped
+    stack[0] = seed
     size = 1
     head = 0
     while head < size:
-        i = stack[chain, head]
+        i = stack[head]
+        first_block = head * blocks
         head += 1
         for m in range(z):
+            if m & 3 == 0:
+                words = philox4x32(first_block + (m >> 2), step, chain, stream, k0, k1)
             j = neighbors[i, m]
-            if spins[chain, j] == s0:
-                words, w, k = _draw(words, k, step, chain, stream, k0, k1)
-                if w < threshold:
-                    spins[chain, j] = -s0
-                    stamp[chain, j] = mark
-                    stack[chain, size] = j
-                    size += 1
+            join = (sp[j] == s0) & (words[m & 3] < threshold)
+            sp[j] = flipped if join else sp[j]
+            stack[size] = j
+            size += join
+    if not track:
+        return s0, size, 0
     # bonds leaving the cluster change sign: dB = -2 s0 sum_{boundary} s_j (old = current s_j)
+    mark = step + 1
+    for p in range(size):
+        stamp[stack[p]] = mark
     boundary = 0
     for p in range(size):
-        i = stack[chain, p]
+        i = stack[p]
         for m in range(z):
             j = neighbors[i, m]
-            if j < n_spins and stamp[chain, j] != mark:
-                boundary += spins[chain, j]
+            if j < n_spins and stamp[j] != mark:
+                boundary += sp[j]
     return s0, size, -2 * s0 * boundary
 
 
@@ -110,72 +118,81 @@ def wolff_steps(spins, neighbors, thresholds, k0, k1, step0, n_steps, record_eve
                 out_energy, out_magnetization, column0, stream, stack, stamp, flipped):
     """Run ``n_steps`` Wolff cluster flips numbered ``step0, step0+1, ...`` on every chain.
 
-    Work buffers ``stack`` and ``stamp``: int64 (n_chains, n_spins), ``stamp`` zero
+    Work buffers ``stack`` int64 (n_chains, n_spins + 1) and ``stamp`` int64
+    (n_chains, n_spins), ``stamp`` zero
     before the first call of a run (step numbers only grow from call to call).
     ``flipped[chain]`` accumulates the number of spins flipped.  After every
-    ``record_every``-th step (0: never) E and M go to ``out_*[:, column0 + k]``.
+    ``record_every``-th step (0: never, and E is then not tracked) E and M go
+    to ``out_*[:, column0 + k]``.
     """
+    track = record_every > 0
     for chain in prange(spins.shape[0]):
-        bonds, mag = _bond_sum_and_magnetization(spins, chain, neighbors)
+        sp = spins[chain]
+        bonds, mag = _bond_sum_and_magnetization(spins, chain, neighbors) if track else (0, 0)
         threshold = thresholds[chain]
         column = column0
         for t in range(n_steps):
-            s0, size, d_bonds = _wolff_step(spins, chain, neighbors, threshold, k0, k1, step0 + t, stream, stack, stamp)
+            s0, size, d_bonds = _wolff_step(sp, neighbors, threshold, k0, k1, step0 + t, chain, stream,
+                                            stack[chain], stamp[chain], track)
             flipped[chain] += size
-            bonds += d_bonds
-            mag -= 2 * s0 * size
-            if record_every > 0 and (t + 1) % record_every == 0:
-                out_energy[chain, column] = -J * bonds
-                out_magnetization[chain, column] = mag
-                column += 1
+            if track:
+                bonds += d_bonds
+                mag -= 2 * s0 * size
+                if (t + 1) % record_every == 0:
+                    out_energy[chain, column] = -J * bonds
+                    out_magnetization[chain, column] = mag
+                    column += 1
 
 
 @njit(cache=True, inline="always")
-def _find(parent, chain, i):
+def _find(parent, i):
     """Root of site i, halving the path on the way."""
-    while parent[chain, i] != i:
-        parent[chain, i] = parent[chain, parent[chain, i]]
-        i = parent[chain, i]
+    while parent[i] != i:
+        parent[i] = parent[parent[i]]
+        i = parent[i]
     return i
 
 
 @njit(cache=True)
-def _swendsen_wang_step(spins, chain, neighbors, threshold, k0, k1, step, stream, parent):
+def _swendsen_wang_step(sp, neighbors, threshold, k0, k1, step, chain, stream, parent):
     n_spins = neighbors.shape[0]
     dims = neighbors.shape[1] // 2
+    blocks = (dims + 3) // 4
     for i in range(n_spins):
-        parent[chain, i] = i
-    words = philox4x32(0, step, chain, stream, k0, k1)
-    k = 0
+        parent[i] = i
     for i in range(n_spins):
-        s = spins[chain, i]
+        s = sp[i]
         for a in range(dims):
+            if a & 3 == 0:
+                words = philox4x32(i * blocks + (a >> 2), step, chain, stream, k0, k1)
             j = neighbors[i, 2 * a]
-            if spins[chain, j] == s:
-                words, w, k = _draw(words, k, step, chain, stream, k0, k1)
-                if w < threshold:
-                    ri = _find(parent, chain, i)
-                    rj = _find(parent, chain, j)
-                    if ri < rj:
-                        parent[chain, rj] = ri
-                    elif rj < ri:
-                        parent[chain, ri] = rj
+            if sp[j] == s and words[a & 3] < threshold:
+                ri = _find(parent, i)
+                rj = _find(parent, j)
+                if ri < rj:
+                    parent[rj] = ri
+                elif rj < ri:
+                    parent[ri] = rj
     # union by smaller index makes every parent pointer point down, so a cluster's root is its
     # smallest site and is met first; a decided root stores its flip as parent = -1 (flip) or -2 (keep)
+    coin_block = -1
+    coins = (np.uint64(0), np.uint64(0), np.uint64(0), np.uint64(0))
     for i in range(n_spins):
-        if parent[chain, i] == i:
-            words, w, k = _draw(words, k, step, chain, stream, k0, k1)
-            if w >= np.uint64(0x80000000):
-                parent[chain, i] = -1
-                spins[chain, i] = -spins[chain, i]
+        if parent[i] == i:
+            if i >> 2 != coin_block:
+                coin_block = i >> 2
+                coins = philox4x32(coin_block, step, chain, stream + 1, k0, k1)
+            if coins[i & 3] >= np.uint64(0x80000000):
+                parent[i] = -1
+                sp[i] = -sp[i]
             else:
-                parent[chain, i] = -2
+                parent[i] = -2
         else:
-            r = parent[chain, i]
-            while parent[chain, r] >= 0:
-                r = parent[chain, r]
-            if parent[chain, r] == -1:
-                spins[chain, i] = -spins[chain, i]
+            r = parent[i]
+            while parent[r] >= 0:
+                r = parent[r]
+            if parent[r] == -1:
+                sp[i] = -sp[i]
 
 
 @njit(cache=True, parallel=True)
@@ -190,7 +207,7 @@ def swendsen_wang_steps(spins, neighbors, thresholds, k0, k1, step0, n_steps, re
         threshold = thresholds[chain]
         column = column0
         for t in range(n_steps):
-            _swendsen_wang_step(spins, chain, neighbors, threshold, k0, k1, step0 + t, stream, parent)
+            _swendsen_wang_step(spins[chain], neighbors, threshold, k0, k1, step0 + t, chain, stream, parent[chain])
             if record_every > 0 and (t + 1) % record_every == 0:
                 bonds, mag = _bond_sum_and_magnetization(spins, chain, neighbors)
                 out_energy[chain, column] = -J * bonds

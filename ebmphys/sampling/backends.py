@@ -127,7 +127,7 @@ class LatticeClusterBackend(_LatticeLayout):
         self.thresholds = lattice_cpu.threshold_table(p_add)
         n_chains, n = len(betas), model.n_spins
         if algorithm == "wolff":
-            self.stack = np.zeros((n_chains, n), dtype=np.int64)
+            self.stack = np.zeros((n_chains, n + 1), dtype=np.int64)
             self.stamp = np.zeros((n_chains, n), dtype=np.int64)
             self.flipped = np.zeros(n_chains, dtype=np.int64)
         else:
