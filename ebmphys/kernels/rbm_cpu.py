@@ -25,9 +25,11 @@ Initial visible states drawn from the bias-only distribution use ``c1 = 0`` and
 Because units are binary, ``c + v.W`` is a sum of the rows of ``W`` picked by the
 active visible units (and ``b + W.h`` of rows of ``WT``), which beats dense
 products on sparse binary data and keeps each chain's work in one thread.  The
-per-unit physics (``sigmoid``, ``bernoulli``) are plain functions a CUDA twin can
-share.
+per-unit and per-layer physics (``bernoulli``, ``layer_probabilities``,
+``sample_layer``) are plain jitted functions a CUDA twin can share.
 """
+
+import math
 
 import numpy as np
 from numba import njit, prange
@@ -38,15 +40,12 @@ _HIDDEN_STREAM = 0 + 256 * STREAM_RBM
 _VISIBLE_STREAM = 1 + 256 * STREAM_RBM
 _INIT_STREAM = 1 + 256 * STREAM_INIT
 _MASK32 = 0xFFFFFFFF
-
-
-@njit(cache=True, inline="always")
-def sigmoid(x):
-    """Logistic function 1 / (1 + exp(-x)), without overflow for large |x|."""
-    if x >= 0.0:
-        return 1.0 / (1.0 + np.exp(-x))
-    e = np.exp(x)
-    return e / (1.0 + e)
+_LN2_HI = 6.93147180369123816490e-01
+_LN2_LO = 1.90821492927058770002e-10
+_INV_LN2 = 1.44269504088896338700e00
+_ROUNDING = 1.5 * 2.0**52
+_ROUNDING_BITS = int(np.array([_ROUNDING]).view(np.int64)[0])
+_C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10, _C11, _C12, _C13 = (1.0 / math.factorial(m) for m in range(2, 14))
 
 
 @njit(cache=True, inline="always")
@@ -55,11 +54,34 @@ def bernoulli(p, word):
     return np.uint8(1) if to_unit(word) < p else np.uint8(0)
 
 
-@njit(cache=True)
-def layer_probabilities(total_input, out):
-    """out[u] = sigmoid(total_input[u])."""
-    for u in range(total_input.shape[0]):
-        out[u] = sigmoid(total_input[u])
+@njit(cache=True, fastmath={"contract"})
+def layer_probabilities(total_input, out, work):
+    """out[u] = sigmoid(total_input[u]) = 1 / (1 + exp(-total_input[u])), vectorised.
+
+    exp(z) for z = -x clamped to [-40, 40] is 2**k * P(r) with k = round(z / ln 2),
+    r = z - k ln 2 (|r| <= ln(2)/2, Cody-Waite split of ln 2) and P the degree-13
+    Taylor polynomial (truncation < 1e-17 relative); 2**k is built from the bits of
+    the rounding sum.  Plain arithmetic, so the loops vectorise (about 3x faster
+    than calling libm's exp per unit).  Accuracy: relative error below 4e-16 for
+    x > -36; for x <= -36, where sigmoid(x) < 2.4e-16, absolute error below 5e-18.
+    ``work`` is a float64 buffer at least as long as ``total_input``; ``out`` must
+    not overlap ``total_input``.
+    """
+    n = total_input.shape[0]
+    for u in range(n):
+        z = min(max(-total_input[u], -40.0), 40.0)
+        t = z * _INV_LN2 + _ROUNDING
+        k = t - _ROUNDING
+        r = (z - k * _LN2_HI) - k * _LN2_LO
+        p = ((((((_C13 * r + _C12) * r + _C11) * r + _C10) * r + _C9) * r + _C8) * r + _C7) * r + _C6
+        p = (((((p * r + _C5) * r + _C4) * r + _C3) * r + _C2) * r + 1.0) * r + 1.0
+        out[u] = p
+        work[u] = t
+    bits = work.view(np.int64)
+    for u in range(n):
+        bits[u] = (bits[u] - _ROUNDING_BITS + 1023) << 52
+    for u in range(n):
+        out[u] = 1.0 / (1.0 + out[u] * work[u])
 
 
 @njit(cache=True)
@@ -112,19 +134,19 @@ def visible_input_row(h, WT, b, out, hidx):
 
 
 @njit(cache=True)
-def start_chain(v, h, ph, W, c, chain, k0, k1, in_h, vidx):
+def start_chain(v, h, ph, W, c, chain, k0, k1, in_h, vidx, work):
     """Step 0 of a chain: ph = p(h | v) and h ~ Bernoulli(ph) for the initial visible row ``v``.
 
     Returns the number of active visible units, listed in vidx.
     """
     n = hidden_input_row(v, W, c, in_h, vidx)
-    layer_probabilities(in_h, ph)
+    layer_probabilities(in_h, ph, work)
     sample_layer(ph, h, 0, chain, _HIDDEN_STREAM, k0, k1)
     return n
 
 
 @njit(cache=True)
-def gibbs_steps(h, v, ph, W, WT, b, c, step0, n_steps, chain, k0, k1, in_h, in_v, vidx, hidx):
+def gibbs_steps(h, v, ph, W, WT, b, c, step0, n_steps, chain, k0, k1, in_h, in_v, pv, vidx, hidx, work):
     """Steps step0 .. step0+n_steps-1 (step0 >= 1) of one chain, in place.
 
     Each step draws v ~ p(v | h), sets ph = p(h | v) and draws h ~ Bernoulli(ph);
@@ -135,10 +157,10 @@ def gibbs_steps(h, v, ph, W, WT, b, c, step0, n_steps, chain, k0, k1, in_h, in_v
     for t in range(n_steps):
         step = (step0 + t) & _MASK32
         visible_input_row(h, WT, b, in_v, hidx)
-        layer_probabilities(in_v, in_v)
-        sample_layer(in_v, v, step, chain, _VISIBLE_STREAM, k0, k1)
+        layer_probabilities(in_v, pv, work)
+        sample_layer(pv, v, step, chain, _VISIBLE_STREAM, k0, k1)
         n = hidden_input_row(v, W, c, in_h, vidx)
-        layer_probabilities(in_h, ph)
+        layer_probabilities(in_h, ph, work)
         sample_layer(ph, h, step, chain, _HIDDEN_STREAM, k0, k1)
     return n
 
@@ -151,7 +173,8 @@ def start_chains(W, b, c, v, h, chain0, k0, k1):
         in_h = np.empty(nh)
         ph = np.empty(nh)
         vidx = np.empty(nv, dtype=np.int64)
-        start_chain(v[m], h[m], ph, W, c, (chain0 + m) & _MASK32, k0, k1, in_h, vidx)
+        work = np.empty(nh)
+        start_chain(v[m], h[m], ph, W, c, (chain0 + m) & _MASK32, k0, k1, in_h, vidx, work)
 
 
 @njit(cache=True, parallel=True)
@@ -165,17 +188,19 @@ def block_gibbs(W, WT, b, c, h, v, step0, n_steps, chain0, k0, k1):
         in_h = np.empty(nh)
         in_v = np.empty(nv)
         ph = np.empty(nh)
+        pv = np.empty(nv)
         vidx = np.empty(nv, dtype=np.int64)
         hidx = np.empty(nh, dtype=np.int64)
-        gibbs_steps(h[m], v[m], ph, W, WT, b, c, step0, n_steps, (chain0 + m) & _MASK32, k0, k1, in_h, in_v,
-                    vidx, hidx)
+        work = np.empty(max(nv, nh))
+        gibbs_steps(h[m], v[m], ph, W, WT, b, c, step0, n_steps, (chain0 + m) & _MASK32, k0, k1, in_h, in_v, pv,
+                    vidx, hidx, work)
 
 
 @njit(cache=True)
 def initial_visible(b, n_chains, chain0, k0, k1):
     """Independent draws v ~ prod_i Bernoulli(sigmoid(b_i)) for ``n_chains`` chains (uint8)."""
     prob = np.empty(b.shape[0])
-    layer_probabilities(b, prob)
+    layer_probabilities(b, prob, np.empty(b.shape[0]))
     v = np.empty((n_chains, b.shape[0]), dtype=np.uint8)
     for m in range(n_chains):
         sample_layer(prob, v[m], 0, (chain0 + m) & _MASK32, _INIT_STREAM, k0, k1)
@@ -255,8 +280,10 @@ def train_epoch(
     mean_ph = np.empty(nh)
     hs = np.empty(nh, dtype=np.uint8)
     vneg = np.empty(nv, dtype=np.uint8)
+    pv = np.empty(nv)
     vidx = np.empty(nv, dtype=np.int64)
     hidx = np.empty(nh, dtype=np.int64)
+    work = np.empty(max(nv, nh))
     n_chains = chains.shape[0]
     for start in range(0, n, batch_size):
         n_pos = min(batch_size, n - start)
@@ -266,21 +293,21 @@ def train_epoch(
             v = data[order[start + r]]
             if persistent:
                 n_active = hidden_input_row(v, W, c, in_h, vidx)
-                layer_probabilities(in_h, ph)
+                layer_probabilities(in_h, ph, work)
             else:
-                n_active = start_chain(v, hs, ph, W, c, (example0 + start + r) & _MASK32, k0, k1, in_h, vidx)
+                n_active = start_chain(v, hs, ph, W, c, (example0 + start + r) & _MASK32, k0, k1, in_h, vidx, work)
             for j in range(nh):
                 mean_ph[j] += w_pos * ph[j]
             _accumulate(vidx, n_active, ph, w_pos, gW, gb, gc)
             if not persistent:
                 n_active = gibbs_steps(hs, vneg, ph, W, WT, b, c, 1, k, (example0 + start + r) & _MASK32, k0, k1,
-                                       in_h, in_v, vidx, hidx)
+                                       in_h, in_v, pv, vidx, hidx, work)
                 _accumulate(vidx, n_active, ph, -w_pos, gW, gb, gc)
         if persistent:
             w_neg = 1.0 / n_chains
             for m in range(n_chains):
-                n_active = gibbs_steps(chains[m], vneg, ph, W, WT, b, c, chain_step, k, m, k0, k1, in_h, in_v,
-                                       vidx, hidx)
+                n_active = gibbs_steps(chains[m], vneg, ph, W, WT, b, c, chain_step, k, m, k0, k1, in_h, in_v, pv,
+                                       vidx, hidx, work)
                 _accumulate(vidx, n_active, ph, -w_neg, gW, gb, gc)
             chain_step += k
         if centered:
