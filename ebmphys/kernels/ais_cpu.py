@@ -37,7 +37,6 @@ import numpy as np
 from numba import njit, prange
 
 from ebmphys.kernels.lattice_cpu import _update
-from ebmphys.kernels.rbm_cpu import hidden_input_row, sample_layer, sigmoid, visible_input_row
 from ebmphys.kernels.rng import STREAM_AIS, philox4x32, to_unit
 from ebmphys.kernels.spin_updates import p_up
 
@@ -180,6 +179,24 @@ def _softplus(x):
     return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
+@njit(cache=True, inline="always")
+def _sigmoid(x):
+    e = math.exp(-abs(x))
+    return 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
+
+
+@njit(cache=True)
+def _bernoulli_layer(prob, out, step, chain, stream, k0, k1):
+    """out[u] = 1 if the uniform of word u % 4 of philox4x32(u // 4, step, chain, stream) < prob[u], else 0."""
+    n = prob.shape[0]
+    for block in range((n + 3) // 4):
+        words = philox4x32(block, step, chain, stream, k0, k1)
+        for lane in range(4):
+            u = 4 * block + lane
+            if u < n:
+                out[u] = np.uint8(1) if to_unit(words[lane]) < prob[u] else np.uint8(0)
+
+
 @njit(cache=True, parallel=True)
 def rbm_anneal(W, WT, b, c, a, betas, base_weights, v, log_w, step0, k0, k1):
     """Anneal RBM chains (visible rows ``v``, uint8, updated in place) along ``betas``; adds to ``log_w``.
@@ -195,13 +212,16 @@ def rbm_anneal(W, WT, b, c, a, betas, base_weights, v, log_w, step0, k0, k1):
         in_v = np.empty(nv)
         vm = v[m]
         for k in range(1, n_steps + 1):
-            hidden_input_row(vm, W, c, x)
+            # x = c + v.W, a.v and b.v, summing the rows of the active visible units
+            x[:] = c
             av = 0.0
             bv = 0.0
             for i in range(nv):
                 if vm[i]:
                     av += a[i]
                     bv += b[i]
+                    for j in range(nh):
+                        x[j] += W[i, j]
             b_new = betas[k]
             b_old = betas[k - 1]
             inc = (base_weights[k] - base_weights[k - 1]) * av + (b_new - b_old) * bv
@@ -211,13 +231,17 @@ def rbm_anneal(W, WT, b, c, a, betas, base_weights, v, log_w, step0, k0, k1):
             if k < n_steps:
                 step = (step0 + k) & _MASK32
                 for j in range(nh):
-                    p[j] = sigmoid(b_new * x[j])
-                sample_layer(p, hid, step, m, HIDDEN_STREAM, k0, k1)
-                visible_input_row(hid, WT, b, in_v)
+                    p[j] = _sigmoid(b_new * x[j])
+                _bernoulli_layer(p, hid, step, m, HIDDEN_STREAM, k0, k1)
+                in_v[:] = b
+                for j in range(nh):
+                    if hid[j]:
+                        for i in range(nv):
+                            in_v[i] += WT[j, i]
                 g = base_weights[k]
                 for i in range(nv):
-                    in_v[i] = sigmoid(g * a[i] + b_new * in_v[i])
-                sample_layer(in_v, vm, step, m, VISIBLE_STREAM, k0, k1)
+                    in_v[i] = _sigmoid(g * a[i] + b_new * in_v[i])
+                _bernoulli_layer(in_v, vm, step, m, VISIBLE_STREAM, k0, k1)
 
 
 @njit(cache=True)
@@ -228,5 +252,5 @@ def independent_units(prob, n_chains, k0, k1):
     """
     out = np.empty((n_chains, prob.shape[0]), dtype=np.uint8)
     for m in range(n_chains):
-        sample_layer(prob, out[m], 0, m, INIT_STREAM, k0, k1)
+        _bernoulli_layer(prob, out[m], 0, m, INIT_STREAM, k0, k1)
     return out

@@ -74,6 +74,13 @@ _EXACT_SAMPLE_STREAM = 4 + 256 * STREAM_AIS
 _DATA_ROW_STREAM = 5 + 256 * STREAM_AIS
 _PILOT_STREAM = 6 + 256 * STREAM_AIS
 _MAX_EXACT_ISING_SPINS = 24
+_CHUNK_STATES = 2**14
+
+
+def _binary_rows(n_units: int, start: int, stop: int, rows=None) -> np.ndarray:
+    """Binary states with indices ``rows`` (default start .. stop-1) as float64, unit 0 the most significant bit."""
+    k = np.arange(start, stop, dtype=np.int64) if rows is None else np.asarray(rows, dtype=np.int64)
+    return ((k[:, None] >> np.arange(n_units - 1, -1, -1, dtype=np.int64)) & 1).astype(np.float64)
 
 
 class AISWarning(RuntimeWarning):
@@ -287,11 +294,12 @@ class _RBMPath:
             m, own, other, weights = r.n_hidden, c, b, W.T
         else:
             m, own, other, weights = r.n_visible, b, c, W
-        k = np.arange(2**m, dtype=np.int64)
-        states = ((k[:, None] >> np.arange(m - 1, -1, -1)) & 1).astype(np.float64)
-        log_p = states @ own + softplus(other + states @ weights).sum(axis=1)
+        log_p = np.empty(2**m)
+        for start in range(0, 2**m, _CHUNK_STATES):
+            s = _binary_rows(m, start, min(start + _CHUNK_STATES, 2**m))
+            log_p[start : start + s.shape[0]] = s @ own + softplus(other + s @ weights).sum(axis=1)
         p = np.exp(log_p - logsumexp(log_p))
-        picked = states[rng.choice(p.shape[0], size=n, p=p / p.sum())]
+        picked = _binary_rows(m, 0, 0, rows=rng.choice(p.shape[0], size=n, p=p / p.sum()))
         if r.n_hidden <= r.n_visible:
             return (rng.random((n, r.n_visible)) < expit(b + picked @ W.T)).astype(np.uint8)
         return picked.astype(np.uint8)
