@@ -165,11 +165,14 @@ def gibbs_steps(h, v, ph, W, WT, b, c, step0, n_steps, chain, k0, k1, in_h, in_v
     return n
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
 def start_chains(W, b, c, v, h, chain0, k0, k1):
-    """Step 0 for every chain: h ~ p(h | v) for the rows of ``v``, in place in ``h``."""
+    """Step 0 for every chain: h ~ p(h | v) for the rows of ``v``, in place in ``h``.
+
+    Serial: one layer per chain is too little work to pay for waking threads.
+    """
     nv, nh = W.shape
-    for m in prange(v.shape[0]):
+    for m in range(v.shape[0]):
         in_h = np.empty(nh)
         ph = np.empty(nh)
         vidx = np.empty(nv, dtype=np.int64)
