@@ -25,7 +25,7 @@ of a seed: chain ``c`` of seed ``k`` is column ``k * n_chains_per_seed + c``.
 Energies and magnetisations are extensive totals (E and M = sum_i s_i, k_B = 1,
 J is the energy unit).  Configurations are bit-packed with ``np.packbits`` over
 the C-ordered sites (+1 -> 1, -1 -> 0, big-endian bit order), chunked and
-gzip-compressed.  All datasets are created, at full size, when the file is.
+compressed (gzip by default; lzf or none on request).  All datasets are created, at full size, when the file is.
 """
 
 from __future__ import annotations
@@ -83,8 +83,9 @@ def unpack_spins(packed: np.ndarray, n_spins: int) -> np.ndarray:
     return (2 * bits.astype(np.int8) - 1).astype(np.int8)
 
 
-def time_series_group(parent, name: str, steps: np.ndarray, shape: tuple, dtype, chunks: tuple, fill) -> None:
-    """Create an H5MD time series ``name`` (step, time, value) under ``parent``."""
+def time_series_group(parent, name: str, steps: np.ndarray, shape: tuple, dtype, chunks: tuple, fill,
+                      compression: str = "gzip") -> None:
+    """Create an H5MD time series ``name`` (step, time, value) under ``parent``; ``compression`` gzip, lzf or none."""
     g = parent.create_group(name)
     g.create_dataset("step", data=np.asarray(steps, dtype=np.int64))
     time = g.create_dataset("time", data=np.asarray(steps, dtype=np.float64))
@@ -92,7 +93,8 @@ def time_series_group(parent, name: str, steps: np.ndarray, shape: tuple, dtype,
     g["step"].attrs["unit"] = "sweep"
     value = g.create_dataset(
         "value", shape=(len(steps),) + tuple(shape), dtype=dtype, chunks=chunks, fillvalue=fill,
-        compression="gzip", compression_opts=1, shuffle=np.dtype(dtype).itemsize > 1,
+        compression=None if compression == "none" else compression, compression_opts=1 if compression == "gzip" else None,
+        shuffle=np.dtype(dtype).itemsize > 1,
     )
     value.attrs["unit"] = UNITS[name]
     value.attrs["description"] = DESCRIPTIONS[name]
@@ -120,6 +122,8 @@ class StudyLayout:
         Burn-in plus recorded sweeps of every task.
     record_steps, configuration_steps : int64 arrays
         Sweeps after which observables / configurations are recorded.
+    compression : {"gzip", "lzf", "none"}
+        Filter of the configuration dataset (observables are always gzip-compressed).
     """
 
     name: str
@@ -136,6 +140,7 @@ class StudyLayout:
     total_sweeps: int
     record_steps: np.ndarray
     configuration_steps: np.ndarray
+    compression: str = "gzip"
 
 
 @dataclass

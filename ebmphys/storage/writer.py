@@ -98,7 +98,7 @@ def _write_layout(f: h5py.File, layout: StudyLayout) -> None:
             part = f.require_group("particles").create_group(name)
             part.attrs["lattice_shape"] = np.array((L,) * layout.dimension, dtype=np.int64)
             time_series_group(part, "spins", layout.configuration_steps, (n_t, n_chains, nb), np.uint8,
-                              spin_chunks(len(layout.configuration_steps), layout.n_chains, nb), 0)
+                              spin_chunks(len(layout.configuration_steps), layout.n_chains, nb), 0, layout.compression)
         ck = f.require_group("checkpoint").create_group(name)
         ck.create_dataset("sweep", data=np.zeros((n_t, n_seeds), dtype=np.int64)).attrs["unit"] = "sweep"
         ck.create_dataset("states", shape=(n_t, n_chains, nb), dtype=np.uint8, compression="gzip",

@@ -51,6 +51,7 @@ def study_layout(spec: StudySpec, tasks: list[Task]) -> StudyLayout:
         J=spec.data["model"]["J"], h=spec.data["model"]["h"], sizes=tuple(spec.sizes), temperatures=spec.temperatures, seeds=tuple(spec.seeds),
         n_chains=spec.data["sampling"]["n_chains"], task_keys=keys, total_sweeps=first.total_sweeps,
         record_steps=first.record_sweeps(), configuration_steps=first.configuration_sweeps(),
+        compression=spec.data["record"]["compression"],
     )
 
 

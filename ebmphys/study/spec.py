@@ -202,6 +202,8 @@ STUDY_SCHEMA = {
     "record": {
         "observables_every": Key("int", 1, minimum=1, doc="Record E and M every k sweeps (n_sweeps must be a multiple)."),
         "configurations_every": Key("int", 0, minimum=0, doc="Store the configurations every m sweeps (0: never; a multiple of observables_every)."),
+        "compression": Key("str", "gzip", choices=("gzip", "lzf", "none"),
+                           doc="Compression of the bit-packed configurations: gzip (smallest), lzf (fast), none (fastest)."),
     },
     "checkpoint": {
         "sweeps": Key("int", 1000, minimum=1, doc="Sweeps per unit of work; the file can be resumed at these boundaries."),

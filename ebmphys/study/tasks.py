@@ -21,7 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 
 from ebmphys.models import LatticeIsing
-from ebmphys.sampling import sample
+from ebmphys.kernels.rng import split_seed
+from ebmphys.sampling import ALGORITHMS, sample
 from ebmphys.storage.layout import n_bytes, pack_spins
 from ebmphys.study.spec import StudySpec
 
@@ -156,41 +157,49 @@ class JobResult:
 
 @functools.lru_cache(maxsize=16)
 def _model(dimension: int, L: int, J: float, h: float) -> LatticeIsing:
-    model = LatticeIsing((L,) * dimension, J=J, h=h)
-    # sample() rebuilds its backend at every call; keep this model's colouring so
-    # short segments (configurations every sweep) do not recompute it each time
-    coloring = model.coloring()
-    model.coloring = lambda: coloring
-    return model
+    return LatticeIsing((L,) * dimension, J=J, h=h)
 
 
 def run_job(job: Job) -> JobResult:
-    """Run one job with :func:`ebmphys.sample`, cut at the configuration-recording sweeps."""
+    """Run one job: burn-in with one :func:`ebmphys.sample` call, production segment by segment.
+
+    Production is cut at the configuration-recording sweeps.  ``sample`` rebuilds
+    its backend and checks its inputs at every call (about a millisecond), too
+    much when a configuration is stored after every sweep, so the segments after
+    the first run on one backend (``ebmphys.sampling.ALGORITHMS``) through its
+    documented ``run``/``to_kernel``/``from_kernel`` interface, with the same
+    counter-addressed random numbers as ``sample`` (tests check the bits).
+    """
     t = job.task
     model = _model(t.dimension, t.L, t.J, t.h)
-    burning = job.stop <= t.burn_in  # job_stops never lets a job straddle the end of burn-in
-    conf_sweeps = t.configuration_sweeps()
-    cuts = [int(s) for s in conf_sweeps if job.start < s < job.stop] + [job.stop]
-    states, sweep = job.states, job.start
-    energy, magnetization, configurations = [], [], []
+    n = job.stop - job.start
+    if job.stop <= t.burn_in:  # job_stops never lets a job straddle the end of burn-in
+        result = sample(model, beta=t.beta, n_sweeps=n, n_chains=t.n_chains, algorithm=t.algorithm, seed=t.key,
+                        thin=n, record=(), return_states=True, initial_states=job.states, sweep_offset=job.start)
+        empty = np.zeros((t.n_chains, 0))
+        return JobResult(task_index=t.index, start=job.start, stop=job.stop, energy=empty, magnetization=empty,
+                         configurations=np.zeros((t.n_chains, 0, n_bytes(t.n_spins)), dtype=np.uint8),
+                         states=result.states.reshape(t.n_chains, -1))
+
+    conf_sweeps = [int(s) for s in t.configuration_sweeps() if job.start < s <= job.stop]
+    cuts = [s for s in conf_sweeps if s < job.stop] + [job.stop]
+    energy = np.zeros((t.n_chains, n // t.thin))
+    magnetization = np.zeros_like(energy)
+    configurations = np.zeros((t.n_chains, len(conf_sweeps), n_bytes(t.n_spins)), dtype=np.uint8)
+    backend = ALGORITHMS[t.algorithm](model, np.full(t.n_chains, t.beta))
+    k0, k1 = split_seed(t.key)
+    spins, sweep = None, job.start
     for stop in cuts:
-        n = stop - sweep
-        result = sample(
-            model, beta=t.beta, n_sweeps=n, n_chains=t.n_chains, algorithm=t.algorithm, seed=t.key,
-            thin=n if burning else t.thin, record=() if burning else ("energy", "magnetization"),
-            return_states=True, initial_states=states, sweep_offset=sweep,
-        )
-        states, sweep = result.states.reshape(t.n_chains, -1), result.final_sweep
-        if not burning:
-            energy.append(result.energy)
-            magnetization.append(result.magnetization)
-            if t.configurations_every and (sweep - t.burn_in) % t.configurations_every == 0:
-                configurations.append(pack_spins(states))
-    return JobResult(
-        task_index=t.index, start=job.start, stop=job.stop,
-        energy=np.concatenate(energy, axis=1) if energy else np.zeros((t.n_chains, 0)),
-        magnetization=np.concatenate(magnetization, axis=1) if magnetization else np.zeros((t.n_chains, 0)),
-        configurations=(np.stack(configurations, axis=1) if configurations
-                        else np.zeros((t.n_chains, 0, n_bytes(t.n_spins)), dtype=np.uint8)),
-        states=states,
-    )
+        column, k = (sweep - job.start) // t.thin, (stop - sweep) // t.thin
+        if spins is None:
+            result = sample(model, beta=t.beta, n_sweeps=stop - sweep, n_chains=t.n_chains, algorithm=t.algorithm,
+                            seed=t.key, thin=t.thin, return_states=True, initial_states=job.states, sweep_offset=sweep)
+            energy[:, column:column + k], magnetization[:, column:column + k] = result.energy, result.magnetization
+            spins = backend.to_kernel(result.states.reshape(t.n_chains, -1))
+        else:
+            backend.run(spins, k0, k1, sweep, stop - sweep, t.thin, energy, magnetization, column)
+        sweep = stop
+        if sweep in conf_sweeps:
+            configurations[:, conf_sweeps.index(sweep)] = pack_spins(backend.from_kernel(spins))
+    return JobResult(task_index=t.index, start=job.start, stop=job.stop, energy=energy, magnetization=magnetization,
+                     configurations=configurations, states=backend.from_kernel(spins))

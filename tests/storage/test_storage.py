@@ -13,12 +13,13 @@ N_CHAINS = 2
 SEEDS = (1, 2)
 
 
-def layout(configurations=True):
+def layout(configurations=True, compression="gzip"):
     return StudyLayout(
         name="demo", spec_toml="[study]\nname = 'demo'\n", fingerprint="abc", dimension=2, J=1.0, h=0.0,
         sizes=SIZES, temperatures=TEMPS, seeds=SEEDS, n_chains=N_CHAINS,
         task_keys=np.arange(8, dtype=np.uint64).reshape(2, 2, 2), total_sweeps=30,
         record_steps=np.arange(12, 31, 2), configuration_steps=np.array([20, 30]) if configurations else np.zeros(0, int),
+        compression=compression,
     )
 
 
@@ -86,6 +87,19 @@ def test_commit_roundtrip_by_size_temperature_chain(tmp_path):
             f.observable("energy", 5)
         with pytest.raises(ValueError, match="name must be one of"):
             f.observable("entropy", 4)
+
+
+@pytest.mark.parametrize("compression, flt", [("lzf", "lzf"), ("none", None)])
+def test_configuration_compression_choices(tmp_path, compression, flt):
+    path = tmp_path / "s.h5"
+    store = CheckpointedFile(path)
+    store.create(layout(compression=compression))
+    b = block(0, 1, 0, 0, 30, np.random.default_rng(3))
+    store.commit([b])
+    with h5py.File(path, "r") as f:
+        assert f["particles/L4/spins/value"].compression == flt
+    with StudyFile(path) as f:
+        np.testing.assert_array_equal(f.configurations(4, 1, 1).reshape(2, -1), unpack_spins(b.configurations[1], 16))
 
 
 def test_no_configurations_group_when_not_recorded(tmp_path):

@@ -1,5 +1,7 @@
 """Sweep expansion and jobs: a task cut into jobs gives the bits of one uninterrupted ``sample`` call."""
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -49,9 +51,9 @@ def test_job_stops_align_with_records_and_burn_in():
     assert t.job_stops(4)[-1] == t.total_sweeps
 
 
-@pytest.mark.parametrize("algorithm", ["metropolis", "swendsen-wang"])
-def test_jobs_reproduce_one_uninterrupted_sample(algorithm):
-    t = tasks(algorithm)[7]
+@pytest.mark.parametrize("algorithm, burn_in", [("metropolis", 10), ("swendsen-wang", 10), ("wolff", 0)])
+def test_jobs_reproduce_one_uninterrupted_sample(algorithm, burn_in):
+    t = dataclasses.replace(tasks(algorithm)[7], burn_in=burn_in)
     model = LatticeIsing((t.L, t.L))
     states, start = None, 0
     energy, magnetization, configurations = [], [], []
