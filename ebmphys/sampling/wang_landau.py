@@ -1,0 +1,195 @@
+"""Wang-Landau estimate of the density of states g(E) of a zero-field lattice Ising model.
+
+Independent walkers each run the Wang-Landau walk with the 1/t refinement
+(Belardinelli and Pereyra 2007), described in :mod:`ebmphys.kernels.wang_landau_cpu`:
+
+* flatness criterion (phase 1): checked every ``check_every_sweeps`` sweeps (N trials each); the
+  histogram is flat when its minimum over the levels visited so far is at least
+  ``flatness`` (default 0.8) times its mean there; then ln f is halved and the
+  histogram reset;
+* once ln f <= 1/t (t = trials / number of visited levels), ln f = 1/t from then on;
+* stopping rule: ln f <= ``log_f_final`` (default 1e-6), or ``max_sweeps`` sweeps
+  (then ``converged`` is False for that walker and a warning is issued).
+
+Each walker's ln g is normalised so that sum_E g(E) = 2**N (every configuration
+counted once), which fixes the additive constant without assuming anything
+about the ground state.  Thermodynamics at any beta (k_B = 1) follow by
+reweighting g: log Z(beta) = log sum_E g(E) exp(-beta E), and so on; every
+quantity is computed per walker and averaged, and its standard error is the
+spread over walkers divided by sqrt(n_walkers).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+import warnings
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.special import logsumexp
+
+from ebmphys.kernels.ais_cpu import INIT_STREAM
+from ebmphys.kernels.rng import resolve_seed, split_seed
+from ebmphys.kernels.spin_updates import random_spins
+from ebmphys.kernels.wang_landau_cpu import wang_landau_walkers
+from ebmphys.models._validate import finite_real, positive_int
+from ebmphys.models.ising import LatticeIsing
+
+
+def _betas(beta) -> np.ndarray:
+    """``beta`` as a flat float64 array, raising unless every entry is finite and >= 0."""
+    b = np.atleast_1d(np.asarray(beta, dtype=np.float64)).ravel()
+    if not np.all(np.isfinite(b) & (b >= 0)):
+        raise ValueError(f"beta must be finite and >= 0, got {beta!r}")
+    return b
+
+
+@dataclass
+class WangLandauResult:
+    """Density of states from independent Wang-Landau walkers.
+
+    Attributes
+    ----------
+    energies : float64 array (n_levels,)
+        Total energies E = -J (B - 2a), a = 0 .. B (B bonds), ascending for J > 0.
+    log_g : float64 array (n_walkers, n_levels)
+        ln g(E) of each walker, normalised to sum_E g(E) = 2**N; -inf at levels
+        never visited (energies the lattice cannot have).
+    n_spins : int
+    trials : int64 array (n_walkers,)
+        Spin-flip trials made by each walker.
+    converged : bool array (n_walkers,)
+        Whether each walker reached ``log_f_final``.
+    seed : int
+    seconds : float
+    """
+
+    energies: np.ndarray
+    log_g: np.ndarray = field(repr=False)
+    n_spins: int
+    trials: np.ndarray
+    converged: np.ndarray
+    seed: int
+    seconds: float
+
+    @property
+    def n_walkers(self) -> int:
+        return int(self.log_g.shape[0])
+
+    @property
+    def mean_log_g(self) -> np.ndarray:
+        """ln g(E) averaged over walkers (each normalised to sum g = 2**N)."""
+        return self.log_g.mean(axis=0)
+
+    def _moments(self, beta) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per walker and beta: log Z, <E>, Var(E); arrays (n_walkers, n_betas)."""
+        b = _betas(beta)
+        log_w = self.log_g[:, None, :] - b[None, :, None] * self.energies[None, None, :]
+        log_z = logsumexp(log_w, axis=2)
+        p = np.exp(log_w - log_z[:, :, None])
+        e1 = (p * self.energies).sum(axis=2)
+        var = (p * (self.energies - e1[:, :, None]) ** 2).sum(axis=2)
+        return log_z, e1, var
+
+    def _per_walker(self, quantity: str, beta) -> np.ndarray:
+        log_z, e1, var = self._moments(beta)
+        if quantity == "log_z":
+            return log_z
+        if quantity == "mean_energy":
+            return e1
+        if quantity == "specific_heat":
+            return _betas(beta) ** 2 * var / self.n_spins
+        raise ValueError(f"quantity must be 'log_z', 'mean_energy' or 'specific_heat', got {quantity!r}")
+
+    @staticmethod
+    def _shaped(values: np.ndarray, beta):
+        return float(values[0]) if np.ndim(beta) == 0 else values.reshape(np.shape(beta))
+
+    def log_z(self, beta):
+        """log Z(beta) = log sum_E g(E) exp(-beta E), averaged over walkers; float or array like ``beta``."""
+        return self._shaped(self._per_walker("log_z", beta).mean(axis=0), beta)
+
+    def mean_energy(self, beta):
+        """Mean total energy <E> at ``beta`` (extensive), averaged over walkers."""
+        return self._shaped(self._per_walker("mean_energy", beta).mean(axis=0), beta)
+
+    def specific_heat(self, beta):
+        """Specific heat per spin c = beta**2 Var(E) / N (as :func:`ising2d_specific_heat`), averaged over walkers."""
+        return self._shaped(self._per_walker("specific_heat", beta).mean(axis=0), beta)
+
+    def stderr(self, quantity: str, beta):
+        """Standard error of ``quantity`` ("log_z", "mean_energy", "specific_heat") over walkers: std / sqrt(n_walkers)."""
+        values = self._per_walker(quantity, beta)
+        return self._shaped(values.std(axis=0, ddof=1) / math.sqrt(self.n_walkers), beta)
+
+
+def wang_landau(model: LatticeIsing, *, n_walkers: int = 4, flatness: float = 0.8, log_f_final: float = 1e-6,
+                check_every_sweeps: int = 10, max_sweeps: int = 10**7, seed: int | None = None) -> WangLandauResult:
+    """Density of states g(E) of a zero-field ``LatticeIsing`` by Wang-Landau with the 1/t refinement.
+
+    Parameters
+    ----------
+    model : LatticeIsing
+        Any dimension, periodic or open boundaries, coupling J != 0, field h = 0
+        (the energy levels must lie on the grid -J (B - 2a)).
+    n_walkers : int >= 2
+        Independent walkers, run in parallel; their spread gives the error bars.
+    flatness : float in (0, 1)
+        Flatness threshold of phase 1 (see the module docstring).
+    log_f_final : float in (0, 1)
+        Stopping value of the modification factor ln f; the statistical error of ln g
+        scales as sqrt(ln f) in the 1/t phase.
+    check_every_sweeps : int >= 1
+        Sweeps (N trials) between flatness checks.
+    max_sweeps : int >= 1
+        Upper limit on the sweeps of each walker.
+    seed : int in [0, 2**64) or None
+
+    Returns
+    -------
+    WangLandauResult
+    """
+    start = time.perf_counter()
+    if not isinstance(model, LatticeIsing):
+        raise TypeError(f"model must be a LatticeIsing, got {type(model).__name__}")
+    if model.h != 0:
+        raise ValueError(f"Wang-Landau here needs zero field (levels on the grid -J (B - 2a)), got h={model.h}")
+    if model.J == 0:
+        raise ValueError("Wang-Landau needs a coupling J != 0 (with J = 0 there is a single energy level)")
+    n_walkers = positive_int("n_walkers", n_walkers, minimum=2)
+    flatness = finite_real("flatness", flatness)
+    if not 0.0 < flatness < 1.0:
+        raise ValueError(f"flatness must be in (0, 1), got {flatness}")
+    log_f_final = finite_real("log_f_final", log_f_final)
+    if not 0.0 < log_f_final < 1.0:
+        raise ValueError(f"log_f_final must be in (0, 1), got {log_f_final}")
+    check_every_sweeps = positive_int("check_every_sweeps", check_every_sweeps)
+    max_sweeps = positive_int("max_sweeps", max_sweeps)
+    seed = resolve_seed(seed)
+    k0, k1 = split_seed(seed)
+    n = model.n_spins
+    neighbors = model.neighbors
+    n_bonds = int((neighbors < n).sum()) // 2
+    spins = np.zeros((n_walkers, n + 1), dtype=np.int8)
+    spins[:, :n] = random_spins(n_walkers, n, k0, k1, INIT_STREAM)
+    log_g = np.empty((n_walkers, n_bonds + 1))
+    visited = np.empty((n_walkers, n_bonds + 1), dtype=np.bool_)
+    trials = np.empty(n_walkers, dtype=np.int64)
+    final_log_f = np.empty(n_walkers)
+    check_every = 2 * ((check_every_sweeps * n + 1) // 2)
+    wang_landau_walkers(spins, neighbors, n_bonds, flatness, check_every, log_f_final, max_sweeps * n, k0, k1,
+                        log_g, visited, trials, final_log_f)
+    log_g = np.where(visited, log_g, -np.inf)
+    log_g -= (logsumexp(log_g, axis=1) - n * math.log(2.0))[:, None]
+    converged = final_log_f <= log_f_final
+    if not converged.all():
+        warnings.warn(
+            f"Wang-Landau: {int((~converged).sum())} of {n_walkers} walkers stopped at max_sweeps={max_sweeps} "
+            f"before ln f reached log_f_final={log_f_final}; g(E) is less accurate than asked",
+            RuntimeWarning,
+            stacklevel=2,
+        )
+    energies = -model.J * (n_bonds - 2.0 * np.arange(n_bonds + 1))
+    return WangLandauResult(energies=energies, log_g=log_g, n_spins=n, trials=trials, converged=converged,
+                            seed=seed, seconds=time.perf_counter() - start)
