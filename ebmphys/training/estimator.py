@@ -386,7 +386,12 @@ class RBMTrainer:
         )
 
     def score_samples(self, X) -> np.ndarray:
-        """log p(v) = -F(v) - log Z in nats per sample; see :meth:`log_z` for which log Z is used."""
+        """log p(v) = -F(v) - log Z in nats per sample; see :meth:`log_z` for which log Z is used.
+
+        Unlike ``BernoulliRBM.score_samples`` (a one-unit stochastic pseudo-likelihood),
+        this is the log-likelihood itself; the pseudo-log-likelihood summed over every
+        unit is :func:`ebmphys.training.monitors.pseudo_log_likelihood`.
+        """
         X = self._check_X(X)
         log_z, _ = self.log_z()
         return -self.rbm_.free_energy(X) - log_z
