@@ -95,7 +95,8 @@ class _Progress:
         elif not self.quiet and self.done / self.total >= self.next_log:
             elapsed = time.monotonic() - self.start
             rate = (self.done - self.start_done) / elapsed if elapsed > 0 else 0.0
-            eta = f", eta {(self.total - self.done) / rate:.0f} s" if rate > 0 else ""
+            fraction = (self.done - self.start_done) / self.total
+            eta = f", eta {(self.total - self.done) / rate:.0f} s" if rate > 0 and fraction >= 0.05 else ""
             log(f"{self.label}: {100 * self.done / self.total:.0f}% done, {elapsed:.0f} s elapsed{eta}")
             self.next_log = math.floor(10 * self.done / self.total + 1) / 10
 

@@ -16,7 +16,9 @@ import pytest
 
 from ebmphys import LatticeIsing
 from ebmphys.cli import main
+from ebmphys.partition.kaufman import ising2d_energy
 from ebmphys.storage import StudyFile
+from ebmphys.study.summary import summarize
 
 REPO = Path(__file__).resolve().parents[2]
 
@@ -86,6 +88,13 @@ def test_run_writes_what_the_spec_asked_for(reference):
             np.testing.assert_array_equal(f.checkpoint_states(L)[1, 3], conf[-1].ravel())
         # chains are independent: no two chains share a trajectory
         assert len({tuple(row) for row in f.observable("energy", 8).reshape(12, -1)}) == 12
+    # the whole pipeline agrees with Kaufman's exact energy of the same finite torus, within 5 standard
+    # errors (block jackknife over 4 chains x 100 records; 5 sigma leaves room for the error-of-error)
+    with StudyFile(d / "tiny.h5") as f:
+        summary = summarize(f)
+    for i, L in enumerate(summary.sizes):
+        exact = ising2d_energy(L, L, 1.0 / summary.temperatures)
+        np.testing.assert_array_less(np.abs(summary.values["energy"][i] - exact), 5 * summary.errors["energy"][i])
     assert "Binder crossing" in proc.stdout and "U4" in proc.stdout.splitlines()[0]
     assert "%" in proc.stderr  # plain progress lines (stderr is not a terminal)
 
