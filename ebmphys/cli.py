@@ -18,6 +18,7 @@ COMMAND_MODULES = [
     "ebmphys.sampling.commands",
     "ebmphys.study.commands",
     "ebmphys.training.commands",
+    "ebmphys.partition.commands",
 ]
 
 
