@@ -227,6 +227,10 @@ def _run_locked(spec: StudySpec, store: CheckpointedFile, mode: str, workers: in
                 store.commit(pending)
                 pending, last_commit = [], time.monotonic()
         store.commit(pending, complete=True)
+    except KeyboardInterrupt:
+        if pending:  # keep the finished jobs: --resume continues from them
+            store.commit(pending)
+        raise
     finally:
         if own:
             executor.shutdown(wait=False, cancel_futures=True)

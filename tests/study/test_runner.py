@@ -99,3 +99,42 @@ def test_any_concurrent_futures_executor_plugs_in(tmp_path):
         want, have = a.datasets(), b.datasets()
     for name in want:
         np.testing.assert_array_equal(have[name], want[name], err_msg=name)
+
+
+def test_summary_and_figure_of_a_file_without_data(tmp_path):
+    """``ebmphys plot`` on a file whose run has not written anything yet: NaN estimates, figure still drawn."""
+    from ebmphys.plotting import plot_study
+    from ebmphys.study.runner import study_layout
+    from ebmphys.study.summary import format_table, summarize
+    from ebmphys.study.tasks import expand
+
+    spec = parse_study(SPEC)
+    CheckpointedFile(tmp_path / "empty.h5").create(study_layout(spec, expand(spec)))
+    with StudyFile(tmp_path / "empty.h5") as f:
+        summary = summarize(f)
+    assert np.isnan(summary.values["energy"]).all() and not summary.complete
+    assert "incomplete" in format_table(summary)
+    assert plot_study(summary, tmp_path / "empty.png").stat().st_size > 10_000
+
+
+def test_ctrl_c_keeps_finished_jobs_and_resume_matches(tmp_path):
+    class Interrupting(SerialExecutor):
+        calls = 0
+
+        def submit(self, fn, /, *args, **kwargs):
+            self.calls += 1
+            if self.calls == 4:
+                raise KeyboardInterrupt
+            return super().submit(fn, *args, **kwargs)
+
+    spec = parse_study(SPEC.replace("seconds = 0", "seconds = 1e6"))
+    with pytest.raises(KeyboardInterrupt):
+        run_study(spec, tmp_path / "cut.h5", workers=1, quiet=True, executor=Interrupting())
+    with StudyFile(tmp_path / "cut.h5") as f:
+        assert f.sweeps_done(4)[0, 0] == 50 and not f.complete  # 3 jobs: burn-in to 10, then 30, 50
+    run_study(spec, tmp_path / "cut.h5", mode="resume", workers=1, quiet=True)
+    run_study(spec, tmp_path / "whole.h5", workers=1, quiet=True)
+    with StudyFile(tmp_path / "cut.h5") as a, StudyFile(tmp_path / "whole.h5") as b:
+        want, have = b.datasets(), a.datasets()
+    for name in want:
+        np.testing.assert_array_equal(have[name], want[name], err_msg=name)
