@@ -162,7 +162,7 @@ def run() -> int:
         f"Initial model "
         f"(weights N(0, 0.01), visible biases from the data marginals): {ll_initial:.3f} nats. With a constant "
         "learning rate the final PCD iterate is noise-limited, so more epochs do not buy likelihood and the "
-        "constant-rate rows move by several nats from run to run (in six runs on 2026-11-23: ebmphys -19.3 to "
+        "constant-rate rows move by several nats from run to run (in seven runs on 2026-11-23: ebmphys -19.3 to "
         "-24.4, sklearn -20.2 to -24.9); the linear decay to the budget turns the extra epochs into likelihood "
         "and is stable to about 0.2 nats (-18.0 to -18.2).",
         "",
