@@ -1,5 +1,6 @@
-"""Partition functions: exact enumeration, Kaufman's 2D torus formula, Onsager's limit."""
+"""Partition functions: exact enumeration, Kaufman's 2D torus formula, Onsager's limit, AIS and reverse AIS, thermodynamic integration, Wang-Landau."""
 
+from ebmphys.partition.ais import AISResult, AISWarning, adaptive_schedule, ais, reverse_ais, weight_statistics
 from ebmphys.partition.exact import (
     MAX_ENUMERATION_SPINS,
     boltzmann_probabilities,
@@ -18,11 +19,19 @@ from ebmphys.partition.onsager import (
     onsager_magnetization,
     onsager_specific_heat,
 )
+from ebmphys.partition.thermodynamic import TIResult, thermodynamic_integration
+from ebmphys.sampling.wang_landau import WangLandauResult, wang_landau
 
 __all__ = [
+    "AISResult",
+    "AISWarning",
+    "TIResult",
+    "WangLandauResult",
     "BETA_C",
     "MAX_ENUMERATION_SPINS",
     "T_C",
+    "adaptive_schedule",
+    "ais",
     "boltzmann_probabilities",
     "energy_spectrum",
     "enumerate_states",
@@ -35,5 +44,9 @@ __all__ = [
     "onsager_log_z_per_spin",
     "onsager_magnetization",
     "onsager_specific_heat",
+    "reverse_ais",
     "state_index",
+    "thermodynamic_integration",
+    "wang_landau",
+    "weight_statistics",
 ]
