@@ -49,4 +49,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    # run the imported module's main, so that UserError raised by subcommands is this module's class
+    from ebmphys.cli import main as _main
+
+    sys.exit(_main())
