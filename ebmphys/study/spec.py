@@ -173,6 +173,8 @@ def parse_toml(text: str, source: str = "spec") -> dict:
         raise SpecError(f"{source} is not valid TOML: {exc}") from None
 
 
+_POSITIVE = {"minimum": 0.0, "exclusive_minimum": True}
+
 STUDY_SCHEMA = {
     "study": {
         "name": Key("str", doc="Name of the study (labels files and plots)."),
@@ -180,30 +182,34 @@ STUDY_SCHEMA = {
         "output": Key("str", "", doc="HDF5 output path, relative to the working directory; default <spec name>.h5."),
     },
     "model": {
-        "type": Key("str", "ising", choices=("ising",), doc="Nearest-neighbour Ising model on a periodic hypercubic lattice."),
+        "type": Key("str", "ising", choices=("ising",),
+                    doc="Nearest-neighbour Ising model on a periodic hypercubic lattice."),
         "dimension": Key("int", minimum=1, maximum=4, doc="Lattice dimension d (2: square, 3: simple cubic)."),
         "sizes": Key("int_list", minimum=2, doc="Side lengths L (lattices L^d); even, for checkerboard updates."),
         "J": Key("float", 1.0, doc="Coupling (energy unit; J > 0 ferromagnetic)."),
         "h": Key("float", 0.0, doc="Uniform field (h > 0 favours s = +1)."),
     },
     "temperatures": {
-        "values": Key("float_list", None, minimum=0.0, exclusive_minimum=True, doc="Temperatures T = 1/beta (k_B = 1)."),
-        "min": Key("float", None, minimum=0.0, exclusive_minimum=True, doc="Lowest T of an evenly spaced range."),
-        "max": Key("float", None, minimum=0.0, exclusive_minimum=True, doc="Highest T of the range."),
+        "values": Key("float_list", None, **_POSITIVE, doc="Temperatures T = 1/beta (k_B = 1)."),
+        "min": Key("float", None, **_POSITIVE, doc="Lowest T of an evenly spaced range."),
+        "max": Key("float", None, **_POSITIVE, doc="Highest T of the range."),
         "count": Key("int", None, minimum=1, doc="Number of temperatures in the range."),
     },
     "sampling": {
         "algorithm": Key("str", "metropolis", choices=tuple(sorted(ALGORITHMS)), doc="Update algorithm."),
-        "n_sweeps": Key("int", minimum=1, doc="Sweeps after burn-in (one sweep = N spin-update attempts, or one cluster update for wolff and swendsen-wang)."),
+        "n_sweeps": Key("int", minimum=1, doc="Sweeps after burn-in (one sweep = N spin-update attempts, "
+                                              "or one cluster update for wolff and swendsen-wang)."),
         "burn_in": Key("int", 0, minimum=0, doc="Sweeps discarded first."),
         "n_chains": Key("int", 1, minimum=1, doc="Independent chains per seed, size and temperature."),
-        "seeds": Key("int_list", [0], minimum=0, maximum=2**63 - 1, doc="Study seeds; one task per size, temperature and seed."),
+        "seeds": Key("int_list", [0], minimum=0, maximum=2**63 - 1,
+                     doc="Study seeds; one task per size, temperature and seed."),
     },
     "record": {
         "observables_every": Key("int", 1, minimum=1, doc="Record E and M every k sweeps (n_sweeps must be a multiple)."),
-        "configurations_every": Key("int", 0, minimum=0, doc="Store the configurations every m sweeps (0: never; a multiple of observables_every)."),
-        "compression": Key("str", "gzip", choices=("gzip", "lzf", "none"),
-                           doc="Compression of the bit-packed configurations: gzip (smallest), lzf (fast), none (fastest)."),
+        "configurations_every": Key("int", 0, minimum=0, doc="Store the configurations every m sweeps "
+                                                             "(0: never; a multiple of observables_every)."),
+        "compression": Key("str", "gzip", choices=("gzip", "lzf", "none"), doc="Compression of the bit-packed "
+                           "configurations: gzip (smallest), lzf (fast), none (fastest)."),
     },
     "checkpoint": {
         "sweeps": Key("int", 1000, minimum=1, doc="Sweeps per unit of work; the file can be resumed at these boundaries."),
