@@ -366,6 +366,18 @@ class RBMTrainer:
         self._require_fitted()
         self.log_z_estimate_ = finite_real("log_z", log_z)
 
+    def estimate_log_z(self, X=None, **ais_options):
+        """Estimate log Z by forward AIS (:func:`ebmphys.partition.ais`) and store it with :meth:`set_log_z_estimate`.
+
+        ``X`` (the training data) sets the base-rate model; ``ais_options`` go to
+        ``ais`` (n_chains, n_steps, schedule, seed, ...).  Returns the ``AISResult``.
+        """
+        from ebmphys.partition.ais import ais
+
+        result = ais(self._require_fitted(), data=None if X is None else self._check_X(X), **ais_options)
+        self.set_log_z_estimate(result.log_z)
+        return result
+
     def log_z(self) -> tuple[float, str]:
         """log Z of the current model and how it was obtained: ("exact" or "ais").
 

@@ -203,3 +203,14 @@ def test_bad_input():
         ais(rbm, base="marginal")
     with pytest.raises(ValueError, match="data"):
         ais(rbm, data=np.full((4, 6), 2))
+
+
+def test_rbm_trainer_hook_stores_the_ais_estimate():
+    from ebmphys.datasets import load_binary_digits
+    from ebmphys.training import RBMTrainer
+
+    X = load_binary_digits()[:300]
+    trainer = RBMTrainer(22, n_iter=1, random_state=0).fit(X)  # min(64, 22) > 20: no exact log Z
+    result = trainer.estimate_log_z(X, n_chains=50, n_steps=300, seed=1)
+    assert trainer.log_z() == (result.log_z, "ais")
+    np.testing.assert_allclose(trainer.score_samples(X[:5]), -trainer.rbm_.free_energy(X[:5]) - result.log_z)
