@@ -15,16 +15,18 @@ BENCHMARKS.md.
 from __future__ import annotations
 
 import argparse
-import datetime
 import os
-import platform
+import sys
 import tempfile
 import time
 from pathlib import Path
 
 import h5py
 
-from ebmphys.study import parse_study, run_study
+sys.path.insert(0, os.path.dirname(__file__))
+from _report import write_section  # noqa: E402
+
+from ebmphys.study import parse_study, run_study  # noqa: E402
 
 L = 256
 N_CHAINS = 4
@@ -70,24 +72,6 @@ def stored_bytes(path: Path) -> tuple[int, int]:
         return value.id.get_storage_size(), value.shape[0] * value.shape[2]
 
 
-def cpu_model() -> str:
-    """The processor's model name from /proc/cpuinfo, or the platform's machine type."""
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.machine()
-
-
-def update_benchmarks(section: str, path: Path) -> None:
-    text = path.read_text() if path.exists() else "# Benchmarks\n"
-    head, marker, rest = text.partition("## Storage overhead")
-    tail = rest[rest.find("\n## ") :] if marker and "\n## " in rest else ""
-    path.write_text(head.rstrip("\n") + "\n\n" + section.rstrip("\n") + "\n" + tail)
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--sweeps", type=int, default=1000)
@@ -109,13 +93,10 @@ def main() -> None:
             n_bytes, n_conf = stored_bytes(tmp / f"{c}.h5")
             per_conf[c] = n_bytes / n_conf
     raw = L * L
-    machine = f"{cpu_model()}, {os.cpu_count()} logical CPUs, load average at start {load}"
+    command = f"python benchmarks/storage_overhead.py --sweeps {args.sweeps} --repeats {args.repeats}"
     lines = [
-        "## Storage overhead",
-        "",
-        f"`python benchmarks/storage_overhead.py --sweeps {args.sweeps} --repeats {args.repeats}` "
-        f"({datetime.date.today().isoformat()}, {machine}, Python {platform.python_version()}, h5py {h5py.__version__}; "
-        "one worker in one process; shared machine, so the best of the repetitions is reported).",
+        f"Load average at start {load}; h5py {h5py.__version__}; one worker in one process; shared machine, "
+        "so the best of the repetitions is reported.",
         "",
         f"2D Ising L = {L}, T = 2.269, Metropolis, {N_CHAINS} chains, {args.sweeps} sweeps, E and M recorded every "
         f"sweep; raw int8 configuration = {raw} bytes, bit-packed = {raw // 8} bytes.",
@@ -137,10 +118,10 @@ def main() -> None:
               "measurement. Compression runs in the process that writes the file; `record.compression = \"none\"` "
               "(bit-packing only, 8x smaller than int8) is the choice for recording every sweep, the default gzip "
               "gives the smallest files when configurations are recorded every few sweeps or less often."]
-    section = "\n".join(lines) + "\n"
-    print(section)
+    body = "\n".join(lines) + "\n"
+    print(body)
     if not args.no_write:
-        update_benchmarks(section, Path(__file__).resolve().parents[1] / "BENCHMARKS.md")
+        write_section("Storage overhead", command, body)
 
 
 if __name__ == "__main__":
