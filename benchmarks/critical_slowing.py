@@ -10,15 +10,21 @@ for Metropolis, heat bath, Wolff and Swendsen-Wang it measures
   one update of every spin for Swendsen-Wang; a Wolff step flips one cluster,
   so tau in Wolff steps is converted to sweeps by the measured mean cluster
   size: tau_sweeps = tau_steps * <|C|> / N;
-* the wall time per sweep of one chain, measured on a batch of 2**16 / N
-  chains on all threads (256 chains at L = 16, 4 at L = 128), nothing
-  recorded, best of REPEATS timed runs; and the wall time per independent
-  sample, 2 tau_sweeps x time per sweep;
+* the time per sweep of one chain, measured on a batch of 2**16 / N chains
+  (256 chains at L = 16, 4 at L = 128), nothing recorded, best of REPEATS
+  rounds in which the algorithms take turns; and the time per independent
+  sample, 2 tau_sweeps x time per sweep.  Times are the process's CPU time
+  (one thread), which on a machine shared with other jobs estimates the wall
+  time on an idle core far better than the wall clock does;
 * the dynamic exponent z of tau ~ L^z, a weighted least-squares fit of log tau
   on log L over all four sizes (error from the fit's covariance);
-* spins flipped per ns of one Wolff chain on one thread, ebmphys and mcising
-  (Rust core, single-threaded), best of REPEATS, after the same equilibration.
+* spins flipped per ns (CPU time) of one Wolff chain on one thread, ebmphys
+  and mcising (Rust core, single-threaded), taking turns, best of REPEATS,
+  after the same equilibration.
 
+Everything runs on one Numba thread: on a small machine shared with other
+jobs, parallel regions with a barrier per colour class spend most of their time
+waiting for a descheduled thread, which would measure the load, not the code.
 Chains start from configurations equilibrated by Wolff updates, so no
 algorithm needs a long burn-in.  Series are recorded every ``thin`` sweeps
 (thin << tau) and tau is converted back to sweeps by the factor thin.
@@ -44,7 +50,7 @@ BETA_C = math.log(1 + math.sqrt(2)) / 2
 SIZES = (16, 32, 64, 128)
 ALGORITHMS = ("metropolis", "heatbath", "swendsen-wang", "wolff")
 N_CHAINS = 2
-REPEATS = 3
+REPEATS = 5
 # recorded steps per chain (after thinning) and the thinning, per algorithm and L
 RUNS = {
     "metropolis": {16: (20000, 1), 32: (20000, 1), 64: (25000, 2), 128: (25000, 4)},
@@ -53,7 +59,7 @@ RUNS = {
     "wolff": {16: (20000, 1), 32: (20000, 1), 64: (20000, 1), 128: (15000, 1)},
 }
 TIMING_SPINS = 2**16  # spins per timed batch: 256 chains at L = 16, 4 at L = 128
-TIMING_WORK = 1e7  # spin updates (sweeps x N x chains) per timed repeat
+TIMING_WORK = 4e6  # spin updates (sweeps x N x chains) per timed run
 EQUILIBRATION_SWEEPS = 500  # Wolff-flipped spins per site before any measurement
 
 
@@ -76,49 +82,45 @@ def autocorrelation(model, algorithm, states, n_records, thin):
     return tau.tau * thin * sweeps_per_step, tau.error * thin * sweeps_per_step, sweeps_per_step
 
 
-def time_per_sweep(model, algorithm, states, sweeps_per_step):
-    """Best wall time per chain-sweep (s) of a batch of TIMING_SPINS // N chains, nothing recorded.
+def times_per_sweep(model, states, sweeps_per_step):
+    """Best CPU time per chain-sweep (s) of each algorithm on a batch of TIMING_SPINS // N chains.
 
-    The batch starts from copies of the equilibrated ``states`` (each chain has its own random stream).
+    The batch starts from copies of the equilibrated ``states`` (each chain has its own random
+    stream), records nothing, and the algorithms take turns for REPEATS rounds.
     """
     n_chains = max(N_CHAINS, TIMING_SPINS // model.n_spins)
     batch = np.resize(states, (n_chains,) + states.shape[1:])
-    n_steps = max(10, int(TIMING_WORK / (model.n_spins * n_chains) / sweeps_per_step))
-    best = math.inf
-    for repeat in range(REPEATS + 1):  # the first call warms caches and is not timed
-        start = time.perf_counter()
-        ebmphys.sample(model, beta=BETA_C, n_sweeps=n_steps, n_chains=n_chains, algorithm=algorithm, seed=repeat,
-                       initial_states=batch, record=())
-        if repeat:
-            best = min(best, time.perf_counter() - start)
-    return best / (n_steps * sweeps_per_step) / n_chains
+    best = dict.fromkeys(ALGORITHMS, math.inf)
+    for repeat in range(REPEATS + 1):  # round 0 warms caches and is not counted
+        for algorithm in ALGORITHMS:
+            n_steps = max(10, int(TIMING_WORK / (model.n_spins * n_chains) / sweeps_per_step[algorithm]))
+            start = time.process_time()
+            ebmphys.sample(model, beta=BETA_C, n_sweeps=n_steps, n_chains=n_chains, algorithm=algorithm,
+                           seed=repeat, initial_states=batch, record=())
+            seconds = (time.process_time() - start) / (n_steps * sweeps_per_step[algorithm]) / n_chains
+            if repeat:
+                best[algorithm] = min(best[algorithm], seconds)
+    return best
 
 
 def wolff_flip_rates(L, n_steps=4000):
-    """Spins flipped per ns by one Wolff chain on one thread: (ebmphys, mcising)."""
+    """Spins flipped per ns by one Wolff chain (on the one thread): (ebmphys, mcising)."""
     import mcising
 
     model = ebmphys.LatticeIsing((L, L))
-    threads = numba.get_num_threads()
-    numba.set_num_threads(1)
-    try:
-        run = ebmphys.sample(model, beta=BETA_C, n_sweeps=n_steps, algorithm="wolff", seed=3, record=(),
-                             return_states=True)
-        ours = 0.0
-        for _ in range(REPEATS):
-            start = time.perf_counter()
-            run = ebmphys.sample(model, beta=BETA_C, n_sweeps=n_steps, algorithm="wolff", seed=3, record=(),
-                                 return_states=True, initial_states=run.states, sweep_offset=run.final_sweep)
-            ours = max(ours, run.mean_cluster_size[0] * n_steps / (time.perf_counter() - start) / 1e9)
-    finally:
-        numba.set_num_threads(threads)
+    run = ebmphys.sample(model, beta=BETA_C, n_sweeps=n_steps, algorithm="wolff", seed=3, record=(),
+                         return_states=True)
     simulation = mcising.IsingSimulation(L, 1.0, 0.0, 0.0, 0.0, 3, algorithm="wolff")
     simulation.sweep(n_steps, temperature=1 / BETA_C)  # one "sweep" of mcising's Wolff is one cluster flip
-    theirs = 0.0
-    for _ in range(REPEATS):
-        start = time.perf_counter()
+    ours = theirs = 0.0
+    for _ in range(REPEATS):  # the two take turns
+        start = time.process_time()
+        run = ebmphys.sample(model, beta=BETA_C, n_sweeps=n_steps, algorithm="wolff", seed=3, record=(),
+                             return_states=True, initial_states=run.states, sweep_offset=run.final_sweep)
+        ours = max(ours, run.mean_cluster_size[0] * n_steps / (time.process_time() - start) / 1e9)
+        start = time.process_time()
         flipped, _, _ = simulation.sweep(n_steps, temperature=1 / BETA_C)
-        theirs = max(theirs, flipped / (time.perf_counter() - start) / 1e9)
+        theirs = max(theirs, flipped / (time.process_time() - start) / 1e9)
     return ours, theirs
 
 
@@ -131,28 +133,33 @@ def fit_z(sizes, taus, errors):
 
 def main() -> None:
     wall = time.perf_counter()
+    numba.set_num_threads(1)
     rows = {}
     for L in SIZES:
         model = ebmphys.LatticeIsing((L, L))
         states = equilibrated_states(model, seed=L)
+        taus = {algorithm: autocorrelation(model, algorithm, states, *RUNS[algorithm][L]) for algorithm in ALGORITHMS}
+        seconds = times_per_sweep(model, states, {algorithm: taus[algorithm][2] for algorithm in ALGORITHMS})
         for algorithm in ALGORITHMS:
+            tau, error, sweeps_per_step = taus[algorithm]
             n_records, thin = RUNS[algorithm][L]
-            tau, error, sweeps_per_step = autocorrelation(model, algorithm, states, n_records, thin)
-            seconds = time_per_sweep(model, algorithm, states, sweeps_per_step)
-            rows[algorithm, L] = (tau, error, sweeps_per_step, seconds, n_records * thin)
+            rows[algorithm, L] = (tau, error, sweeps_per_step, seconds[algorithm], n_records * thin)
             print(f"L={L:4d} {algorithm:14s} tau_E={tau:9.3f} +- {error:7.3f} sweeps  "
-                  f"{seconds * 1e6:9.2f} us/sweep  {2 * tau * seconds * 1e3:9.4f} ms/independent sample", flush=True)
+                  f"{seconds[algorithm] * 1e6:9.2f} us/sweep  "
+                  f"{2 * tau * seconds[algorithm] * 1e3:9.4f} ms/independent sample", flush=True)
     rates = {L: wolff_flip_rates(L) for L in SIZES}
     for L, (ours, theirs) in rates.items():
         print(f"L={L:4d} Wolff spins flipped per ns: ebmphys {ours:.4f}, mcising {theirs:.4f}", flush=True)
 
     lines = [
-        f"2D Ising model at beta_c = log(1+sqrt 2)/2, periodic L x L; {N_CHAINS} chains per run (one per thread), "
+        f"2D Ising model at beta_c = log(1+sqrt 2)/2, periodic L x L, one Numba thread; {N_CHAINS} chains per "
+        "autocorrelation run, "
         "started from Wolff-equilibrated configurations. tau_int of the total energy with Sokal's automatic window "
         "(c = 5), in sweeps: N = L^2 attempted updates for Metropolis and heat bath (checkerboard), one update of "
         "every spin for Swendsen-Wang, and for Wolff tau in cluster flips times <|C|>/N (mean cluster size over N, "
-        "column `<|C|>/N`). Time per sweep: wall clock per chain-sweep of a batch of 2^16/N chains on all threads "
-        "(256 chains at L = 16, 4 at L = 128), nothing recorded, best of 3. "
+        "column `<|C|>/N`). Time per sweep: CPU time (one thread; the shared machine's wall clock measures its load) "
+        "per chain-sweep of a batch of 2^16/N chains (256 chains at L = 16, 4 at L = 128), nothing recorded, "
+        f"best of {REPEATS} rounds with the algorithms taking turns. "
         "Cost per independent sample = 2 tau x time per sweep.",
         "",
         "| algorithm | L | sweeps run (per chain) | <\\|C\\|>/N | tau_int,E (sweeps) | time/sweep (us) "
@@ -175,7 +182,8 @@ def main() -> None:
     lines += ["", f"Cost per independent sample at L = {big}: Metropolis / Wolff = "
               f"{cost['metropolis'] / cost['wolff']:.0f}x, heat bath / Wolff = {cost['heatbath'] / cost['wolff']:.0f}x, "
               f"Swendsen-Wang / Wolff = {cost['swendsen-wang'] / cost['wolff']:.1f}x.", ""]
-    lines += ["Wolff spins flipped per ns, one chain on one thread, after equilibration (best of 3, 4000 clusters):",
+    lines += [f"Wolff spins flipped per ns of CPU time, one chain on one thread, after equilibration (best of {REPEATS} "
+              "alternating runs of 4000 clusters; mcising's `sweep(n)` for Wolff flips n clusters):",
               "", "| L | ebmphys | mcising | ratio |", "|---:|---:|---:|---:|"]
     for L, (ours, theirs) in rates.items():
         lines.append(f"| {L} | {ours:.4f} | {theirs:.4f} | {ours / theirs:.2f} |")

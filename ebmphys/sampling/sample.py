@@ -154,7 +154,7 @@ def sample(
     SampleResult, or TemperingResult for a ladder of betas
     """
     if np.ndim(beta) > 0:
-        from ebmphys.sampling.tempering import parallel_tempering
+        from ebmphys.sampling.tempering import parallel_tempering  # tempering builds on this module
 
         return parallel_tempering(
             model, beta=beta, n_sweeps=n_sweeps, n_chains=n_chains, algorithm=algorithm,

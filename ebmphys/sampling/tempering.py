@@ -25,10 +25,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+from scipy.special import erfcinv
 
 from ebmphys.kernels.rng import STREAM_EXCHANGE, STREAM_INIT, philox_block, resolve_seed, split_seed
 from ebmphys.kernels.spin_updates import random_spins
-from ebmphys.models._validate import positive_int
+from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.sampling.backends import ALGORITHMS
 from ebmphys.sampling.sample import _WORK_PER_CALL, _check_record, _progress_bar
 
@@ -294,3 +295,63 @@ def parallel_tempering(
         states=(backend.from_kernel(spins).reshape((n_chains, n_betas) + tuple(model.shape))
                 if return_states else None),
     )
+
+
+def tune_ladder(
+    model,
+    *,
+    beta_min: float,
+    beta_max: float,
+    n_betas: int,
+    algorithm: str = "metropolis",
+    n_chains: int = 8,
+    n_sweeps: int = 500,
+    burn_in: int = 100,
+    exchange_every: int = 1,
+    n_iterations: int = 4,
+    seed: int | None = None,
+) -> np.ndarray:
+    """Place ``n_betas`` inverse temperatures in [beta_min, beta_max] for roughly equal exchange acceptance.
+
+    Iterative feedback on short parallel-tempering runs.  For Gaussian energy
+    distributions the acceptance of the pair (b, b + db) is ``erfc(db sigma / 2)``
+    with sigma the energy's standard deviation, so each measured rate A_k gives
+    the gap's thermodynamic length ``g_k = 2 erfcinv(A_k)`` and a density
+    ``sigma_k = g_k / db_k`` on the gap.  The next ladder splits the total length
+    into equal parts under that piecewise-constant density (endpoints fixed);
+    each run starts afresh from random spins.
+
+    Parameters
+    ----------
+    model : LatticeIsing or GraphIsing
+    beta_min, beta_max : float
+        Ends of the ladder, 0 <= beta_min < beta_max, finite.
+    n_betas : int
+        Number of temperatures, >= 2.
+    algorithm, n_chains, n_sweeps, burn_in, exchange_every, seed
+        Of each tuning run (``parallel_tempering``); iteration i uses seed + i.
+    n_iterations : int
+        Feedback rounds, >= 1.
+
+    Returns
+    -------
+    float64 array (n_betas,), strictly increasing, from beta_min to beta_max.
+    """
+    beta_min = finite_real("beta_min", beta_min)
+    beta_max = finite_real("beta_max", beta_max)
+    if not 0 <= beta_min < beta_max:
+        raise ValueError(f"beta_min and beta_max must satisfy 0 <= beta_min < beta_max, got {beta_min}, {beta_max}")
+    n_betas = positive_int("n_betas", n_betas, minimum=2)
+    n_iterations = positive_int("n_iterations", n_iterations)
+    seed = resolve_seed(seed)
+    betas = np.linspace(beta_min, beta_max, n_betas)
+    for iteration in range(n_iterations):
+        run = parallel_tempering(
+            model, beta=betas, n_sweeps=n_sweeps, n_chains=n_chains, algorithm=algorithm, burn_in=burn_in,
+            exchange_every=exchange_every, seed=(seed + iteration) % 2**64, record=(),
+        )
+        acceptance = np.clip(run.acceptance_rates, 1e-4, 1 - 1e-6)
+        length = np.concatenate([[0.0], np.cumsum(2 * erfcinv(acceptance))])
+        betas = np.interp(np.linspace(0, length[-1], n_betas), length, betas)
+        betas[0], betas[-1] = beta_min, beta_max
+    return betas
