@@ -25,7 +25,7 @@ of a seed: chain ``c`` of seed ``k`` is column ``k * n_chains_per_seed + c``.
 Energies and magnetisations are extensive totals (E and M = sum_i s_i, k_B = 1,
 J is the energy unit).  Configurations are bit-packed with ``np.packbits`` over
 the C-ordered sites (+1 -> 1, -1 -> 0, big-endian bit order), chunked and
-compressed (gzip by default; lzf or none on request).  All datasets are created, at full size, when the file is.
+optionally compressed (none by default; gzip or lzf on request).  All datasets are created, at full size, when the file is.
 """
 
 from __future__ import annotations
@@ -84,7 +84,7 @@ def unpack_spins(packed: np.ndarray, n_spins: int) -> np.ndarray:
 
 
 def time_series_group(parent, name: str, steps: np.ndarray, shape: tuple, dtype, chunks: tuple, fill,
-                      compression: str = "gzip") -> None:
+                      compression: str = "none") -> None:
     """Create an H5MD time series ``name`` (step, time, value) under ``parent``; ``compression`` gzip, lzf or none."""
     g = parent.create_group(name)
     g.create_dataset("step", data=np.asarray(steps, dtype=np.int64))
@@ -140,7 +140,7 @@ class StudyLayout:
     total_sweeps: int
     record_steps: np.ndarray
     configuration_steps: np.ndarray
-    compression: str = "gzip"
+    compression: str = "none"
 
 
 @dataclass

@@ -208,8 +208,10 @@ STUDY_SCHEMA = {
         "observables_every": Key("int", 1, minimum=1, doc="Record E and M every k sweeps (n_sweeps must be a multiple)."),
         "configurations_every": Key("int", 0, minimum=0, doc="Store the configurations every m sweeps "
                                                              "(0: never; a multiple of observables_every)."),
-        "compression": Key("str", "gzip", choices=("gzip", "lzf", "none"), doc="Compression of the bit-packed "
-                           "configurations: gzip (smallest), lzf (fast), none (fastest)."),
+        "compression": Key("str", "none", choices=("gzip", "lzf", "none"), doc="Compression of the bit-packed "
+                           "configurations: none (default; bit-packing alone is 8x smaller than int8 and "
+                           "costs nothing), lzf, or gzip (about 30% smaller again near T_c, but about "
+                           "40% slower when storing every sweep; see BENCHMARKS.md)."),
     },
     "checkpoint": {
         "sweeps": Key("int", 1000, minimum=1, doc="Sweeps per unit of work; the file can be resumed at these boundaries."),
