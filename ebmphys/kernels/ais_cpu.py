@@ -108,11 +108,13 @@ def _lattice_chain_sweep(sp, row_nbrs, row_parity, side, periodic, table, z, ste
 
 @njit(cache=True, parallel=True)
 def lattice_anneal(spins, neighbors, row_nbrs, row_parity, side, periodic, J, h, rule, betas, step0, k0, k1,
-                   log_w, energy):
+                   log_w, energy, energy_sum):
     """Anneal lattice chains (layout of :mod:`lattice_cpu`) along ``betas``; adds to ``log_w`` in place.
 
-    Each chain runs its whole schedule in one thread (no barrier per step).  On
-    return ``energy[m]`` is E of chain m's final state.
+    Each chain runs its whole schedule in one thread (no barrier per step).  The
+    energies E(x_0), ..., E(x_{K-1}) used by the weights are added to
+    ``energy_sum[m]`` (with a constant schedule: a sum over K states of an MCMC
+    run); on return ``energy[m]`` is E of chain m's final state.
     """
     z = neighbors.shape[1]
     tables = threshold_tables(rule, J, h, z, betas)
@@ -122,7 +124,9 @@ def lattice_anneal(spins, neighbors, row_nbrs, row_parity, side, periodic, J, h,
         sp = spins[m]
         words = np.empty(4 * blocks_per_row, np.uint32)
         for k in range(1, n_steps + 1):
-            log_w[m] -= (betas[k] - betas[k - 1]) * _lattice_energy(sp, neighbors, J, h)
+            e = _lattice_energy(sp, neighbors, J, h)
+            energy_sum[m] += e
+            log_w[m] -= (betas[k] - betas[k - 1]) * e
             if k < n_steps:
                 _lattice_chain_sweep(sp, row_nbrs, row_parity, side, periodic, tables[k].ravel(), z,
                                      (step0 + k) & _MASK32, m, k0, k1, words)
@@ -143,8 +147,11 @@ def _graph_energy(sp, indptr, indices, data, h):
 
 
 @njit(cache=True, parallel=True)
-def graph_anneal(spins, indptr, indices, data, h, sites, offsets, rule, betas, step0, k0, k1, log_w, energy):
+def graph_anneal(spins, indptr, indices, data, h, sites, offsets, rule, betas, step0, k0, k1, log_w, energy,
+                 energy_sum):
     """Anneal graph chains (spins (n_chains, n_spins)) along ``betas``, colour class by colour class.
+
+    ``log_w``, ``energy`` and ``energy_sum`` as in :func:`lattice_anneal`.
 
     Site at position p of colour class c uses word p % 4 of
     ``philox4x32(p // 4, step, chain, SPIN_STREAM + c)``.
@@ -154,7 +161,9 @@ def graph_anneal(spins, indptr, indices, data, h, sites, offsets, rule, betas, s
         sp = spins[m]
         words = np.empty(4, np.uint32)
         for k in range(1, n_steps + 1):
-            log_w[m] -= (betas[k] - betas[k - 1]) * _graph_energy(sp, indptr, indices, data, h)
+            e = _graph_energy(sp, indptr, indices, data, h)
+            energy_sum[m] += e
+            log_w[m] -= (betas[k] - betas[k - 1]) * e
             if k < n_steps:
                 step = (step0 + k) & _MASK32
                 for color in range(offsets.shape[0] - 1):

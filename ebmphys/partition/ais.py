@@ -222,17 +222,18 @@ class _IsingPath:
     def initial_host(self, rng: np.random.Generator, n_chains: int) -> np.ndarray:
         return self.to_kernel((2 * rng.integers(0, 2, size=(n_chains, self.model.n_spins)) - 1).astype(np.int8))
 
-    def anneal(self, x, betas, log_w, step0, k0, k1) -> np.ndarray:
-        """Run the kernel; return the final energies."""
+    def anneal(self, x, betas, log_w, step0, k0, k1, energy_sum=None) -> np.ndarray:
+        """Run the kernel; return the final energies.  ``energy_sum`` (n_chains,) accumulates E along the way."""
         energy = np.empty(x.shape[0])
+        energy_sum = np.zeros(x.shape[0]) if energy_sum is None else energy_sum
         betas = np.ascontiguousarray(betas, dtype=np.float64)
         m = self.model
         if isinstance(m, LatticeIsing):
             ais_cpu.lattice_anneal(x, m.neighbors, self.row_neighbors, self.row_parity, m.shape[-1], m.periodic,
-                                   m.J, m.h, self.rule, betas, step0, k0, k1, log_w, energy)
+                                   m.J, m.h, self.rule, betas, step0, k0, k1, log_w, energy, energy_sum)
         else:
             ais_cpu.graph_anneal(x, *self.csr, m.fields, self.sites, self.offsets, self.rule, betas, step0, k0, k1,
-                                 log_w, energy)
+                                 log_w, energy, energy_sum)
         return energy
 
     def log_f(self, x, b: float) -> np.ndarray:

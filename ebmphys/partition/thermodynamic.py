@@ -4,9 +4,14 @@ Since d log Z / d beta = -<E>_beta (k_B = 1, E total energy) and Z(0) = 2**N,
 
     log Z(beta) = N log 2 - int_0^beta <E>_b db.
 
-<E>_b is measured by Markov chain Monte Carlo (:func:`ebmphys.sample`) at
-``n_betas`` equally spaced inverse temperatures (at b = 0 it is exactly 0) and
-integrated with the composite Simpson rule.  The statistical standard error
+<E>_b is measured by Markov chain Monte Carlo at ``n_betas`` equally spaced
+inverse temperatures (at b = 0 it is exactly 0) and integrated with the
+composite Simpson rule.  At each grid point ``n_chains`` fresh chains start from
+random spins, are annealed linearly from 0 to b during the ``burn_in`` sweeps
+(no quench into long-lived domains), then sweep ``n_sweeps`` times at b while
+their energies are averaged.  The sweeps are the chain-major heat-bath or
+Metropolis kernels of :mod:`ebmphys.kernels.ais_cpu` (one thread per chain, no
+barrier per sweep).  The statistical standard error
 propagates the standard errors of the <E>_b (spread of independent chain means)
 through the quadrature weights, sqrt(sum_k w_k^2 se_k^2); the quadrature error
 is estimated separately by Richardson's rule, |S(h) - S(2h)| / 15.
@@ -20,10 +25,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ebmphys.kernels.rng import resolve_seed
+from ebmphys.kernels.rng import resolve_seed, split_seed
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.ising import GraphIsing, LatticeIsing
-from ebmphys.sampling.sample import sample
+from ebmphys.partition.ais import ALGORITHMS, _IsingPath
 
 _GOLDEN = 0x9E3779B97F4A7C15
 
@@ -64,14 +69,8 @@ def simpson_weights(n_points: int, width: float) -> np.ndarray:
     return w * h / 3.0
 
 
-def _default_algorithm(model) -> str:
-    if isinstance(model, LatticeIsing) and model.J > 0 and model.h == 0:
-        return "swendsen-wang"
-    return "heatbath"
-
-
 def thermodynamic_integration(model, beta: float = 1.0, *, n_betas: int = 33, n_sweeps: int = 2000,
-                              burn_in: int = 500, n_chains: int = 8, algorithm: str | None = None,
+                              burn_in: int = 500, n_chains: int = 8, algorithm: str = "heatbath",
                               seed: int | None = None, device: str = "cpu") -> TIResult:
     """Estimate log Z(beta) of an Ising model by integrating the mean energy from beta = 0.
 
@@ -82,13 +81,13 @@ def thermodynamic_integration(model, beta: float = 1.0, *, n_betas: int = 33, n_
         Target inverse temperature (k_B = 1).
     n_betas : int, 4m + 1 with m >= 1
         Grid points on [0, beta] (Simpson's rule on the full and on the halved grid).
-    n_sweeps, burn_in : int
-        Measured and discarded sweeps of each chain at each grid point.
+    n_sweeps : int >= 1
+        Measured sweeps of each chain at each grid point.
+    burn_in : int >= 0
+        Sweeps annealing each chain from beta = 0 to the grid point before measuring.
     n_chains : int >= 2
-        Independent chains per grid point; their means give the error bars.
-    algorithm : str or None
-        Sampler of :func:`ebmphys.sample`; None picks Swendsen-Wang for a
-        ferromagnetic zero-field lattice and heat bath otherwise.
+        Independent chains per grid point; the spread of their means gives the error bars.
+    algorithm : {"heatbath", "metropolis"}
     seed : int or None
         Grid point k uses the seed ``(seed + k * 0x9E3779B97F4A7C15) mod 2**64``.
     device : {"cpu"}
@@ -107,15 +106,21 @@ def thermodynamic_integration(model, beta: float = 1.0, *, n_betas: int = 33, n_
     burn_in = positive_int("burn_in", burn_in, minimum=0)
     if device != "cpu":
         raise ValueError(f"device must be 'cpu', got {device!r}")
+    if algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {tuple(ALGORITHMS)}, got {algorithm!r}")
     seed = resolve_seed(seed)
-    algorithm = _default_algorithm(model) if algorithm is None else algorithm
+    path = _IsingPath(model, ALGORITHMS[algorithm])
     betas = np.linspace(0.0, beta, n_betas)
     mean_energy = np.zeros(n_betas)
     energy_se = np.zeros(n_betas)
     for k in range(1, n_betas):
-        r = sample(model, beta=betas[k], n_sweeps=n_sweeps, burn_in=burn_in, n_chains=n_chains, algorithm=algorithm,
-                   seed=(seed + k * _GOLDEN) % 2**64, record="energy")
-        chain_means = r.energy.mean(axis=1)
+        k0, k1 = split_seed((seed + k * _GOLDEN) % 2**64)
+        x = path.initial(n_chains, k0, k1)
+        ignored = np.zeros(n_chains)
+        path.anneal(x, np.linspace(0.0, betas[k], burn_in + 2)[1:], ignored, 0, k0, k1)
+        energy_sum = np.zeros(n_chains)
+        path.anneal(x, np.full(n_sweeps + 1, betas[k]), ignored, burn_in + 1, k0, k1, energy_sum)
+        chain_means = energy_sum / n_sweeps
         mean_energy[k] = chain_means.mean()
         energy_se[k] = chain_means.std(ddof=1) / math.sqrt(n_chains)
     weights = simpson_weights(n_betas, beta)

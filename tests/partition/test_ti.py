@@ -30,10 +30,16 @@ def test_ti_matches_kaufman_across_the_transition():
     assert np.all(np.abs(result.mean_energy[inner] - exact_e) < Z_TOL * result.energy_stderr[inner])
 
 
-def test_ti_matches_enumeration_with_field_heat_bath():
+def test_ti_matches_enumeration_with_field_metropolis():
     model, (beta,) = SMALL_SYSTEMS["antiferro4x4_field"]
-    result = thermodynamic_integration(model, beta, n_betas=17, n_sweeps=1000, burn_in=200, seed=2)
+    result = thermodynamic_integration(model, beta, n_betas=17, n_sweeps=1000, burn_in=200, seed=2,
+                                       algorithm="metropolis")
     _check(result, log_z_exact(model, beta))
+
+
+def test_ti_on_a_frustrated_graph():
+    model, (beta, _) = SMALL_SYSTEMS["frustrated_graph10"]
+    _check(thermodynamic_integration(model, beta, n_betas=17, seed=3), log_z_exact(model, beta))
 
 
 def test_simpson_weights_integrate_cubics_exactly():
@@ -51,5 +57,7 @@ def test_bad_input():
         thermodynamic_integration(model, -0.5)
     with pytest.raises(TypeError, match="model"):
         thermodynamic_integration(object(), 0.5)
+    with pytest.raises(ValueError, match="algorithm"):
+        thermodynamic_integration(model, 0.5, algorithm="wolff")
     with pytest.raises(ValueError, match="device"):
         thermodynamic_integration(model, 0.5, device="cuda")
