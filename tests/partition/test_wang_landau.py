@@ -70,3 +70,12 @@ def test_bad_input():
         result.log_z(-1.0)
     with pytest.raises(ValueError, match="quantity"):
         result.stderr("entropy", 0.5)
+
+
+def test_same_seed_same_density_of_states():
+    a = wang_landau(LatticeIsing((4, 4)), n_walkers=2, log_f_final=1e-3, seed=9)
+    b = wang_landau(LatticeIsing((4, 4)), n_walkers=2, log_f_final=1e-3, seed=9)
+    c = wang_landau(LatticeIsing((4, 4)), n_walkers=2, log_f_final=1e-3, seed=10)
+    np.testing.assert_array_equal(a.log_g, b.log_g)
+    np.testing.assert_array_equal(a.trials, b.trials)
+    assert not np.array_equal(a.log_g, c.log_g)
