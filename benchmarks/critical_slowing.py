@@ -74,12 +74,15 @@ def equilibrated_states(model, seed):
 
 
 def autocorrelation(model, algorithm, states, n_records, thin):
-    """tau_int of the energy in sweeps (with error) and the mean Wolff cluster size per N (1 otherwise)."""
+    """tau_int in sweeps, with errors, of E and |M|, and the Wolff sweeps per step (<|C|>/N; 1 otherwise)."""
     result = ebmphys.sample(model, beta=BETA_C, n_sweeps=n_records * thin, thin=thin, n_chains=N_CHAINS,
-                            algorithm=algorithm, seed=7, initial_states=states, record=("energy",))
-    tau = integrated_autocorrelation_time(result.energy)
+                            algorithm=algorithm, seed=7, initial_states=states)
     sweeps_per_step = 1.0 if result.mean_cluster_size is None else result.mean_cluster_size.mean() / model.n_spins
-    return tau.tau * thin * sweeps_per_step, tau.error * thin * sweeps_per_step, sweeps_per_step
+    scale = thin * sweeps_per_step
+    energy = integrated_autocorrelation_time(result.energy)
+    magnetization = integrated_autocorrelation_time(np.abs(result.magnetization))
+    return (energy.tau * scale, energy.error * scale, magnetization.tau * scale, magnetization.error * scale,
+            sweeps_per_step)
 
 
 def times_per_sweep(model, states, sweeps_per_step):
@@ -139,12 +142,13 @@ def main() -> None:
         model = ebmphys.LatticeIsing((L, L))
         states = equilibrated_states(model, seed=L)
         taus = {algorithm: autocorrelation(model, algorithm, states, *RUNS[algorithm][L]) for algorithm in ALGORITHMS}
-        seconds = times_per_sweep(model, states, {algorithm: taus[algorithm][2] for algorithm in ALGORITHMS})
+        seconds = times_per_sweep(model, states, {algorithm: taus[algorithm][4] for algorithm in ALGORITHMS})
         for algorithm in ALGORITHMS:
-            tau, error, sweeps_per_step = taus[algorithm]
+            tau, error, tau_m, error_m, sweeps_per_step = taus[algorithm]
             n_records, thin = RUNS[algorithm][L]
-            rows[algorithm, L] = (tau, error, sweeps_per_step, seconds[algorithm], n_records * thin)
-            print(f"L={L:4d} {algorithm:14s} tau_E={tau:9.3f} +- {error:7.3f} sweeps  "
+            rows[algorithm, L] = (tau, error, sweeps_per_step, seconds[algorithm], n_records * thin, tau_m, error_m)
+            print(f"L={L:4d} {algorithm:14s} tau_E={tau:9.3f} +- {error:7.3f}  tau_|M|={tau_m:9.3f} +- {error_m:7.3f} "
+                  "sweeps  "
                   f"{seconds[algorithm] * 1e6:9.2f} us/sweep  "
                   f"{2 * tau * seconds[algorithm] * 1e3:9.4f} ms/independent sample", flush=True)
     rates = {L: wolff_flip_rates(L) for L in SIZES}
@@ -162,21 +166,28 @@ def main() -> None:
         f"best of {REPEATS} rounds with the algorithms taking turns. "
         "Cost per independent sample = 2 tau x time per sweep.",
         "",
-        "| algorithm | L | sweeps run (per chain) | <\\|C\\|>/N | tau_int,E (sweeps) | time/sweep (us) "
-        "| time per independent sample (ms) |",
-        "|---|---:|---:|---:|---:|---:|---:|",
+        "| algorithm | L | sweeps run (per chain) | <\\|C\\|>/N | tau_int,E (sweeps) | tau_int,\\|M\\| (sweeps) "
+        "| time/sweep (us) | time per independent sample (ms, from tau_int,E) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for algorithm in ALGORITHMS:
         for L in SIZES:
-            tau, error, per, seconds, n = rows[algorithm, L]
+            tau, error, per, seconds, n, tau_m, error_m = rows[algorithm, L]
             cluster = f"{per:.3f}" if algorithm == "wolff" else "-"
-            lines.append(f"| {algorithm} | {L} | {n} | {cluster} | {tau:.2f} ± {error:.2f} | {seconds * 1e6:.1f} "
-                         f"| {2 * tau * seconds * 1e3:.4f} |")
-    lines += ["", "| algorithm | z (tau ~ L^z, L = 16..128) |", "|---|---:|"]
+            lines.append(f"| {algorithm} | {L} | {n} | {cluster} | {tau:.2f} ± {error:.2f} | {tau_m:.2f} ± {error_m:.2f} "
+                         f"| {seconds * 1e6:.1f} | {2 * tau * seconds * 1e3:.4f} |")
+    lines += ["", "Dynamic exponents, weighted fits of log tau on log L:", "",
+              "| algorithm | z from tau_E, L = 16..128 | z from tau_E, L = 32..128 | z from tau_\\|M\\|, L = 16..128 "
+              "| z from tau_\\|M\\|, L = 32..128 |", "|---|---:|---:|---:|---:|"]
     for algorithm in ALGORITHMS:
-        z, dz = fit_z(SIZES, [rows[algorithm, L][0] for L in SIZES], [rows[algorithm, L][1] for L in SIZES])
-        lines.append(f"| {algorithm} | {z:.2f} ± {dz:.2f} |")
-        print(f"z({algorithm}) = {z:.2f} +- {dz:.2f}")
+        cells = []
+        for column in (0, 5):
+            for sizes in (SIZES, SIZES[1:]):
+                z, dz = fit_z(sizes, [rows[algorithm, L][column] for L in sizes],
+                              [rows[algorithm, L][column + 1] for L in sizes])
+                cells.append(f"{z:.2f} ± {dz:.2f}")
+        lines.append(f"| {algorithm} | " + " | ".join(cells) + " |")
+        print(f"z({algorithm}): E {cells[0]} ({cells[1]} from L >= 32); |M| {cells[2]} ({cells[3]})")
     big = max(SIZES)
     cost = {a: 2 * rows[a, big][0] * rows[a, big][3] for a in ALGORITHMS}
     lines += ["", f"Cost per independent sample at L = {big}: Metropolis / Wolff = "

@@ -9,10 +9,11 @@ is activated with probability ``p_add = 1 - exp(-2 beta J)`` (J > 0, h = 0).
   clusters (union-find with path halving, near-linear time) and flips each
   cluster with probability 1/2.
 
-Layout shared with ``lattice_cpu``: ``spins`` int8 (n_chains, n_spins + 1), the
-last column a ghost spin fixed at 0 that open-boundary neighbours point to
-(a ghost is never aligned with a spin, so no bond to it is ever activated);
-``neighbors`` int32 (n_spins, 2d) with column 2a the +1 neighbour along axis a.
+Layout shared with ``lattice_cpu``: ``spins`` int8 (n_chains, n_spins + padding)
+whose columns from ``n_spins`` on are ghost spins fixed at 0; open-boundary
+neighbours point to index ``n_spins`` (a ghost is never aligned with a spin, so
+no bond to it is ever activated); ``neighbors`` int32 (n_spins, 2d) with column
+2a the +1 neighbour along axis a.
 ``p_add`` enters as a uint64 threshold per chain (``thresholds[chain]`` =
 floor(p_add 2**32)); a bond is active iff its uint32 word is below it.
 
@@ -33,7 +34,8 @@ stream (``256 * STREAM_CLUSTER``), ``B = ceil(2d / 4)`` blocks per site and
   ``P(r // 4, stream + 1)`` is set.
 
 Energies are kept as integer bond sums ``B = sum_<ij> s_i s_j`` and written as
-``E = -J B`` (exact); magnetisation is ``M = sum_i s_i``.
+``E = -J B`` (exact); magnetisation is ``M = sum_i s_i``.  Wolff updates them
+incrementally from the cluster's boundary, and only when something is recorded.
 """
 
 import numpy as np
