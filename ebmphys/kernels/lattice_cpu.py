@@ -41,7 +41,7 @@ def _update(sp, i, left, right, j, adjacent, row_nbrs, r, table, z, word):
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _sweep_rows(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep):
+def _sweep_rows(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep, words):
     n_chains = spins.shape[0]
     n_rows = row_nbrs.shape[0]
     n_q = row_nbrs.shape[1]
@@ -61,13 +61,13 @@ def _sweep_rows(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0
                 row_nbrs[r, 2] if n_q > 2 else ghost,
                 row_nbrs[r, 3] if n_q > 3 else ghost,
             )
-            words = np.empty(4 * blocks_per_row, np.uint32)
+            row_words = words[job]
             for b in range(blocks_per_row):
                 w0, w1, w2, w3 = philox4x32(r * blocks_per_row + b, sweep, chain, color, k0, k1)
-                words[4 * b] = w0
-                words[4 * b + 1] = w1
-                words[4 * b + 2] = w2
-                words[4 * b + 3] = w3
+                row_words[4 * b] = w0
+                row_words[4 * b + 1] = w1
+                row_words[4 * b + 2] = w2
+                row_words[4 * b + 3] = w3
             base = r * side
             j0 = (color + row_parity[r]) & 1
             n_k = (side - j0 + 1) // 2
@@ -78,7 +78,7 @@ def _sweep_rows(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0
                 i = base + j
                 left = i - 1 if j > 0 else wrap_left
                 right = i + 1 if j < side - 1 else wrap_right
-                _update(sp, i, left, right, j, adjacent, row_nbrs, r, table, z, words[k])
+                _update(sp, i, left, right, j, adjacent, row_nbrs, r, table, z, row_words[k])
 
 
 @njit(cache=True, parallel=True)
@@ -109,8 +109,10 @@ def lattice_sweeps(spins, neighbors, row_nbrs, row_parity, side, periodic_last, 
     are written to ``out_*[:, column0 + k]`` for k = 0, 1, ...
     """
     column = column0
+    # random words of one colour of one row, for every (chain, row) job; allocated once per call
+    words = np.empty((spins.shape[0] * row_nbrs.shape[0], 4 * (((side + 1) // 2 + 3) // 4)), np.uint32)
     for t in range(n_sweeps):
-        _sweep_rows(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep0 + t)
+        _sweep_rows(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep0 + t, words)
         if record_every > 0 and (t + 1) % record_every == 0:
             lattice_observables(spins, neighbors, J, h, out_energy, out_magnetization, column)
             column += 1

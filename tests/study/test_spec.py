@@ -41,7 +41,7 @@ def test_defaults_and_derived_values():
     spec = parse_study(GOOD)
     assert spec.data["sampling"]["algorithm"] == "metropolis"
     assert spec.data["sampling"]["seeds"] == [0]
-    assert spec.data["record"] == {"observables_every": 1, "configurations_every": 0, "compression": "gzip"}
+    assert spec.data["record"] == {"observables_every": 1, "configurations_every": 0, "compression": "none"}
     np.testing.assert_allclose(spec.temperatures, [2.0, 2.5, 3.0])
     assert spec.n_chains_total == 1
 
