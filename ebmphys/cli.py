@@ -1,4 +1,4 @@
-"""The ``ebmphys`` command.
+"""The ``ebmphys`` command: run studies, train RBMs and estimate partition functions.
 
 Each subcommand lives in the module of the layer it drives and exposes
 ``register(subparsers)``, which adds its parser and sets ``func(args) -> int``.
@@ -15,7 +15,6 @@ import sys
 from ebmphys import __version__
 
 COMMAND_MODULES = [
-    "ebmphys.sampling.commands",
     "ebmphys.study.commands",
     "ebmphys.training.commands",
     "ebmphys.partition.commands",
@@ -27,7 +26,10 @@ class UserError(Exception):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="ebmphys", description=__doc__.splitlines()[0])
+    parser = argparse.ArgumentParser(
+        prog="ebmphys",
+        description="Run Ising studies, train RBMs and estimate partition functions (k_B = 1, beta = 1/T).",
+    )
     parser.add_argument("--version", action="version", version=f"ebmphys {__version__}")
     subparsers = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for name in COMMAND_MODULES:
