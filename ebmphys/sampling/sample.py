@@ -85,6 +85,42 @@ def _check_record(record) -> tuple[str, ...]:
     return record
 
 
+@dataclass(frozen=True)
+class RunArguments:
+    """Validated run-length, recording and seed arguments shared by ``sample`` and ``parallel_tempering``."""
+
+    n_sweeps: int
+    n_chains: int
+    burn_in: int
+    thin: int
+    sweep_offset: int
+    record: tuple[str, ...]
+    seed: int
+
+
+def check_run_arguments(*, algorithm, device, n_sweeps, n_chains, burn_in, thin, sweep_offset, record,
+                        seed) -> RunArguments:
+    """Validate the arguments every sampler shares; errors name the parameter and the allowed values."""
+    if not isinstance(algorithm, str) or algorithm not in ALGORITHMS:
+        raise ValueError(f"algorithm must be one of {sorted(ALGORITHMS)}, got {algorithm!r}")
+    if device != "cpu":
+        raise ValueError(f"device must be 'cpu' (no CUDA support in this version), got {device!r}")
+    run = RunArguments(
+        n_sweeps=positive_int("n_sweeps", n_sweeps),
+        n_chains=positive_int("n_chains", n_chains),
+        burn_in=positive_int("burn_in", burn_in, minimum=0),
+        thin=positive_int("thin", thin),
+        sweep_offset=positive_int("sweep_offset", sweep_offset, minimum=0),
+        record=_check_record(record),
+        seed=resolve_seed(seed),
+    )
+    if run.n_sweeps % run.thin:
+        raise ValueError(f"n_sweeps must be a multiple of thin={run.thin}, got {run.n_sweeps}")
+    if run.sweep_offset + run.burn_in + run.n_sweeps >= 2**32:
+        raise ValueError("sweep_offset + burn_in + n_sweeps must be below 2**32 (the RNG's sweep counter)")
+    return run
+
+
 def sample(
     model,
     *,
@@ -164,22 +200,11 @@ def sample(
         )
     if exchange_every is not None:
         raise ValueError("exchange_every applies to parallel tempering only: pass a ladder beta=[b1 < b2 < ...]")
-    if not isinstance(algorithm, str) or algorithm not in ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {sorted(ALGORITHMS)}, got {algorithm!r}")
-    if device != "cpu":
-        raise ValueError(f"device must be 'cpu' (no CUDA support in this version), got {device!r}")
+    run = check_run_arguments(algorithm=algorithm, device=device, n_sweeps=n_sweeps, n_chains=n_chains,
+                              burn_in=burn_in, thin=thin, sweep_offset=sweep_offset, record=record, seed=seed)
     beta = _check_beta(beta)
-    n_sweeps = positive_int("n_sweeps", n_sweeps)
-    n_chains = positive_int("n_chains", n_chains)
-    burn_in = positive_int("burn_in", burn_in, minimum=0)
-    thin = positive_int("thin", thin)
-    sweep_offset = positive_int("sweep_offset", sweep_offset, minimum=0)
-    if n_sweeps % thin:
-        raise ValueError(f"n_sweeps must be a multiple of thin={thin}, got {n_sweeps}")
-    if sweep_offset + burn_in + n_sweeps >= 2**32:
-        raise ValueError("sweep_offset + burn_in + n_sweeps must be below 2**32 (the RNG's sweep counter)")
-    record = _check_record(record)
-    seed = resolve_seed(seed)
+    n_sweeps, n_chains, burn_in, thin = run.n_sweeps, run.n_chains, run.burn_in, run.thin
+    sweep_offset, record, seed = run.sweep_offset, run.record, run.seed
     k0, k1 = split_seed(seed)
 
     backend = ALGORITHMS[algorithm](model, np.full(n_chains, beta))

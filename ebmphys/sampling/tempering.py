@@ -31,7 +31,7 @@ from ebmphys.kernels.rng import STREAM_EXCHANGE, STREAM_INIT, philox_block, reso
 from ebmphys.kernels.spin_updates import random_spins
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.sampling.backends import ALGORITHMS
-from ebmphys.sampling.sample import _WORK_PER_CALL, _check_record, _progress_bar
+from ebmphys.sampling.sample import _WORK_PER_CALL, _progress_bar, check_run_arguments
 
 
 @dataclass
@@ -216,23 +216,12 @@ def parallel_tempering(
     -------
     TemperingResult
     """
-    if not isinstance(algorithm, str) or algorithm not in ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {sorted(ALGORITHMS)}, got {algorithm!r}")
-    if device != "cpu":
-        raise ValueError(f"device must be 'cpu' (no CUDA support in this version), got {device!r}")
+    run = check_run_arguments(algorithm=algorithm, device=device, n_sweeps=n_sweeps, n_chains=n_chains,
+                              burn_in=burn_in, thin=thin, sweep_offset=sweep_offset, record=record, seed=seed)
     betas = check_ladder(beta)
-    n_sweeps = positive_int("n_sweeps", n_sweeps)
-    n_chains = positive_int("n_chains", n_chains)
     exchange_every = positive_int("exchange_every", exchange_every)
-    burn_in = positive_int("burn_in", burn_in, minimum=0)
-    thin = positive_int("thin", thin)
-    sweep_offset = positive_int("sweep_offset", sweep_offset, minimum=0)
-    if n_sweeps % thin:
-        raise ValueError(f"n_sweeps must be a multiple of thin={thin}, got {n_sweeps}")
-    if sweep_offset + burn_in + n_sweeps >= 2**32:
-        raise ValueError("sweep_offset + burn_in + n_sweeps must be below 2**32 (the RNG's sweep counter)")
-    record = _check_record(record)
-    seed = resolve_seed(seed)
+    n_sweeps, n_chains, burn_in, thin = run.n_sweeps, run.n_chains, run.burn_in, run.thin
+    sweep_offset, record, seed = run.sweep_offset, run.record, run.seed
     k0, k1 = split_seed(seed)
     n_betas = len(betas)
     n_rows = n_chains * n_betas
