@@ -24,7 +24,8 @@ def machine() -> str:
     import numba
     import numpy
 
-    return (f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}, "
+    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
+    return (f"{cpu}, {os.cpu_count()} cores (load average at start {load}), Python {platform.python_version()}, "
             f"numpy {numpy.__version__}, numba {numba.__version__}")
 
 

@@ -26,13 +26,9 @@ BENCHMARKS.md (other sections are left untouched).
 
 from __future__ import annotations
 
-import datetime
 import os
-import platform
-import re
 import sys
 import time
-from pathlib import Path
 
 import numba
 import numpy as np
@@ -43,12 +39,14 @@ from threadpoolctl import threadpool_limits
 from ebmphys.datasets import load_binary_digits
 from ebmphys.training import RBMTrainer
 
+sys.path.insert(0, os.path.dirname(__file__))
+from _report import write_section  # noqa: E402
+
 LEARNING_RATE = 0.05
 BATCH_SIZE = 10
 REPEATS = 15
 BUDGET_S = 2.0
 SEED = 0
-BENCHMARKS = Path(__file__).resolve().parent.parent / "BENCHMARKS.md"
 COMMAND = "python benchmarks/rbm_training.py"
 
 
@@ -91,28 +89,12 @@ def test_log_likelihood(model, test) -> float:
     return float(trainer.score_samples(test).mean())
 
 
-def machine() -> str:
-    cpu = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    load = " / ".join(f"{x:.2f}" for x in os.getloadavg())
-    return (f"{cpu}, nproc = {os.cpu_count()}, load average at start {load}; Python {platform.python_version()}, "
-            f"numpy {np.__version__}, numba {numba.__version__} ({numba.get_num_threads()} threads), "
-            f"scikit-learn {sklearn.__version__}")
-
-
 def main() -> int:
     with threadpool_limits(limits=1):
         return run()
 
 
 def run() -> int:
-    header = machine()
     train, test = split()
     rows = []
     per_epoch = {}
@@ -136,12 +118,8 @@ def run() -> int:
         quality.append(f"| {name} | {epochs} | {cpu:.2f} | {wall:.2f} | {test_log_likelihood(model, test):.3f} |")
         print(quality[-1], flush=True)
 
-    today = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
-    section = "\n".join([
-        "## RBM training",
-        "",
-        f"Command: `{COMMAND}` (run {today}).",
-        f"Machine: {header}.",
+    body = "\n".join([
+        f"scikit-learn {sklearn.__version__}, numba {numba.get_num_threads()} threads.",
         "",
         f"Binarised 8x8 digits (1797 images, 64 pixels; fixed split 1500 train / 297 test), PCD-1 with "
         f"{BATCH_SIZE} persistent chains, batch size {BATCH_SIZE}, learning rate {LEARNING_RATE}, for both "
@@ -171,14 +149,8 @@ def run() -> int:
         *quality,
         "",
     ])
-    text = BENCHMARKS.read_text() if BENCHMARKS.exists() else "# Benchmarks\n"
-    pattern = re.compile(r"^## RBM training\n.*?(?=^## |\Z)", re.S | re.M)
-    if pattern.search(text):
-        text = pattern.sub(lambda _: section + "\n", text)
-    else:
-        text = text.rstrip("\n") + "\n\n" + section
-    BENCHMARKS.write_text(text)
-    print(f"wrote the '## RBM training' section of {BENCHMARKS}")
+    write_section("RBM training", COMMAND, body)
+    print("wrote the '## RBM training' section of BENCHMARKS.md")
     return 0
 
 
