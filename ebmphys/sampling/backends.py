@@ -19,12 +19,35 @@ mean size <|C|>, so ``<|C|> / N`` Wolff steps make one sweep's worth of flips).
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+import numba
 import numpy as np
 
 from ebmphys.kernels import cluster_cpu, graph_cpu, lattice_cpu
 from ebmphys.kernels.rng import STREAM_CLUSTER
 from ebmphys.kernels.spin_updates import HEATBATH, METROPOLIS, heatbath_p_up, metropolis_p_up
 from ebmphys.models.ising import GraphIsing, LatticeIsing
+
+
+#: Below this many spin updates per sweep the kernels run on one thread: waking and
+#: synchronising threads twice a sweep costs more than the work (and far more on a busy machine).
+PARALLEL_MIN_UPDATES = 1 << 15
+
+
+@contextmanager
+def threads_for(updates_per_sweep: int):
+    """Run the enclosed kernels on one Numba thread when a sweep is too small to share out.
+
+    Results do not depend on the thread count (counter-based random numbers), only speed does.
+    """
+    threads = numba.get_num_threads()
+    if updates_per_sweep < PARALLEL_MIN_UPDATES:
+        numba.set_num_threads(1)
+    try:
+        yield
+    finally:
+        numba.set_num_threads(threads)
 
 
 class _LatticeLayout:

@@ -10,7 +10,7 @@ import numpy as np
 from ebmphys.kernels.rng import STREAM_INIT, resolve_seed, split_seed
 from ebmphys.kernels.spin_updates import random_spins
 from ebmphys.models._validate import finite_real, positive_int
-from ebmphys.sampling.backends import ALGORITHMS
+from ebmphys.sampling.backends import ALGORITHMS, threads_for
 
 RECORDABLE = ("energy", "magnetization")
 _WORK_PER_CALL = 2**24  # spin updates per kernel call between progress updates
@@ -224,19 +224,20 @@ def sample(
     sweep = sweep_offset
     chunk = max(1, _WORK_PER_CALL // (model.n_spins * n_chains))
     bar = _progress_bar(burn_in + n_sweeps, progress)
-    while sweep < sweep_offset + burn_in:
-        n = min(chunk, sweep_offset + burn_in - sweep)
-        backend.run(spins, k0, k1, sweep, n, 0, no_record, no_record, 0)
-        sweep += n
-        bar.update(n)
-    if backend.flipped is not None:
-        backend.flipped[:] = 0
-    records_per_call = max(1, chunk // thin)
-    for column in range(0, n_records, records_per_call):
-        n = min(records_per_call, n_records - column) * thin
-        backend.run(spins, k0, k1, sweep, n, record_every, out_energy, out_magnetization, column)
-        sweep += n
-        bar.update(n)
+    with threads_for(model.n_spins * n_chains):
+        while sweep < sweep_offset + burn_in:
+            n = min(chunk, sweep_offset + burn_in - sweep)
+            backend.run(spins, k0, k1, sweep, n, 0, no_record, no_record, 0)
+            sweep += n
+            bar.update(n)
+        if backend.flipped is not None:
+            backend.flipped[:] = 0
+        records_per_call = max(1, chunk // thin)
+        for column in range(0, n_records, records_per_call):
+            n = min(records_per_call, n_records - column) * thin
+            backend.run(spins, k0, k1, sweep, n, record_every, out_energy, out_magnetization, column)
+            sweep += n
+            bar.update(n)
     bar.close()
 
     return SampleResult(

@@ -30,7 +30,7 @@ from scipy.special import erfcinv
 from ebmphys.kernels.rng import STREAM_EXCHANGE, STREAM_INIT, philox_block, resolve_seed, split_seed
 from ebmphys.kernels.spin_updates import random_spins
 from ebmphys.models._validate import finite_real, positive_int
-from ebmphys.sampling.backends import ALGORITHMS
+from ebmphys.sampling.backends import ALGORITHMS, threads_for
 from ebmphys.sampling.sample import _WORK_PER_CALL, _progress_bar, check_run_arguments
 
 
@@ -248,17 +248,18 @@ def parallel_tempering(
     chunk = max(1, _WORK_PER_CALL // (model.n_spins * n_rows))
     bar = _progress_bar(burn_in + n_sweeps, progress)
     sweep = sweep_offset
-    while sweep < end:
-        next_exchange = (sweep // exchange_every + 1) * exchange_every
-        next_record = start + thin * (max(sweep - start, 0) // thin + 1)
-        n = min(next_exchange, next_record, end, sweep + chunk) - sweep
-        backend.run(spins, k0, k1, sweep, n, 0, no_record, no_record, 0)
-        sweep += n
-        bar.update(n)
-        if sweep % exchange_every == 0:
-            exchanger.exchange(spins, sweep, count=sweep > start)
-        if record and sweep > start and (sweep - start) % thin == 0:
-            backend.observe(spins, out_energy, out_magnetization, (sweep - start) // thin - 1)
+    with threads_for(model.n_spins * n_rows):
+        while sweep < end:
+            next_exchange = (sweep // exchange_every + 1) * exchange_every
+            next_record = start + thin * (max(sweep - start, 0) // thin + 1)
+            n = min(next_exchange, next_record, end, sweep + chunk) - sweep
+            backend.run(spins, k0, k1, sweep, n, 0, no_record, no_record, 0)
+            sweep += n
+            bar.update(n)
+            if sweep % exchange_every == 0:
+                exchanger.exchange(spins, sweep, count=sweep > start)
+            if record and sweep > start and (sweep - start) % thin == 0:
+                backend.observe(spins, out_energy, out_magnetization, (sweep - start) // thin - 1)
     bar.close()
 
     def by_temperature(a):
