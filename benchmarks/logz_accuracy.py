@@ -14,8 +14,8 @@ within 3 of their own standard errors (should be >= 95%), and the mean and sprea
 of z = error / stderr (ideally 0 and 1).  Writes the section "Partition functions"
 of BENCHMARKS.md.
 
-    python benchmarks/logz_accuracy.py                 # 40 repeats (about 40 minutes on 2 cores)
-    python benchmarks/logz_accuracy.py --repeats 10
+    python benchmarks/logz_accuracy.py --repeats 40 --repeats-large 40   # about 30 minutes on 2 cores
+    python benchmarks/logz_accuracy.py --repeats 10 --repeats-large 3    # a quick look
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ def cases(repeats_large: int):
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=40, help="runs per case (default 40)")
-    parser.add_argument("--repeats-large", type=int, default=10,
-                        help="runs of the 32x32 case, the slowest (default 10)")
+    parser.add_argument("--repeats-large", type=int, default=40,
+                        help="runs of the 32x32 case, the slowest (default 40)")
     parser.add_argument("--no-write", action="store_true", help="print only, leave BENCHMARKS.md alone")
     args = parser.parse_args()
     rows = []
