@@ -25,6 +25,9 @@ from numba import njit, prange
 
 from ebmphys.kernels.rng import philox4x32
 
+#: sweeps with fewer spin updates run serially: a parallel region costs more than the work
+PARALLEL_MIN_UPDATES = 1 << 15
+
 
 @njit(cache=True, inline="always")
 def _update(sp, i, left, right, j, adjacent, row_nbrs, r, table, z, word):
@@ -40,45 +43,64 @@ def _update(sp, i, left, right, j, adjacent, row_nbrs, r, table, z, word):
     sp[i] = 2 * np.int8(word < threshold) - 1
 
 
-@njit(cache=True, parallel=True, error_model="numpy")
-def _sweep_rows(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep, words):
-    n_chains = spins.shape[0]
+@njit(cache=True, inline="always", error_model="numpy")
+def update_row(sp, table, row_nbrs, row_parity, side, periodic_last, r, color, chain, sweep, stream, k0, k1,
+               row_words):
+    """Update the sites of one colour in row r of one chain (``sp``: that chain's spins).
+
+    ``table`` is the chain's flattened threshold table, ``row_words`` a scratch buffer
+    of 4 * ceil(ceil(side/2)/4) words; draws come from ``philox4x32(r * B + k // 4,
+    sweep, chain, stream)``.  Shared by the sweep drivers below and the AIS kernels.
+    """
     n_rows = row_nbrs.shape[0]
     n_q = row_nbrs.shape[1]
     z = n_q + 2
     ghost = n_rows * side
-    blocks_per_row = ((side + 1) // 2 + 3) // 4
+    blocks_per_row = row_words.shape[0] // 4
+    # up to four adjacent rows hoisted out of the site loop; absent ones read the ghost row
+    adjacent = (
+        row_nbrs[r, 0] if n_q > 0 else ghost,
+        row_nbrs[r, 1] if n_q > 1 else ghost,
+        row_nbrs[r, 2] if n_q > 2 else ghost,
+        row_nbrs[r, 3] if n_q > 3 else ghost,
+    )
+    for b in range(blocks_per_row):
+        w0, w1, w2, w3 = philox4x32(r * blocks_per_row + b, sweep, chain, stream, k0, k1)
+        row_words[4 * b] = w0
+        row_words[4 * b + 1] = w1
+        row_words[4 * b + 2] = w2
+        row_words[4 * b + 3] = w3
+    base = r * side
+    j0 = (color + row_parity[r]) & 1
+    wrap_left = base + side - 1 if periodic_last else ghost
+    wrap_right = base if periodic_last else ghost
+    for k in range((side - j0 + 1) // 2):
+        j = j0 + 2 * k
+        i = base + j
+        left = i - 1 if j > 0 else wrap_left
+        right = i + 1 if j < side - 1 else wrap_right
+        _update(sp, i, left, right, j, adjacent, row_nbrs, r, table, z, row_words[k])
+
+
+@njit(cache=True, parallel=True, error_model="numpy")
+def _sweep_rows_parallel(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep, words):
+    n_rows = row_nbrs.shape[0]
     for color in range(2):
-        for job in prange(n_chains * n_rows):
+        for job in prange(spins.shape[0] * n_rows):
             chain = job // n_rows
             r = job - chain * n_rows
-            sp = spins[chain]
-            table = thresholds[chain].ravel()
-            # up to four adjacent rows hoisted out of the site loop; absent ones read the ghost row
-            adjacent = (
-                row_nbrs[r, 0] if n_q > 0 else ghost,
-                row_nbrs[r, 1] if n_q > 1 else ghost,
-                row_nbrs[r, 2] if n_q > 2 else ghost,
-                row_nbrs[r, 3] if n_q > 3 else ghost,
-            )
-            row_words = words[job]
-            for b in range(blocks_per_row):
-                w0, w1, w2, w3 = philox4x32(r * blocks_per_row + b, sweep, chain, color, k0, k1)
-                row_words[4 * b] = w0
-                row_words[4 * b + 1] = w1
-                row_words[4 * b + 2] = w2
-                row_words[4 * b + 3] = w3
-            base = r * side
-            j0 = (color + row_parity[r]) & 1
-            n_k = (side - j0 + 1) // 2
-            wrap_left = base + side - 1 if periodic_last else ghost
-            wrap_right = base if periodic_last else ghost
-            for k in range(n_k):
-                j = j0 + 2 * k
-                i = base + j
-                left = i - 1 if j > 0 else wrap_left
-                right = i + 1 if j < side - 1 else wrap_right
-                _update(sp, i, left, right, j, adjacent, row_nbrs, r, table, z, row_words[k])
+            update_row(spins[chain], thresholds[chain].ravel(), row_nbrs, row_parity, side, periodic_last, r,
+                       color, chain, sweep, color, k0, k1, words[job])
+
+
+@njit(cache=True, error_model="numpy")
+def _sweep_rows_serial(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep, words):
+    n_rows = row_nbrs.shape[0]
+    for color in range(2):
+        for chain in range(spins.shape[0]):
+            for r in range(n_rows):
+                update_row(spins[chain], thresholds[chain].ravel(), row_nbrs, row_parity, side, periodic_last,
+                           r, color, chain, sweep, color, k0, k1, words[0])
 
 
 @njit(cache=True, parallel=True)
@@ -109,10 +131,17 @@ def lattice_sweeps(spins, neighbors, row_nbrs, row_parity, side, periodic_last, 
     are written to ``out_*[:, column0 + k]`` for k = 0, 1, ...
     """
     column = column0
+    n_jobs = spins.shape[0] * row_nbrs.shape[0]
+    parallel = n_jobs * side >= PARALLEL_MIN_UPDATES
     # random words of one colour of one row, for every (chain, row) job; allocated once per call
-    words = np.empty((spins.shape[0] * row_nbrs.shape[0], 4 * (((side + 1) // 2 + 3) // 4)), np.uint32)
+    words = np.empty((n_jobs if parallel else 1, 4 * (((side + 1) // 2 + 3) // 4)), np.uint32)
     for t in range(n_sweeps):
-        _sweep_rows(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep0 + t, words)
+        if parallel:
+            _sweep_rows_parallel(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep0 + t,
+                                 words)
+        else:
+            _sweep_rows_serial(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep0 + t,
+                               words)
         if record_every > 0 and (t + 1) % record_every == 0:
             lattice_observables(spins, neighbors, J, h, out_energy, out_magnetization, column)
             column += 1

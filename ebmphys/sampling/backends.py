@@ -32,7 +32,7 @@ from ebmphys.models.ising import GraphIsing, LatticeIsing
 
 #: Below this many spin updates per sweep the kernels run on one thread: waking and
 #: synchronising threads twice a sweep costs more than the work (and far more on a busy machine).
-PARALLEL_MIN_UPDATES = 1 << 15
+PARALLEL_MIN_UPDATES = lattice_cpu.PARALLEL_MIN_UPDATES
 
 
 @contextmanager
