@@ -36,7 +36,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ebmphys.kernels.lattice_cpu import _update
+from ebmphys.kernels.lattice_cpu import update_row
 from ebmphys.kernels.rng import STREAM_AIS, philox4x32, to_unit
 from ebmphys.kernels.spin_updates import p_up
 
@@ -74,36 +74,12 @@ def _lattice_energy(sp, neighbors, J, h):
 
 
 @njit(cache=True)
-def _lattice_chain_sweep(sp, row_nbrs, row_parity, side, periodic, table, z, step, chain, k0, k1, words):
+def _lattice_chain_sweep(sp, row_nbrs, row_parity, side, periodic, table, step, chain, k0, k1, words):
     """One checkerboard sweep of one chain (layout and word addressing of :mod:`lattice_cpu`, stream SPIN_STREAM + colour)."""
-    n_rows = row_nbrs.shape[0]
-    n_q = row_nbrs.shape[1]
-    ghost = n_rows * side
-    blocks_per_row = ((side + 1) // 2 + 3) // 4
     for color in range(2):
-        for r in range(n_rows):
-            adjacent = (
-                row_nbrs[r, 0] if n_q > 0 else ghost,
-                row_nbrs[r, 1] if n_q > 1 else ghost,
-                row_nbrs[r, 2] if n_q > 2 else ghost,
-                row_nbrs[r, 3] if n_q > 3 else ghost,
-            )
-            for b in range(blocks_per_row):
-                w0, w1, w2, w3 = philox4x32(r * blocks_per_row + b, step, chain, SPIN_STREAM + color, k0, k1)
-                words[4 * b] = w0
-                words[4 * b + 1] = w1
-                words[4 * b + 2] = w2
-                words[4 * b + 3] = w3
-            base = r * side
-            j0 = (color + row_parity[r]) & 1
-            wrap_left = base + side - 1 if periodic else ghost
-            wrap_right = base if periodic else ghost
-            for k in range((side - j0 + 1) // 2):
-                j = j0 + 2 * k
-                i = base + j
-                left = i - 1 if j > 0 else wrap_left
-                right = i + 1 if j < side - 1 else wrap_right
-                _update(sp, i, left, right, j, adjacent, row_nbrs, r, table, z, words[k])
+        for r in range(row_nbrs.shape[0]):
+            update_row(sp, table, row_nbrs, row_parity, side, periodic, r, color, chain, step, SPIN_STREAM + color,
+                       k0, k1, words)
 
 
 @njit(cache=True, parallel=True)
@@ -128,7 +104,7 @@ def lattice_anneal(spins, neighbors, row_nbrs, row_parity, side, periodic, J, h,
             energy_sum[m] += e
             log_w[m] -= (betas[k] - betas[k - 1]) * e
             if k < n_steps:
-                _lattice_chain_sweep(sp, row_nbrs, row_parity, side, periodic, tables[k].ravel(), z,
+                _lattice_chain_sweep(sp, row_nbrs, row_parity, side, periodic, tables[k].ravel(),
                                      (step0 + k) & _MASK32, m, k0, k1, words)
         energy[m] = _lattice_energy(sp, neighbors, J, h)
 
