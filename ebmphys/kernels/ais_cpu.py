@@ -37,6 +37,7 @@ import numpy as np
 from numba import njit, prange
 
 from ebmphys.kernels.lattice_cpu import update_row
+from ebmphys.kernels.rbm_cpu import sample_layer
 from ebmphys.kernels.rng import STREAM_AIS, philox4x32, to_unit
 from ebmphys.kernels.spin_updates import p_up
 
@@ -170,18 +171,6 @@ def _sigmoid(x):
     return 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
 
 
-@njit(cache=True)
-def _bernoulli_layer(prob, out, step, chain, stream, k0, k1):
-    """out[u] = 1 if the uniform of word u % 4 of philox4x32(u // 4, step, chain, stream) < prob[u], else 0."""
-    n = prob.shape[0]
-    for block in range((n + 3) // 4):
-        words = philox4x32(block, step, chain, stream, k0, k1)
-        for lane in range(4):
-            u = 4 * block + lane
-            if u < n:
-                out[u] = np.uint8(1) if to_unit(words[lane]) < prob[u] else np.uint8(0)
-
-
 @njit(cache=True, parallel=True)
 def rbm_anneal(W, WT, b, c, a, betas, base_weights, v, log_w, step0, k0, k1):
     """Anneal RBM chains (visible rows ``v``, uint8, updated in place) along ``betas``; adds to ``log_w``.
@@ -217,7 +206,7 @@ def rbm_anneal(W, WT, b, c, a, betas, base_weights, v, log_w, step0, k0, k1):
                 step = (step0 + k) & _MASK32
                 for j in range(nh):
                     p[j] = _sigmoid(b_new * x[j])
-                _bernoulli_layer(p, hid, step, m, HIDDEN_STREAM, k0, k1)
+                sample_layer(p, hid, step, m, HIDDEN_STREAM, k0, k1)
                 in_v[:] = b
                 for j in range(nh):
                     if hid[j]:
@@ -226,7 +215,7 @@ def rbm_anneal(W, WT, b, c, a, betas, base_weights, v, log_w, step0, k0, k1):
                 g = base_weights[k]
                 for i in range(nv):
                     in_v[i] = _sigmoid(g * a[i] + b_new * in_v[i])
-                _bernoulli_layer(in_v, vm, step, m, VISIBLE_STREAM, k0, k1)
+                sample_layer(in_v, vm, step, m, VISIBLE_STREAM, k0, k1)
 
 
 @njit(cache=True)
@@ -237,5 +226,5 @@ def independent_units(prob, n_chains, k0, k1):
     """
     out = np.empty((n_chains, prob.shape[0]), dtype=np.uint8)
     for m in range(n_chains):
-        _bernoulli_layer(prob, out[m], 0, m, INIT_STREAM, k0, k1)
+        sample_layer(prob, out[m], 0, m, INIT_STREAM, k0, k1)
     return out
