@@ -63,7 +63,8 @@ TRAIN_SCHEMA = {
         "centering": Key("bool", False, doc="Centred gradient."),
         "offset_rate": Key("float", 0.01, minimum=0.0, exclusive_minimum=True, maximum=1.0, doc="Hidden-offset rate."),
         "seed": Key("int", 0, minimum=0, maximum=2**64 - 1, doc="Seed of everything random."),
-        "monitors": Key("str_list", ["reconstruction_error"], choices=_monitors.MONITORS, doc="Per-epoch monitors."),
+        "monitors": Key("str_list", ["reconstruction_error"], choices=_monitors.MONITORS, doc="Monitors."),
+        "monitor_every": Key("int", 1, minimum=1, doc="Epochs between monitor evaluations."),
         "checkpoint_every": Key("int", 1, minimum=1, doc="Epochs between checkpoints."),
     },
 }
@@ -134,7 +135,7 @@ def _trainer(spec: dict, out: Path, verbose: bool, spec_text: str) -> RBMTrainer
         n_chains=t["n_chains"] or None, momentum=t["momentum"], weight_decay=t["weight_decay"],
         learning_rate_schedule=t["learning_rate_schedule"], visible_bias_init=t["visible_bias_init"],
         centering=t["centering"], offset_rate=t["offset_rate"], monitors=tuple(t["monitors"]),
-        checkpoint_path=out, checkpoint_every=t["checkpoint_every"], verbose=verbose,
+        monitor_every=t["monitor_every"], checkpoint_path=out, checkpoint_every=t["checkpoint_every"], verbose=verbose,
     )
     trainer.checkpoint_attrs = {"spec_toml": spec_text}
     return trainer

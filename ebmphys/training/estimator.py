@@ -40,7 +40,7 @@ VISIBLE_BIAS_INITS = ("data", "zero")
 _PARAM_NAMES = (
     "n_components", "learning_rate", "batch_size", "n_iter", "random_state", "method", "k", "n_chains",
     "momentum", "weight_decay", "learning_rate_schedule", "visible_bias_init", "centering", "offset_rate",
-    "monitors", "checkpoint_path", "checkpoint_every", "verbose",
+    "monitors", "monitor_every", "checkpoint_path", "checkpoint_every", "verbose",
 )
 # counter word 3 of numpy's Philox addresses the purpose of host-side draws
 _INIT_PURPOSE = 0
@@ -113,10 +113,14 @@ class RBMTrainer:
         means and hidden offsets a running mean of p(h | v_data).
     offset_rate : float in (0, 1], default 0.01
         Rate of the running mean of the hidden offsets (centering only).
-    monitors : sequence of {"reconstruction_error", "pseudo_log_likelihood", "log_likelihood"}
-        Evaluated after every epoch on ``validation_data`` (or the training data) and
-        stored in ``history_``; "log_likelihood" is exact and needs
-        min(n_visible, n_components) <= 20.
+    monitors : sequence of {"reconstruction_error", "pseudo_log_likelihood", "log_likelihood", "ais_log_likelihood"}
+        Evaluated every ``monitor_every`` epochs (and after the last) on ``validation_data``
+        (or the training data) and stored in ``history_``; "log_likelihood" is exact and
+        needs min(n_visible, n_components) <= 20; "ais_log_likelihood" uses a forward AIS
+        estimate of log Z (base-rate model from the training data; see
+        :func:`ebmphys.training.monitors.ais_log_likelihood`) and works at any size.
+    monitor_every : int >= 1, default 1
+        Epochs between monitor evaluations.
     checkpoint_path : str or path or None
         HDF5 file written every ``checkpoint_every`` epochs and at the end of :meth:`fit`.
     checkpoint_every : int >= 1, default 1
@@ -140,14 +144,15 @@ class RBMTrainer:
         random_state: int | None = None, method: str = "pcd", k: int = 1, n_chains: int | None = None,
         momentum: float = 0.0, weight_decay: float = 0.0, learning_rate_schedule: str = "constant",
         visible_bias_init: str = "data", centering: bool = False, offset_rate: float = 0.01,
-        monitors=(), checkpoint_path=None, checkpoint_every: int = 1, verbose: bool = False,
+        monitors=(), monitor_every: int = 1, checkpoint_path=None, checkpoint_every: int = 1,
+        verbose: bool = False,
     ):
         self.set_params(
             n_components=n_components, learning_rate=learning_rate, batch_size=batch_size, n_iter=n_iter,
             random_state=random_state, method=method, k=k, n_chains=n_chains, momentum=momentum,
             weight_decay=weight_decay, learning_rate_schedule=learning_rate_schedule,
             visible_bias_init=visible_bias_init, centering=centering, offset_rate=offset_rate, monitors=monitors,
-            checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every, verbose=verbose,
+            monitor_every=monitor_every, checkpoint_path=checkpoint_path, checkpoint_every=checkpoint_every, verbose=verbose,
         )
         self.rbm_ = None
         self._state = None
@@ -169,7 +174,7 @@ class RBMTrainer:
 
     @staticmethod
     def _validated(name: str, value):
-        if name in ("n_components", "batch_size", "n_iter", "k", "checkpoint_every"):
+        if name in ("n_components", "batch_size", "n_iter", "k", "monitor_every", "checkpoint_every"):
             return positive_int(name, value)
         if name == "n_chains":
             return None if value is None else positive_int(name, value)
@@ -328,10 +333,13 @@ class RBMTrainer:
             while self.epoch_ < self.n_iter:
                 order = _host_generator(self.seed_, _ORDER_PURPOSE, self.epoch_).permutation(X.shape[0])
                 self._train_epoch(X, order)
-                values = _monitors.evaluate(self.monitors, self.rbm_, monitor_data)
-                self.history_.setdefault("epoch", []).append(self.epoch_)
-                for name, value in values.items():
-                    self.history_.setdefault(name, []).append(value)
+                values = {}
+                if self.monitors and (self.epoch_ % self.monitor_every == 0 or self.epoch_ == self.n_iter):
+                    values = _monitors.evaluate(self.monitors, self.rbm_, monitor_data, train_data=X,
+                                                seed=self.seed_ + self.epoch_)
+                    self.history_.setdefault("epoch", []).append(self.epoch_)
+                    for name, value in values.items():
+                        self.history_.setdefault(name, []).append(value)
                 bar.update(1)
                 if values:
                     bar.set_postfix({name: f"{value:.4g}" for name, value in values.items()})
