@@ -36,7 +36,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ebmphys.kernels.lattice_cpu import update_row
+from ebmphys.kernels.lattice_cpu import bond_sum_and_magnetization, update_row
 from ebmphys.kernels.rbm_cpu import sample_layer
 from ebmphys.kernels.rng import STREAM_AIS, philox4x32, to_unit
 from ebmphys.kernels.spin_updates import p_up
@@ -63,15 +63,8 @@ def threshold_tables(rule, J, h, z, betas):
 
 @njit(cache=True)
 def _lattice_energy(sp, neighbors, J, h):
-    bonds = 0
-    mag = 0
-    for i in range(neighbors.shape[0]):
-        nsum = 0
-        for q in range(neighbors.shape[1]):
-            nsum += sp[neighbors[i, q]]
-        bonds += sp[i] * nsum
-        mag += sp[i]
-    return -J * (bonds // 2) - h * mag
+    bonds, mag = bond_sum_and_magnetization(sp, neighbors)
+    return -J * bonds - h * mag
 
 
 @njit(cache=True)

@@ -103,23 +103,27 @@ def _sweep_rows_serial(spins, row_nbrs, row_parity, side, periodic_last, thresho
                            r, color, chain, sweep, color, k0, k1, words[0])
 
 
+@njit(cache=True, inline="always")
+def bond_sum_and_magnetization(sp, neighbors):
+    """(sum over bonds of s_i s_j, sum_i s_i) of one configuration ``sp`` (ghost-padded)."""
+    twice_bonds = 0
+    mag = 0
+    for i in range(neighbors.shape[0]):
+        nsum = 0
+        for k in range(neighbors.shape[1]):
+            nsum += sp[neighbors[i, k]]
+        twice_bonds += sp[i] * nsum
+        mag += sp[i]
+    return twice_bonds // 2, mag
+
+
 @njit(cache=True, parallel=True)
 def lattice_observables(spins, neighbors, J, h, out_energy, out_magnetization, column):
     """Write total energy and magnetisation of every chain into ``out_*[:, column]``."""
-    n_spins = neighbors.shape[0]
-    z = neighbors.shape[1]
     for chain in prange(spins.shape[0]):
-        bonds = 0
-        mag = 0
-        for i in range(n_spins):
-            s = spins[chain, i]
-            nsum = 0
-            for k in range(z):
-                nsum += spins[chain, neighbors[i, k]]
-            bonds += s * nsum
-            mag += s
+        bonds, mag = bond_sum_and_magnetization(spins[chain], neighbors)
         out_magnetization[chain, column] = mag
-        out_energy[chain, column] = -J * (bonds // 2) - h * mag
+        out_energy[chain, column] = -J * bonds - h * mag
 
 
 @njit(cache=True)

@@ -29,6 +29,7 @@ import numpy as np
 from numba import njit, prange
 
 from ebmphys.kernels.ais_cpu import WANG_LANDAU_STREAM
+from ebmphys.kernels.lattice_cpu import bond_sum_and_magnetization
 from ebmphys.kernels.rng import philox4x32, to_unit
 
 _MASK32 = 0xFFFFFFFF
@@ -36,13 +37,8 @@ _MASK32 = 0xFFFFFFFF
 
 @njit(cache=True)
 def _level(sp, neighbors, n_bonds):
-    q = 0
-    for i in range(neighbors.shape[0]):
-        nsum = 0
-        for k in range(neighbors.shape[1]):
-            nsum += sp[neighbors[i, k]]
-        q += sp[i] * nsum
-    return (n_bonds - q // 2) // 2
+    q, _ = bond_sum_and_magnetization(sp, neighbors)
+    return (n_bonds - q) // 2
 
 
 @njit(cache=True)

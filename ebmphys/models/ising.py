@@ -110,17 +110,22 @@ class LatticeIsing:
         """
         if self._neighbors is None:
             idx = np.arange(self.n_spins).reshape(self.shape)
-            cols = []
-            for axis, L in enumerate(self.shape):
-                for step in (1, -1):
-                    nb = np.roll(idx, -step, axis=axis)
-                    if not self.periodic:
-                        edge = [slice(None)] * self.ndim
-                        edge[axis] = L - 1 if step == 1 else 0
-                        nb[tuple(edge)] = self.n_spins
-                    cols.append(nb.ravel())
+            cols = [self._shifted(idx, axis, step) for axis in range(self.ndim) for step in (1, -1)]
             self._neighbors = np.ascontiguousarray(np.stack(cols, axis=1), dtype=np.int32)
         return self._neighbors
+
+    def _shifted(self, idx: np.ndarray, axis: int, step: int) -> np.ndarray:
+        """Flattened index of the neighbour at ``step`` along ``axis`` of every entry of ``idx``.
+
+        ``idx`` holds site indices on (a slice of) the lattice; off an open boundary the
+        neighbour is ``n_spins``, the ghost.
+        """
+        nb = np.roll(idx, -step, axis=axis)
+        if not self.periodic:
+            edge = [slice(None)] * idx.ndim
+            edge[axis] = idx.shape[axis] - 1 if step == 1 else 0
+            nb[tuple(edge)] = self.n_spins
+        return nb.ravel()
 
     @property
     def rows(self) -> tuple[np.ndarray, np.ndarray]:
@@ -136,15 +141,7 @@ class LatticeIsing:
         """
         side = self.shape[-1]
         first = np.arange(self.n_spins).reshape(self.shape)[..., 0]
-        cols = []
-        for axis, L in enumerate(self.shape[:-1]):
-            for step in (1, -1):
-                nb = np.roll(first, -step, axis=axis)
-                if not self.periodic:
-                    edge = [slice(None)] * first.ndim
-                    edge[axis] = L - 1 if step == 1 else 0
-                    nb[tuple(edge)] = self.n_spins
-                cols.append(nb.ravel())
+        cols = [self._shifted(first, axis, step) for axis in range(self.ndim - 1) for step in (1, -1)]
         n_rows = self.n_spins // side
         row_neighbors = np.stack(cols, axis=1) if cols else np.zeros((n_rows, 0))
         parity = np.indices(self.shape[:-1]).sum(axis=0).ravel() % 2 if self.ndim > 1 else np.zeros(1)
