@@ -14,6 +14,7 @@ import numpy as np
 from ebmphys.cli import UserError
 from ebmphys.storage import StudyFile
 from ebmphys.study.spec import SpecError, load_study
+from ebmphys.study.executors import dask_executor
 from ebmphys.study.runner import RunError, log, run_study
 
 
@@ -47,7 +48,11 @@ def _run(args) -> int:
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be >= 1, got {args.workers}")
     try:
-        run_study(spec, path, mode=mode, workers=args.workers, quiet=args.quiet)
+        if args.scheduler:
+            with dask_executor(args.scheduler, spec.data["sampling"]["algorithm"]) as (executor, threads):
+                run_study(spec, path, mode=mode, workers=threads, quiet=args.quiet, executor=executor)
+        else:
+            run_study(spec, path, mode=mode, workers=args.workers, quiet=args.quiet)
     except RunError as exc:
         raise UserError(str(exc)) from None
     if not args.quiet and not sys.stderr.isatty():
@@ -107,6 +112,9 @@ def register(subparsers) -> None:
     mode.add_argument("--resume", action="store_true", help="continue an interrupted run of the same spec")
     mode.add_argument("--overwrite", action="store_true", help="replace an existing output file")
     p.add_argument("--workers", type=int, help="worker processes (default: all cores, at most one per task)")
+    p.add_argument("--scheduler", metavar="ADDRESS",
+                   help="run the jobs on the Dask cluster at ADDRESS (e.g. tcp://host:8786; start its workers "
+                        "with --nthreads 1; needs the 'distributed' extra); the file is written here")
     p.add_argument("--quiet", action="store_true", help="no progress and no table")
     p.add_argument("--format", choices=("png", "pdf"), default="png", help="figure format (default png)")
     p.set_defaults(func=_run)

@@ -8,6 +8,9 @@ plugs in (a Dask cluster through ``distributed.Client.get_executor()``).
 * :func:`local_pool` starts a process pool; each worker uses one Numba thread
   (so N workers use N cores), loads the compiled kernels once in its initialiser,
   and exits if the process that started it dies.
+* :func:`dask_executor` connects to a Dask scheduler and prepares its workers the
+  same way (start them with ``dask worker ADDRESS --nthreads 1``: threaded workers
+  calling Numba's parallel kernels concurrently can abort).
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import os
 import threading
 import time
 from concurrent.futures import Executor, Future, ProcessPoolExecutor
+from contextlib import contextmanager
 
 import numba
 
@@ -64,6 +68,30 @@ def local_pool(workers: int, algorithm: str = "metropolis") -> Executor:
         max_workers=workers, mp_context=multiprocessing.get_context("spawn"),
         initializer=_init_worker, initargs=(algorithm, os.getpid()),
     )
+
+
+#: how long to keep trying to reach a Dask scheduler before giving up
+DASK_CONNECT_TIMEOUT = "20s"
+
+
+@contextmanager
+def dask_executor(address: str, algorithm: str = "metropolis"):
+    """A ``concurrent.futures`` executor on the Dask cluster at ``address``, and its thread count.
+
+    Every worker is set to one Numba thread and has its kernels warmed before any job runs.
+    Needs the ``distributed`` extra (``pip install "ebmphys[distributed]"``).
+
+    Yields
+    ------
+    (executor, n_threads)
+    """
+    try:
+        from distributed import Client
+    except ImportError:
+        raise ValueError("scheduler needs dask.distributed: pip install 'ebmphys[distributed]'") from None
+    with Client(address, timeout=DASK_CONNECT_TIMEOUT) as client:
+        client.run(_prepare, algorithm)
+        yield client.get_executor(pure=False), sum(client.nthreads().values())
 
 
 def default_workers(n_tasks: int) -> int:
