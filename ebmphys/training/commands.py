@@ -78,7 +78,7 @@ def register(subparsers) -> None:
         "the output HDF5 file is the run's checkpoint and holds the trained model.",
     )
     p.add_argument("spec", help="TOML spec file")
-    p.add_argument("--out", help="output HDF5 file (default: the spec's name with .h5)")
+    p.add_argument("--out", help="output HDF5 file (default: SPEC_NAME.h5 in the current directory, as for run)")
     mode = p.add_mutually_exclusive_group()
     mode.add_argument("--resume", action="store_true", help="continue the run saved in the output file")
     mode.add_argument("--overwrite", action="store_true", help="replace an existing output file")
@@ -144,7 +144,7 @@ def _trainer(spec: dict, out: Path, verbose: bool, spec_text: str) -> RBMTrainer
 def run_train(args: argparse.Namespace) -> int:
     spec_path = Path(args.spec)
     spec, text = load_spec(spec_path)
-    out = Path(args.out) if args.out else spec_path.with_suffix(".h5")
+    out = Path(args.out) if args.out else Path(spec_path.stem + ".h5")
     train, test = load_data(spec["data"], spec_path.parent)
     if args.resume:
         if not out.exists():

@@ -25,6 +25,12 @@ monitors = ["log_likelihood", "reconstruction_error"]
 """
 
 
+@pytest.fixture(autouse=True)
+def _in_tmp_path(tmp_path, monkeypatch):
+    """The default output (SPEC_NAME.h5) goes to the current directory, as for ``ebmphys run``."""
+    monkeypatch.chdir(tmp_path)
+
+
 def _write(tmp_path, text, name="run.toml"):
     path = tmp_path / name
     path.write_text(text)
