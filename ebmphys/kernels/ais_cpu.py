@@ -36,7 +36,7 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ebmphys.kernels.lattice_cpu import bond_sum_and_magnetization, update_row
+from ebmphys.kernels.lattice_cpu import bond_sum_and_magnetization, update_row, update_thresholds
 from ebmphys.kernels.rbm_cpu import sample_layer
 from ebmphys.kernels.rng import STREAM_AIS, philox4x32, to_unit
 from ebmphys.kernels.spin_updates import p_up
@@ -47,18 +47,6 @@ INIT_STREAM = 2 + 256 * STREAM_AIS
 WANG_LANDAU_STREAM = 3 + 256 * STREAM_AIS
 SPIN_STREAM = 8 + 256 * STREAM_AIS
 _MASK32 = 0xFFFFFFFF
-
-
-@njit(cache=True)
-def threshold_tables(rule, J, h, z, betas):
-    """uint64 (n_betas, 2, 2z+1): P(s' = +1 | s = 2 row - 1, neighbour sum n) * 2**32 at each beta, index n + z."""
-    out = np.empty((betas.shape[0], 2, 2 * z + 1), dtype=np.uint64)
-    for k in range(betas.shape[0]):
-        for row in range(2):
-            for n in range(2 * z + 1):
-                p = p_up(rule, 2 * row - 1, J * (n - z) + h, betas[k])
-                out[k, row, n] = np.uint64(min(math.floor(p * 4294967296.0), 4294967296.0))
-    return out
 
 
 @njit(cache=True)
@@ -87,7 +75,7 @@ def lattice_anneal(spins, neighbors, row_nbrs, row_parity, side, periodic, J, h,
     run); on return ``energy[m]`` is E of chain m's final state.
     """
     z = neighbors.shape[1]
-    tables = threshold_tables(rule, J, h, z, betas)
+    tables = update_thresholds(rule, J, h, z, betas)
     n_steps = betas.shape[0] - 1
     blocks_per_row = ((side + 1) // 2 + 3) // 4
     for m in prange(spins.shape[0]):

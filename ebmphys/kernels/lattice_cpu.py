@@ -20,10 +20,13 @@ Random words: the k-th site of colour c in row r uses word k % 4 of
 ``philox4x32(r * B + k // 4, sweep, chain, c)`` with B = ceil(ceil(L/2) / 4).
 """
 
+import math
+
 import numpy as np
 from numba import njit, prange
 
 from ebmphys.kernels.rng import philox4x32
+from ebmphys.kernels.spin_updates import p_up
 
 #: sweeps with fewer spin updates run serially: a parallel region costs more than the work
 PARALLEL_MIN_UPDATES = 1 << 15
@@ -151,6 +154,31 @@ def lattice_sweeps(spins, neighbors, row_nbrs, row_parity, side, periodic_last, 
             column += 1
 
 
-def threshold_table(p_up_table: np.ndarray) -> np.ndarray:
-    """Convert probabilities P(s'=+1) in [0, 1] to uint64 thresholds p * 2**32 for uint32 draws."""
-    return np.minimum(np.floor(p_up_table * 2.0**32), 2.0**32).astype(np.uint64)
+@njit(cache=True, inline="always")
+def _threshold(p):
+    """uint64 threshold floor(p * 2**32) (at most 2**32) of a probability p: a uint32 draw w < it with probability p."""
+    return np.uint64(min(math.floor(p * 4294967296.0), 4294967296.0))
+
+
+@njit(cache=True)
+def threshold_table(probabilities):
+    """uint64 thresholds of a 1-D array of probabilities (see ``_threshold``)."""
+    out = np.empty(probabilities.shape[0], dtype=np.uint64)
+    for k in range(probabilities.shape[0]):
+        out[k] = _threshold(probabilities[k])
+    return out
+
+
+@njit(cache=True)
+def update_thresholds(rule, J, h, z, betas):
+    """Threshold tables of single-spin updates, uint64 (n_betas, 2, 2z+1).
+
+    Entry [k, row, n] is P(s' = +1 | s = 2 row - 1, neighbour sum n - z) at ``betas[k]``
+    under ``rule`` (``spin_updates.METROPOLIS`` or ``HEATBATH``), as a threshold.
+    """
+    out = np.empty((betas.shape[0], 2, 2 * z + 1), dtype=np.uint64)
+    for k in range(betas.shape[0]):
+        for row in range(2):
+            for n in range(2 * z + 1):
+                out[k, row, n] = _threshold(p_up(rule, 2 * row - 1, J * (n - z) + h, betas[k]))
+    return out

@@ -82,6 +82,7 @@ class LatticeIsing:
         self.ndim = len(self.shape)
         self.coordination = 2 * self.ndim
         self._neighbors = None
+        self._rows = None
 
     def __repr__(self) -> str:
         return f"LatticeIsing(shape={self.shape}, J={self.J}, h={self.h}, periodic={self.periodic})"
@@ -139,13 +140,16 @@ class LatticeIsing:
         row_parity : int64 array (n_rows,)
             Parity of the coordinate sum of each row's first site.
         """
+        if self._rows is not None:
+            return self._rows
         side = self.shape[-1]
         first = np.arange(self.n_spins).reshape(self.shape)[..., 0]
         cols = [self._shifted(first, axis, step) for axis in range(self.ndim - 1) for step in (1, -1)]
         n_rows = self.n_spins // side
         row_neighbors = np.stack(cols, axis=1) if cols else np.zeros((n_rows, 0))
         parity = np.indices(self.shape[:-1]).sum(axis=0).ravel() % 2 if self.ndim > 1 else np.zeros(1)
-        return np.ascontiguousarray(row_neighbors, dtype=np.int64), parity.astype(np.int64)
+        self._rows = np.ascontiguousarray(row_neighbors, dtype=np.int64), parity.astype(np.int64)
+        return self._rows
 
     def coloring(self) -> tuple[np.ndarray, np.ndarray]:
         """Checkerboard colouring: (sites sorted by parity, offsets [0, n_even, n_spins])."""

@@ -26,7 +26,7 @@ import numpy as np
 
 from ebmphys.kernels import cluster_cpu, graph_cpu, lattice_cpu
 from ebmphys.kernels.rng import STREAM_CLUSTER
-from ebmphys.kernels.spin_updates import HEATBATH, METROPOLIS, heatbath_p_up, metropolis_p_up
+from ebmphys.kernels.spin_updates import HEATBATH, METROPOLIS
 from ebmphys.models.ising import GraphIsing, LatticeIsing
 
 
@@ -76,15 +76,8 @@ class LatticeLocalBackend(_LatticeLayout):
         model.require_bipartite()
         self.model = model
         self.row_neighbors, self.row_parity = model.rows
-        z = model.coordination
-        nsum = np.arange(-z, z + 1)
-        p = np.empty((len(betas), 2, 2 * z + 1))
-        for c, beta in enumerate(betas):
-            for row, spin in enumerate((-1, 1)):
-                for k, n in enumerate(nsum):
-                    field = model.J * n + model.h
-                    p[c, row, k] = metropolis_p_up(spin, field, beta) if rule == METROPOLIS else heatbath_p_up(field, beta)
-        self.thresholds = lattice_cpu.threshold_table(p)
+        self.thresholds = lattice_cpu.update_thresholds(rule, model.J, model.h, model.coordination,
+                                                        np.asarray(betas, dtype=np.float64))
 
     def run(self, spins, k0, k1, sweep0, n_sweeps, record_every, out_energy, out_magnetization, column0):
         lattice_cpu.lattice_sweeps(
