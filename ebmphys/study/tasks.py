@@ -164,7 +164,7 @@ def run_job(job: Job) -> JobResult:
     """Run one job: burn-in with one :func:`ebmphys.sample` call, production segment by segment.
 
     Production is cut at the configuration-recording sweeps.  ``sample`` rebuilds
-    its backend and checks its inputs at every call (about a millisecond), too
+    its backend and checks its inputs at every call (about 0.5 ms at L = 256), too
     much when a configuration is stored after every sweep, so the segments after
     the first run on one backend (``ebmphys.sampling.ALGORITHMS``) through its
     documented ``run``/``to_kernel``/``from_kernel`` interface, with the same
