@@ -13,16 +13,13 @@ import importlib
 import sys
 
 from ebmphys import __version__
+from ebmphys.exceptions import UserError
 
 COMMAND_MODULES = [
     "ebmphys.study.commands",
     "ebmphys.training.commands",
     "ebmphys.partition.commands",
 ]
-
-
-class UserError(Exception):
-    """An error caused by the user's input; the CLI prints its message and exits with status 2."""
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -51,7 +48,4 @@ def main(argv: list[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    # run the imported module's main, so that UserError raised by subcommands is this module's class
-    from ebmphys.cli import main as _main
-
-    sys.exit(_main())
+    sys.exit(main())

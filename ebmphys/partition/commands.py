@@ -41,7 +41,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ebmphys.cli import UserError
+from ebmphys.exceptions import UserError
 from ebmphys.models.ising import LatticeIsing
 from ebmphys.models.rbm import RBM
 

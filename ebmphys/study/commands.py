@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ebmphys.cli import UserError
+from ebmphys.exceptions import UserError
 from ebmphys.storage import StudyFile
 from ebmphys.study.spec import SpecError, load_study
 from ebmphys.study.executors import dask_executor

@@ -31,7 +31,7 @@ from pathlib import Path
 
 import numpy as np
 
-from ebmphys.cli import UserError
+from ebmphys.exceptions import UserError
 from ebmphys.datasets import load_binary_digits
 from ebmphys.partition.rbm_exact import exact_is_feasible
 from ebmphys.study.spec import Key, SpecError, parse_toml, validate
