@@ -33,13 +33,44 @@ _W0 = np.uint64(0x9E3779B9)
 _W1 = np.uint64(0xBB67AE85)
 _TWO_M32 = 2.0**-32
 
-#: stream purposes (the high byte of counter word ``c3``)
+#: stream purposes (the high byte of counter word ``c3``); the low byte numbers sub-streams
 STREAM_LOCAL = 0
 STREAM_INIT = 1
 STREAM_CLUSTER = 2
 STREAM_EXCHANGE = 3
 STREAM_RBM = 4
 STREAM_AIS = 5
+
+# ---- the registry of every counter word c3 used by a kernel (one place, so no two uses collide)
+#: single-site sweeps: colour c of a checkerboard or colour class uses ``LOCAL + c``
+LOCAL = 256 * STREAM_LOCAL
+#: default initial configurations (random spins; RBM visible rows use ``INIT + 1``)
+INIT = 256 * STREAM_INIT
+INIT_RBM_VISIBLE = 1 + 256 * STREAM_INIT
+#: cluster updates: bond words ``CLUSTER``, seed site / cluster flips ``CLUSTER + 1``
+CLUSTER = 256 * STREAM_CLUSTER
+#: replica exchanges of parallel tempering
+EXCHANGE = 256 * STREAM_EXCHANGE
+#: RBM block Gibbs: hidden layer ``RBM_HIDDEN``, visible layer ``RBM_VISIBLE``
+RBM_HIDDEN = 0 + 256 * STREAM_RBM
+RBM_VISIBLE = 1 + 256 * STREAM_RBM
+#: annealing (AIS, TI): RBM hidden and visible layers, initial states, Wang-Landau walks,
+#: exact-sample and data-row picks (host generator), pilot runs (host), and spin sweeps
+#: (colour c uses ``AIS_SPIN + c``)
+AIS_HIDDEN = 0 + 256 * STREAM_AIS
+AIS_VISIBLE = 1 + 256 * STREAM_AIS
+AIS_INIT = 2 + 256 * STREAM_AIS
+WANG_LANDAU = 3 + 256 * STREAM_AIS
+AIS_EXACT_SAMPLES = 4 + 256 * STREAM_AIS
+AIS_DATA_ROWS = 5 + 256 * STREAM_AIS
+AIS_PILOT = 6 + 256 * STREAM_AIS
+AIS_SPIN = 8 + 256 * STREAM_AIS
+
+# ---- purposes of host-side generators (:func:`host_generator`), numpy's Philox4x64: a separate
+# generator from the kernels' Philox4x32, so these numbers only need to differ from each other
+#: RBMTrainer: initial weights, and the presentation order of each epoch
+HOST_TRAINER_INIT = 0
+HOST_TRAINER_ORDER = 1
 
 
 @njit(cache=True, inline="always")
@@ -106,3 +137,25 @@ def resolve_seed(seed) -> int:
     if not 0 <= seed < 2**64:
         raise ValueError(f"seed must be an integer in [0, 2**64), got {seed}")
     return seed
+
+
+def derive_seed(seed: int, *keys: int) -> int:
+    """A 64-bit seed derived from ``seed`` and the integers ``keys`` (a task index, an epoch, ...).
+
+    The one way ebmphys derives seeds: ``numpy.random.SeedSequence(seed, spawn_key=keys)``
+    hashed to 64 bits, so derived seeds are independent-looking, never overflow, and
+    do not collide for different keys.
+    """
+    words = np.random.SeedSequence(int(seed), spawn_key=tuple(int(k) for k in keys)).generate_state(2, np.uint32)
+    return int(words[0]) | (int(words[1]) << 32)
+
+
+def host_generator(seed: int, purpose: int, index: int = 0) -> np.random.Generator:
+    """numpy Generator for host-side draws, keyed by ``seed`` and addressed by (``purpose``, ``index``).
+
+    numpy's Philox with counter ``(0, index, 0, purpose)``: one stream per purpose
+    (``HOST_*`` above, or a kernel stream number) and index (an epoch, ...), so
+    host-side draws are as reproducible as the kernels' and never overlap.
+    """
+    counter = np.array([0, int(index), 0, int(purpose)], dtype=np.uint64)
+    return np.random.Generator(np.random.Philox(key=int(seed), counter=counter))

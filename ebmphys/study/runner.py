@@ -16,7 +16,6 @@ or ``written`` (checkpoint data written into the temporary file, not yet closed)
 
 from __future__ import annotations
 
-import math
 import os
 import signal
 import sys
@@ -28,6 +27,7 @@ from pathlib import Path
 
 import numpy as np
 
+from ebmphys.progress import Progress
 from ebmphys.storage import Block, CheckpointedFile, FileLockedError, StudyFile, StudyLayout, pack_spins
 from ebmphys.study.executors import default_workers, local_pool
 from ebmphys.study.spec import StudySpec
@@ -67,42 +67,6 @@ def _kill_hook() -> Callable[[str], None]:
                 os.kill(os.getpid(), signal.SIGKILL)
 
     return hook
-
-
-class _Progress:
-    """tqdm bar on a terminal, a log line about every 10% otherwise, nothing when quiet.
-
-    Work is counted in spin-sweeps (sweeps times spins times chains), so the ETA
-    holds when the large lattices run last.
-    """
-
-    def __init__(self, total: int, done: int, quiet: bool, label: str):
-        self.total, self.done, self.quiet, self.label = total, done, quiet, label
-        self.bar = None
-        self.start = time.monotonic()
-        self.start_done = done
-        self.next_log = 0.0
-        if not quiet and sys.stderr.isatty():
-            from tqdm.auto import tqdm
-
-            self.bar = tqdm(total=total, initial=done, unit=" spin-sweeps", unit_scale=True, desc=label,
-                            file=sys.stderr, smoothing=0.1)
-
-    def update(self, n: int) -> None:
-        self.done += n
-        if self.bar is not None:
-            self.bar.update(n)
-        elif not self.quiet and self.done / self.total >= self.next_log:
-            elapsed = time.monotonic() - self.start
-            rate = (self.done - self.start_done) / elapsed if elapsed > 0 else 0.0
-            fraction = (self.done - self.start_done) / self.total
-            eta = f", eta {(self.total - self.done) / rate:.0f} s" if rate > 0 and fraction >= 0.05 else ""
-            log(f"{self.label}: {100 * self.done / self.total:.0f}% done, {elapsed:.0f} s elapsed{eta}")
-            self.next_log = math.floor(10 * self.done / self.total + 1) / 10
-
-    def close(self) -> None:
-        if self.bar is not None:
-            self.bar.close()
 
 
 def log(message: str) -> None:
@@ -197,8 +161,10 @@ def _run_locked(spec: StudySpec, store: CheckpointedFile, mode: str, workers: in
     stops = [deque(s for s in t.job_stops(job_sweeps) if s > d) for t, d in zip(tasks, done)]
     ready = deque(t.index for t in tasks if stops[t.index])
     work = [t.n_spins * t.n_chains for t in tasks]
-    progress = _Progress(sum(t.total_sweeps * w for t, w in zip(tasks, work)),
-                         sum(d * w for d, w in zip(done, work)), quiet, spec.name)
+    # work is counted in spin-sweeps (sweeps x spins x chains), so the estimate of the time left
+    # holds when the large lattices run last
+    progress = Progress(sum(t.total_sweeps * w for t, w in zip(tasks, work)), enabled=not quiet, desc=spec.name,
+                        unit="spin-sweep", initial=sum(d * w for d, w in zip(done, work)))
     n_workers = workers or default_workers(len(ready) or 1)
     if ready and not quiet and not sys.stderr.isatty():
         log(f"{len(ready)} of {len(tasks)} tasks to run on {n_workers} worker(s), writing {path}")

@@ -1,7 +1,5 @@
 """The runner in this process: modes, resume of a finished file, progress display, executors."""
 
-import io
-import sys
 from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
@@ -10,7 +8,6 @@ import pytest
 from ebmphys.storage import CheckpointedFile, StudyFile
 from ebmphys.study import RunError, parse_study, run_study
 from ebmphys.study.executors import SerialExecutor, default_workers
-from ebmphys.study.runner import _Progress
 
 SPEC = """
 [study]
@@ -50,27 +47,6 @@ def test_bad_modes_and_paths(tmp_path):
         run_study(spec, tmp_path / "x.h5", mode="append")
     with pytest.raises(RunError, match="directory .* does not exist"):
         run_study(spec, tmp_path / "no" / "x.h5", quiet=True)
-
-
-def test_progress_bar_on_a_terminal(monkeypatch):
-    class Terminal(io.StringIO):
-        def isatty(self):
-            return True
-
-    err = Terminal()
-    monkeypatch.setattr(sys, "stderr", err)
-    bar = _Progress(1000, 0, quiet=False, label="demo")
-    bar.update(600)
-    bar.update(400)
-    bar.close()
-    assert "demo: 100%" in err.getvalue() and "spin-sweeps" in err.getvalue()
-
-
-def test_quiet_progress_prints_nothing(capsys):
-    bar = _Progress(10, 0, quiet=True, label="demo")
-    bar.update(10)
-    bar.close()
-    assert capsys.readouterr().err == ""
 
 
 def test_serial_executor_delivers_results_and_errors():
