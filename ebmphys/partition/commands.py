@@ -247,7 +247,7 @@ def estimate(model, data, method: str, beta: float, chains: int | None, steps: i
         if not isinstance(model, LatticeIsing):
             raise UserError("--method wang-landau needs an Ising lattice")
         params.update(walkers=chains)
-        r = wang_landau(model, n_walkers=chains, seed=seed)
+        r = wang_landau(model, n_chains=chains, seed=seed)
         out.update(estimate=r.log_z(beta), stderr=r.stderr("log_z", beta))
     out["seconds"] = time.perf_counter() - start
     out["parameters"] = params
