@@ -118,7 +118,7 @@ class LatticeLocalBackend(_LatticeLayout):
         m = self.model
         self.thresholds = lattice_cpu.update_thresholds(self.rule, m.J, m.h, m.coordination, self.betas)
 
-    def run(self, spins, sweep0, n_sweeps, record_every, out, column0):
+    def run(self, spins, sweep0, n_sweeps, record_every, out, column0, tune=False):
         e, mag = _outputs(out, spins.shape[0])
         m = self.model
         lattice_cpu.lattice_sweeps(
@@ -158,7 +158,7 @@ class GraphLocalBackend(_IsingBackend):
         e, m = _outputs(out, spins.shape[0])
         graph_cpu.graph_observables(spins, *self.csr, self.model.fields, e, m, column)
 
-    def run(self, spins, sweep0, n_sweeps, record_every, out, column0):
+    def run(self, spins, sweep0, n_sweeps, record_every, out, column0, tune=False):
         e, m = _outputs(out, spins.shape[0])
         graph_cpu.graph_sweeps(
             spins, *self.csr, self.model.fields, self.sites, self.offsets, self.betas, self.rule, self.k0, self.k1,
@@ -203,7 +203,7 @@ class LatticeClusterBackend(_LatticeLayout):
         self.betas = _row_betas(betas)
         self.thresholds = lattice_cpu.threshold_table(-np.expm1(-2.0 * self.betas * self.model.J))
 
-    def run(self, spins, sweep0, n_sweeps, record_every, out, column0):
+    def run(self, spins, sweep0, n_sweeps, record_every, out, column0, tune=False):
         e, m = _outputs(out, spins.shape[0])
         common = (spins, self.model.neighbors, self.thresholds, self.k0, self.k1, self.chain0, sweep0, n_sweeps,
                   record_every if out else 0, self.model.J, e, m, column0, CLUSTER)
@@ -261,7 +261,7 @@ class RBMGibbsBackend:
         rbm_cpu.start_chains(self.W, self.b, self.c, v, h, sweep, self.chain0, self.k0, self.k1)
         return h
 
-    def run(self, v, sweep0, n_sweeps, record_every, out, column0):
+    def run(self, v, sweep0, n_sweeps, record_every, out, column0, tune=False):
         h = self.latent(v, sweep0)
         rbm_cpu.block_gibbs(self.W, self.WT, self.b, self.c, h, v, sweep0 + 1, n_sweeps, self.chain0, self.k0, self.k1)
 

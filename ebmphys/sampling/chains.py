@@ -263,7 +263,7 @@ class Chains:
         return record
 
     # ------------------------------------------------------------------ running
-    def run(self, n_sweeps: int, *, thin: int = 1, record=None, progress=False) -> ChainRecords:
+    def run(self, n_sweeps: int, *, thin: int = 1, record=None, progress=False, tune: bool = False) -> ChainRecords:
         """Advance every chain by ``n_sweeps`` sweeps and return what was recorded during them.
 
         Parameters
@@ -277,6 +277,10 @@ class Chains:
         progress : bool or ebmphys.progress.Progress
             Show progress (a bar on a terminal, periodic lines otherwise), or report into
             the given reporter.
+        tune : bool
+            Let algorithms with adaptive settings (step sizes of gradient samplers) adapt
+            them during this call, as ``sample`` does during burn-in; a tuned call is not
+            a stationary Markov chain, so record nothing you analyse from it.
 
         Returns
         -------
@@ -300,7 +304,7 @@ class Chains:
         stats = None
         with threads_for(backend.updates_per_sweep(self.n_rows)):
             if self.ladder:
-                stats = self._run_ladder(n_sweeps, thin, out, bar)
+                stats = self._run_ladder(n_sweeps, thin, out, bar, tune)
             else:
                 chunk = n_sweeps
                 if bar.enabled:
@@ -308,7 +312,7 @@ class Chains:
                 column = 0
                 while self._sweep < start + n_sweeps:
                     n = min(chunk, start + n_sweeps - self._sweep)
-                    backend.run(self._kstate, self._sweep, n, thin, out, column)
+                    backend.run(self._kstate, self._sweep, n, thin, out, column, tune)
                     self._sweep += n
                     column += n // thin
                     bar.update(n)
@@ -322,7 +326,7 @@ class Chains:
             round_trips=None if stats is None else stats[2],
         )
 
-    def _run_ladder(self, n_sweeps, thin, out, bar):
+    def _run_ladder(self, n_sweeps, thin, out, bar, tune):
         backend = self._backend
         n_betas = self.betas.shape[0]
         attempts = np.zeros(n_betas - 1, dtype=np.int64)
@@ -336,7 +340,7 @@ class Chains:
             next_exchange = (sweep // every + 1) * every
             next_record = start + thin * ((sweep - start) // thin + 1)
             n = min(next_exchange, next_record, end, sweep + chunk) - sweep
-            backend.run(self._kstate, sweep, n, 0, {}, 0)
+            backend.run(self._kstate, sweep, n, 0, {}, 0, tune)
             self._sweep = sweep = sweep + n
             bar.update(n)
             if sweep % every == 0:

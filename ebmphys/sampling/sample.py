@@ -176,7 +176,7 @@ def sample(
     seed : int in [0, 2**64), optional
         Key of the counter-based generator; None draws one (stored in the result).
     burn_in : int
-        Sweeps discarded before recording.
+        Sweeps discarded before recording (algorithms with adaptive settings adapt them then).
     thin : int
         Record every ``thin``-th sweep; ``n_sweeps`` must be a multiple of ``thin``.
     record : sequence of {"energy", "magnetization"}, optional
@@ -211,7 +211,7 @@ def sample(
         raise ValueError("sweep_offset + burn_in + n_sweeps must be below 2**32 (the RNG's sweep counter)")
     record = chains.check_record(record)
     with Progress(burn_in + n_sweeps, enabled=progress, desc="sample", unit="sweep") as bar:
-        chains.run(burn_in, record=(), progress=bar)
+        chains.run(burn_in, record=(), progress=bar, tune=True)
         records = chains.run(n_sweeps, thin=thin, record=record, progress=bar)
     common = dict(model=model, algorithm=algorithm, seed=chains.seed, n_chains=chains.n_chains, burn_in=burn_in,
                   thin=thin, sweeps=records.sweeps, final_sweep=chains.sweep,
