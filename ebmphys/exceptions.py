@@ -5,6 +5,7 @@
 * :class:`DeviceError`: an unknown device, or one that is not usable here (no GPU,
   no CUDA package); a ``ValueError`` so that callers validating arguments catch it
   with the other bad values.
+* :class:`DivergenceError`: a continuous sampler met a non-finite energy or gradient.
 """
 
 from __future__ import annotations
@@ -20,3 +21,7 @@ class UserError(EbmphysError):
 
 class DeviceError(EbmphysError, ValueError):
     """An unknown device, or a device that cannot be used on this machine."""
+
+
+class DivergenceError(EbmphysError, FloatingPointError):
+    """A sampler met a non-finite energy or gradient (the message names the chain and the sweep)."""

@@ -1,7 +1,15 @@
 """Energy functions as small classes holding parameters (no sampling loops here)."""
 
 from ebmphys.models.boltzmann import binary_to_spins, boltzmann_to_ising, spins_to_binary
+from ebmphys.models.continuous import ContinuousEBM, ContinuousModel
+from ebmphys.models.gaussian import Gaussian, GaussianMixture
+from ebmphys.models.gb_rbm import GaussianBernoulliRBM
 from ebmphys.models.ising import GraphIsing, LatticeIsing
+from ebmphys.models.mlp import MLPEnergy
+from ebmphys.models.phi4 import Phi4Lattice
+from ebmphys.models.quartic import DoubleWell, QuarticPotential
 from ebmphys.models.rbm import RBM
 
-__all__ = ["RBM", "GraphIsing", "LatticeIsing", "binary_to_spins", "boltzmann_to_ising", "spins_to_binary"]
+__all__ = ["RBM", "ContinuousEBM", "ContinuousModel", "DoubleWell", "Gaussian", "GaussianBernoulliRBM",
+           "GaussianMixture", "GraphIsing", "LatticeIsing", "MLPEnergy", "Phi4Lattice", "QuarticPotential",
+           "binary_to_spins", "boltzmann_to_ising", "spins_to_binary"]

@@ -138,11 +138,14 @@ def lookup(model, algorithm, device: str) -> Callable:
 
 
 #: modules whose import registers backends (imported on first lookup: they import Numba kernels)
-BACKEND_MODULES = ("ebmphys.sampling.backends",)
+BACKEND_MODULES = ("ebmphys.sampling.backends", "ebmphys.sampling.continuous")
 
 
 def _load_backends() -> None:
-    """Import the modules that register backends, once."""
-    if not _REGISTRY:
-        for name in BACKEND_MODULES:
-            importlib.import_module(name)
+    """Import the modules that register backends (each once: a repeated import is a dictionary lookup).
+
+    Every module is imported even when the registry is not empty: ``chains`` imports
+    ``backends`` early, which must not hide the other modules of the list.
+    """
+    for name in BACKEND_MODULES:
+        importlib.import_module(name)
