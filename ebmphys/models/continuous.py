@@ -62,7 +62,7 @@ _RETURN_SHAPES = {"energy": "(n,)", "grad": "(n, dim)", "observables": "(n, k)",
 def real_array(name: str, value, shape: tuple | None = None, ndim: int | None = None) -> np.ndarray:
     """``value`` as a new C-contiguous float64 array with every entry finite (optionally of ``shape`` / ``ndim``)."""
     try:
-        arr = np.array(value, dtype=np.float64)
+        arr = np.array(value, dtype=np.float64, order="C")
     except (TypeError, ValueError):
         raise TypeError(f"{name} must be an array of real numbers, got {value!r}") from None
     if shape is not None and arr.shape != tuple(shape):
@@ -71,7 +71,7 @@ def real_array(name: str, value, shape: tuple | None = None, ndim: int | None = 
         raise ValueError(f"{name} must be a {ndim}-dimensional array, got shape {arr.shape}")
     if not np.all(np.isfinite(arr)):
         raise ValueError(f"{name} must contain only finite values")
-    return np.ascontiguousarray(arr)
+    return arr
 
 
 def compiled(name: str, function, kind: str):
@@ -266,8 +266,8 @@ class ContinuousModel:
         if np.any(bad) or not np.all(np.isfinite(analytic)):
             row, col = np.unravel_index(np.argmax(np.where(np.isfinite(diff), diff, np.inf)), diff.shape)
             raise ValueError(f"{what} disagrees with central finite differences of energy at configuration {row}, "
-                             f"coordinate {col}: analytic {analytic[row, col]!r}, numeric {numeric[row, col]!r} "
-                             f"(step {eps})")
+                             f"coordinate {col}: analytic {float(analytic[row, col])!r}, numeric "
+                             f"{float(numeric[row, col])!r} (step {eps})")
         return float(diff.max()) if diff.size else 0.0
 
 
