@@ -36,7 +36,8 @@ Transitions (one per sweep; h the step size, xi ~ N(0, I) of dimension dim):
 Every decision is ``word < rng.threshold(min(1, exp(log_alpha)))`` with ``word`` a
 uint32 draw.  A proposal whose energy or gradient is not finite is *divergent*:
 with ``on_divergence`` = raise the row stops and ``failure[m]`` records
-(sweep, code); with count it is rejected (``alpha`` = 0) and flagged.
+(sweep, code); with count, and always while tuning, it is rejected (``alpha`` = 0)
+and flagged.
 
 Random numbers (counter-based, :mod:`ebmphys.kernels.rng`).  Standard normal i of
 row m at sweep counter t and stream c3 is the Box-Muller transform of words of
@@ -293,7 +294,8 @@ def sweeps(energy, grad, observables, params, x, betas, algorithm, step_size, no
     and divergence flag (1.0 / 0.0) of that sweep, and its model observables, are
     written at column ``column0 + k``; ``last[m]`` keeps the (acceptance, divergence)
     of the last sweep.  ``failure[m]`` = (sweep counter, code) of the first
-    divergence of a row that stopped (``count_divergences`` false), else (-1, 0).
+    divergence of a row that stopped (neither ``count_divergences`` nor ``tune``), else
+    (-1, 0); a non-finite starting configuration always stops the row.
     """
     dim = x.shape[1]
     n_extra = out_extra.shape[0]
@@ -323,7 +325,7 @@ def sweeps(energy, grad, observables, params, x, betas, algorithm, step_size, no
             accepted, alpha, status, e, e0 = transition(
                 algorithm, energy, grad, params, energy, grad, params, b, 0.0, xm, y, gx, gy, noise, momentum, e, e0,
                 step, noise_scale[m], n_leapfrog, inv_mass[m], sweep, chain, CONT_NOISE, CONT_ACCEPT, k0, k1)
-            if status != OK and not count_divergences:
+            if status != OK and not (count_divergences or tune):
                 failure[m, 0] = sweep
                 failure[m, 1] = status
                 break

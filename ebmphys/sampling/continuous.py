@@ -48,6 +48,8 @@ refuses the options it does not use):
     A proposal with a non-finite energy or gradient raises :class:`ebmphys.exceptions.DivergenceError`
     naming the chain and the sweep, and leaves the chains as they were before the
     call (default), or is rejected and flagged in the ``"divergent"`` record.
+    While tuning, divergent proposals are always rejected (with acceptance 0, which
+    shrinks the step size): dual averaging probes large steps on purpose.
 ``n_clusters`` (int >= 1, wolff; default 1)
     Wolff clusters after each Metropolis sweep.
 
@@ -97,6 +99,14 @@ _REASONS = {
     3: "the energy of the current configuration is not finite",
     4: "the gradient of the current configuration is not finite",
 }
+
+
+def bound_functions(model: ContinuousModel) -> tuple:
+    """(energy, grad, observables) of ``model`` as :class:`~ebmphys.kernels.continuous_types.BoundFunction` s."""
+    from ebmphys.kernels.continuous_types import ENERGY_SIGNATURE, GRAD_SIGNATURE, BoundFunction
+
+    return (BoundFunction(model.energy_function, ENERGY_SIGNATURE), BoundFunction(model.grad_function, GRAD_SIGNATURE),
+            BoundFunction(model.observables_function, GRAD_SIGNATURE))
 
 
 def _kernels():
@@ -163,7 +173,7 @@ class GradientBackend:
         self.betas = _row_betas(betas)
         n_rows, dim = self.betas.shape[0], model.dim
         self.params = (model.params[0].copy(), model.params[1].copy())
-        self.functions = (model.energy_function, model.grad_function, model.observables_function)
+        self.functions = bound_functions(model)
         self.observables = GRADIENT_OBSERVABLES + tuple(model.observable_names)
 
         step = options.pop("step_size", DEFAULT_STEP_SIZE[algorithm])
@@ -276,7 +286,7 @@ class GradientBackend:
             self.step_size[restarted] = np.exp(self.state[restarted, k.ST_LOG_STEP])
 
     def observe(self, x, out, column):
-        energy, _, observables = self.functions
+        energy, observables = self.model.energy_function, self.model.observables_function
         out["energy"][:, column] = energy(x, self.params)
         out["acceptance"][:, column] = self.last[:, 0]
         out["divergent"][:, column] = self.last[:, 1]
@@ -313,8 +323,9 @@ class GradientBackend:
         failure = np.empty((n_rows, 2), dtype=np.int64)
         backup = x.copy()
         base_params = (base.params[0].copy(), base.params[1].copy())
-        k.anneal(self.functions[0], self.functions[1], self.params, base.energy_function, base.grad_function,
-                 base_params, x, np.ascontiguousarray(betas, dtype=np.float64), weights, scale, self.code,
+        base_energy, base_grad, _ = bound_functions(base)
+        k.anneal(self.functions[0], self.functions[1], self.params, base_energy, base_grad, base_params, x,
+                 np.ascontiguousarray(betas, dtype=np.float64), weights, scale, self.code,
                  self.step_size, self.n_leapfrog, self.inv_mass, self.k0, self.k1, self.chain0, step0, log_w,
                  energy_sum, e0_sum, energy_out, self.count_divergences, failure)
         if np.any(failure[:, 0] >= 0):

@@ -401,7 +401,7 @@ def sweeps(model, x, betas, algorithm, step_size, noise_scale, n_leapfrog, inv_m
             row, gx, accepted, alpha, status, e, e0 = transition(
                 algorithm, model, model, b, 0.0, row, gx, e, e0, step, float(noise_scale[m]), n_leapfrog,
                 [float(v) for v in inv_mass[m]], sweep, chain, rng.CONT_NOISE, rng.CONT_ACCEPT, k0, k1)
-            if status != kc.OK and not count_divergences:
+            if status != kc.OK and not (count_divergences or tune):
                 failure[m] = (sweep, status)
                 break
             if tune:
