@@ -26,6 +26,15 @@ Energies and magnetisations are extensive totals (E and M = sum_i s_i, k_B = 1,
 J is the energy unit).  Configurations are bit-packed with ``np.packbits`` over
 the C-ordered sites (+1 -> 1, -1 -> 0, big-endian bit order), chunked and
 optionally compressed (none by default; gzip or lzf on request).  All datasets are created, at full size, when the file is.
+
+A phi^4 study (``model_type = "phi4"``, :class:`ebmphys.models.Phi4Lattice`) uses
+the same layout with these differences: the temperature axis runs over grid
+points (lam, kappa), stored as ``/parameters/lams`` and ``/parameters/kappas``
+(n_T,) float64, with ``temperatures`` = ``betas`` = 1 (weights exp(-S)); the root of
+``/parameters`` has ``model_type = "phi4"`` and no J or h; ``energy`` is the action
+S and ``magnetization`` M = sum_x phi_x; there are no configurations, and
+``/checkpoint/L{L}/states`` holds the float64 fields (n_T, n_chains, n_sites).
+Ising files carry no ``model_type`` attribute and are unchanged.
 """
 
 from __future__ import annotations
@@ -46,6 +55,14 @@ DESCRIPTIONS = {
     "energy": "total energy E(s) after the sweep",
     "magnetization": "total magnetisation M = sum_i s_i after the sweep",
     "spins": "bit-packed configuration: np.packbits(s > 0) over C-ordered sites, +1 -> 1, -1 -> 0",
+}
+PHI4_CONVENTIONS = (
+    "k_B = 1, weights exp(-S); S(phi) = sum_x [-2 kappa sum_mu phi_x phi_{x+mu} + phi_x^2 + lam (phi_x^2 - 1)^2] "
+    "(forward neighbours, periodic); energy is S and magnetization M = sum_x phi_x (totals)"
+)
+PHI4_DESCRIPTIONS = {
+    "energy": "action S(phi) after the sweep",
+    "magnetization": "total magnetisation M = sum_x phi_x after the sweep",
 }
 OBSERVABLE_CHUNK_ELEMENTS = 2**15
 SPIN_CHUNK_BYTES = 2**16
@@ -124,6 +141,9 @@ class StudyLayout:
         Sweeps after which observables / configurations are recorded.
     compression : {"gzip", "lzf", "none"}
         Filter of the configuration dataset (observables are always gzip-compressed).
+    model_type : {"ising", "phi4"}
+    lams, kappas : float64 (n_T,) or None
+        phi^4 only: the coupling of every grid point (``temperatures`` are then ones).
     """
 
     name: str
@@ -141,6 +161,9 @@ class StudyLayout:
     record_steps: np.ndarray
     configuration_steps: np.ndarray
     compression: str = "none"
+    model_type: str = "ising"
+    lams: np.ndarray | None = None
+    kappas: np.ndarray | None = None
 
 
 @dataclass
@@ -149,7 +172,7 @@ class Block:
 
     ``energy``/``magnetization``: (n_chains, n_records) float64; ``configurations``:
     (n_chains, n_configurations, n_bytes) uint8 packed; ``states``: (n_chains, n_bytes)
-    uint8 packed configurations at sweep ``stop``.
+    uint8 packed configurations at sweep ``stop`` (phi^4: float64 (n_chains, n_sites) fields).
     """
 
     size_index: int

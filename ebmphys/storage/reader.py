@@ -62,8 +62,12 @@ class StudyFile:
         self.package_version: str = par.attrs["package_version"]
         self.name: str = par.attrs["study_name"]
         self.dimension = int(par.attrs["dimension"])
-        self.J = float(par.attrs["J"])
-        self.h = float(par.attrs["h"])
+        #: "ising", or "phi4" for a phi^4 study (then J and h are NaN and ``lams``, ``kappas`` hold the grid)
+        self.model_type: str = str(par.attrs.get("model_type", "ising"))
+        self.J = float(par.attrs.get("J", np.nan))
+        self.h = float(par.attrs.get("h", np.nan))
+        self.lams: np.ndarray | None = par["lams"][()] if "lams" in par else None
+        self.kappas: np.ndarray | None = par["kappas"][()] if "kappas" in par else None
         self.n_chains_per_seed = int(par.attrs["n_chains_per_seed"])
         self.total_sweeps = int(par.attrs["total_sweeps"])
         self.sizes: list[int] = par["sizes"][()].tolist()
@@ -146,8 +150,11 @@ class StudyFile:
         return unpack_spins(packed, self.n_spins(L)).reshape((-1,) + (L,) * self.dimension)
 
     def checkpoint_states(self, L: int) -> np.ndarray:
-        """Configurations at the last checkpoint: int8 (n_T, n_chains, n_spins)."""
-        return unpack_spins(self._f["checkpoint"][self._size(L)]["states"][()], self.n_spins(L))
+        """Configurations at the last checkpoint: int8 (n_T, n_chains, n_spins) (phi^4: float64 fields)."""
+        states = self._f["checkpoint"][self._size(L)]["states"][()]
+        if self.model_type == "phi4":
+            return states
+        return unpack_spins(states, self.n_spins(L))
 
     def datasets(self) -> dict[str, np.ndarray]:
         """Every dataset of the file by its HDF5 path (for comparisons and export)."""

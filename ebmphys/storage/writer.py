@@ -30,6 +30,8 @@ from ebmphys.storage.layout import (
     CREATOR,
     FILE_FORMAT,
     OBSERVABLES,
+    PHI4_CONVENTIONS,
+    PHI4_DESCRIPTIONS,
     Block,
     StudyLayout,
     n_bytes,
@@ -72,12 +74,18 @@ def _write_layout(f: h5py.File, layout: StudyLayout) -> None:
     h5md.create_group("author").attrs["name"] = author
 
     par = f.create_group("parameters")
+    phi4 = layout.model_type == "phi4"
     par.attrs.update({
         "spec_toml": layout.spec_toml, "spec_fingerprint": layout.fingerprint, "package_version": __version__,
-        "study_name": layout.name, "conventions": CONVENTIONS, "dimension": layout.dimension,
-        "J": layout.J, "h": layout.h,
-        "n_chains_per_seed": layout.n_chains, "total_sweeps": layout.total_sweeps,
+        "study_name": layout.name, "conventions": PHI4_CONVENTIONS if phi4 else CONVENTIONS,
+        "dimension": layout.dimension, "n_chains_per_seed": layout.n_chains, "total_sweeps": layout.total_sweeps,
     })
+    if phi4:
+        par.attrs["model_type"] = "phi4"
+        par.create_dataset("lams", data=np.asarray(layout.lams, dtype=np.float64))
+        par.create_dataset("kappas", data=np.asarray(layout.kappas, dtype=np.float64))
+    else:
+        par.attrs.update({"J": layout.J, "h": layout.h})
     par.create_dataset("sizes", data=np.array(layout.sizes, dtype=np.int64))
     par.create_dataset("temperatures", data=np.asarray(layout.temperatures, dtype=np.float64)).attrs["unit"] = "J/k_B"
     par.create_dataset("betas", data=1.0 / np.asarray(layout.temperatures, dtype=np.float64)).attrs["unit"] = "k_B/J"
@@ -88,12 +96,14 @@ def _write_layout(f: h5py.File, layout: StudyLayout) -> None:
     n_chains = n_seeds * layout.n_chains
     for L in layout.sizes:
         name = size_group(L)
-        nb = n_bytes(L**layout.dimension)
+        nb = L**layout.dimension if phi4 else n_bytes(L**layout.dimension)
         obs = f.require_group("observables").create_group(name)
         obs.attrs["n_spins"] = L**layout.dimension
         for observable in OBSERVABLES:
             time_series_group(obs, observable, layout.record_steps, (n_t, n_chains), np.float64,
                               observable_chunks(len(layout.record_steps), layout.n_chains), np.nan)
+            if phi4:
+                obs[observable]["value"].attrs.update({"unit": "1", "description": PHI4_DESCRIPTIONS[observable]})
         if len(layout.configuration_steps):
             part = f.require_group("particles").create_group(name)
             part.attrs["lattice_shape"] = np.array((L,) * layout.dimension, dtype=np.int64)
@@ -101,8 +111,8 @@ def _write_layout(f: h5py.File, layout: StudyLayout) -> None:
                               spin_chunks(len(layout.configuration_steps), layout.n_chains, nb), 0, layout.compression)
         ck = f.require_group("checkpoint").create_group(name)
         ck.create_dataset("sweep", data=np.zeros((n_t, n_seeds), dtype=np.int64)).attrs["unit"] = "sweep"
-        ck.create_dataset("states", shape=(n_t, n_chains, nb), dtype=np.uint8, compression="gzip",
-                          compression_opts=1, chunks=(1, layout.n_chains, nb))
+        ck.create_dataset("states", shape=(n_t, n_chains, nb), dtype=np.float64 if phi4 else np.uint8,
+                          compression="gzip", compression_opts=1, chunks=(1, layout.n_chains, nb))
 
 
 def _write_block(f: h5py.File, sizes: Sequence[int], n_chains: int, block: Block) -> None:

@@ -25,10 +25,14 @@ def outputs(study_path: Path, fmt: str) -> tuple[Path, Path]:
 
 def report(study_path: Path, fmt: str, quiet: bool) -> None:
     """Summarise a study file: write the CSV table and the figure, print the table unless ``quiet``."""
-    from ebmphys.plotting import plot_study
+    from ebmphys.plotting import plot_phi4_study, plot_study
+    from ebmphys.study.phi4_summary import format_phi4_table, summarize_phi4, write_phi4_csv
     from ebmphys.study.summary import format_table, summarize, write_csv
 
     with StudyFile(study_path) as f:
+        if f.model_type == "phi4":
+            summarize, write_csv, plot_study, format_table = (summarize_phi4, write_phi4_csv, plot_phi4_study,
+                                                              format_phi4_table)
         summary = summarize(f)
     table_path, figure_path = outputs(study_path, fmt)
     write_csv(summary, table_path)
@@ -70,11 +74,19 @@ def _plot(args) -> int:
 
 def describe_file(f: StudyFile) -> str:
     """What a study file holds and whether it is complete (the text of ``ebmphys inspect``)."""
+    if f.model_type == "phi4":
+        model = f"  model: {f.dimension}D lattice phi^4, periodic L^{f.dimension}, weights exp(-S)"
+        grid = (f"  couplings ({len(f.kappas)}): "
+                + ", ".join(f"(lam {lam:g}, kappa {kappa:.5g})" for lam, kappa in zip(f.lams, f.kappas)))
+    else:
+        model = f"  model: {f.dimension}D Ising, periodic L^{f.dimension}, J = {f.J:g}, h = {f.h:g}"
+        grid = (f"  temperatures ({len(f.temperatures)}): "
+                f"{np.array2string(f.temperatures, precision=4, separator=', ', max_line_width=10**6)}")
     lines = [
         f"{f.path}: ebmphys study {f.name!r} (written by ebmphys {f.package_version})",
-        f"  model: {f.dimension}D Ising, periodic L^{f.dimension}, J = {f.J:g}, h = {f.h:g}",
+        model,
         f"  sizes: {f.sizes}",
-        f"  temperatures ({len(f.temperatures)}): {np.array2string(f.temperatures, precision=4, separator=', ', max_line_width=10**6)}",
+        grid,
         f"  seeds: {f.seeds}, chains per (L, T): {f.n_chains}, sweeps per task (incl. burn-in): {f.total_sweeps}",
     ]
     all_done = True
