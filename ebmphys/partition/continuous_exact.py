@@ -24,7 +24,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-from scipy import integrate
 from scipy.special import logsumexp
 
 from ebmphys.models._validate import finite_real, positive_int
@@ -144,6 +143,8 @@ def _gb_rbm_moments(model: GaussianBernoulliRBM) -> tuple[np.ndarray, np.ndarray
 
 def _quartic_1d(c: np.ndarray, beta: float, powers=(0, 1, 2)) -> np.ndarray:
     """int x^p exp(-beta e(x) + beta e_min) dx for each p (e the 1-D quartic), by adaptive quadrature."""
+    from scipy import integrate  # imported on use: scipy.integrate is slow to import
+
     poly = np.polynomial.Polynomial(c)
     roots = poly.deriv().roots()
     stationary = np.real(roots[np.abs(np.imag(roots)) < 1e-9])
@@ -263,6 +264,8 @@ def grid_density(model: ContinuousModel, axes, beta: float = 1.0) -> tuple[np.nd
     (the result is exact up to the quadrature error).  Returns (density of shape
     (len(axes[0]), len(axes[1])) or (len(axes[0]),), log Z).
     """
+    from scipy import integrate
+
     beta = _beta(beta)
     axes = [np.asarray(a, dtype=np.float64) for a in axes]
     if len(axes) != model.dim or model.dim > 2:

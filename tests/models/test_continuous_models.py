@@ -96,26 +96,26 @@ def test_mlp_energy_against_numpy_forward_pass():
                                rtol=1e-12)
 
 
-@numba.njit
+@numba.njit(cache=True)
 def _user_energy(x, params):
     a = params[0][0]
     r2 = np.sum(x * x, axis=1)
     return a * r2 * r2 / 4 - r2 / 2
 
 
-@numba.njit
+@numba.njit(cache=True)
 def _user_grad(x, params):
     a = params[0][0]
     r2 = np.sum(x * x, axis=1)
     return np.ascontiguousarray((a * r2 - 1.0)[:, None] * x)
 
 
-@numba.njit
+@numba.njit(cache=True)
 def _wrong_grad(x, params):
     return np.ascontiguousarray(2.0 * x)
 
 
-@numba.njit
+@numba.njit(cache=True)
 def _radius(x, params):
     return np.ascontiguousarray(np.sqrt(np.sum(x * x, axis=1))[:, None])
 

@@ -12,8 +12,8 @@ import pytest
 import ebmphys
 from ebmphys.analysis import integrated_autocorrelation_time
 from ebmphys.exceptions import DivergenceError
-from ebmphys.models import ContinuousEBM, DoubleWell, Gaussian
-from ebmphys.partition.continuous_exact import quartic_moments_1d
+from ebmphys.models import ContinuousEBM, DoubleWell, Gaussian, MLPEnergy
+from ebmphys.partition.continuous_exact import grid_density, quartic_moments_1d
 from ebmphys.sampling import Chains
 from ebmphys.sampling.continuous import tuned_options
 
@@ -79,6 +79,21 @@ def test_tilted_double_well_moments_against_quadrature(algorithm):
     for p, value in zip((1, 2, 3, 4), exact):
         m, se = mean_and_error(x**p)
         assert abs(m - value) < 5 * se, (p, m, value, se)
+
+
+def test_mlp_energy_moments_against_a_quadrature_grid():
+    """HMC on a 2-D MLP energy: mean and covariance against the density normalised on a fine grid."""
+    model = MLPEnergy([2, 8, 8, 1], "softplus", quadratic=0.6, seed=5)
+    axis = np.linspace(-7, 7, 561)
+    density, _ = grid_density(model, [axis, axis])
+    w = density / density.sum()
+    gx, gy = np.meshgrid(axis, axis, indexing="ij")
+    mean = np.array([(w * gx).sum(), (w * gy).sum()])
+    cov = np.array([[(w * (gx - mean[0]) * (a - mean[b])).sum() for b, a in enumerate((gx, gy))],
+                    [(w * (gy - mean[1]) * (a - mean[b])).sum() for b, a in enumerate((gx, gy))]])
+    chains = Chains(model, algorithm="hmc", beta=1.0, n_chains=16, seed=4, n_leapfrog=5)
+    chains.run(500, tune=True, record=())
+    assert_moments(trajectory(chains, 1500, 2), mean, cov)
 
 
 def test_ula_has_its_documented_bias_and_mala_has_none():
@@ -177,7 +192,7 @@ def test_parallel_tempering_of_a_double_well():
 # ---------------------------------------------------------------------------- divergences and bad input
 
 
-@numba.njit
+@numba.njit(cache=True)
 def _cliff_energy(x, params):
     r2 = np.sum(x * x, axis=1)
     out = 0.5 * r2
@@ -187,7 +202,7 @@ def _cliff_energy(x, params):
     return out
 
 
-@numba.njit
+@numba.njit(cache=True)
 def _cliff_grad(x, params):
     return np.ascontiguousarray(x.copy())
 
