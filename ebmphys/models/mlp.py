@@ -29,7 +29,8 @@ class MLPEnergy(ContinuousModel):
     activation : {"tanh", "softplus", "swish"}
         Activation of the hidden layers.
     quadratic : float >= 0
-        alpha of the confinement term alpha |x|^2 / 2.
+        alpha of the confinement term alpha |x|^2 / 2 (with ``theta``: its last entry, so
+        leave ``quadratic`` at 0 or give the same value).
     theta : array_like, optional
         All parameters (layout in the module docstring); default: weights
         N(0, 1 / n_in) and zero biases from a host generator keyed by ``seed``.
@@ -59,7 +60,10 @@ class MLPEnergy(ContinuousModel):
             theta = np.concatenate(parts + [[alpha]])
         else:
             theta = real_array("theta", theta, shape=(n_theta,))
-            theta[-1] = alpha
+            if alpha not in (0.0, theta[-1]):
+                raise ValueError(f"quadratic = {alpha} differs from the last entry of theta ({theta[-1]}), which is "
+                                 f"the confinement alpha; give one of them")
+            self._check_theta(theta)
         self._theta = np.ascontiguousarray(theta)
         self._index = np.array([len(sizes) - 1, mlp_cpu.ACTIVATIONS[activation], *sizes], dtype=np.int64)
         self._energy = mlp_cpu.mlp_energy

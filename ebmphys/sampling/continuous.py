@@ -51,7 +51,9 @@ refuses the options it does not use):
     While tuning, divergent proposals are always rejected (with acceptance 0, which
     shrinks the step size): dual averaging probes large steps on purpose.
 ``n_clusters`` (int >= 1, wolff; default 1)
-    Wolff clusters after each Metropolis sweep.
+    Wolff clusters after each Metropolis sweep.  ``ChainRecords.flipped`` counts the
+    sites flipped by them, so ``sample``'s ``mean_cluster_size`` is ``n_clusters``
+    times the mean cluster size.
 
 Records: gradient samplers ``"energy"`` (E(x), not beta E), ``"acceptance"`` (the
 Metropolis-Hastings acceptance probability min(1, exp(log alpha)) of the

@@ -163,3 +163,18 @@ def test_gb_rbm_gibbs_equals_the_twin():
     h = reference.gb_rbm_gibbs(model, v, *split_seed(SEED), 0, 4, 5)
     np.testing.assert_array_equal(chains.states, v)
     np.testing.assert_array_equal(chains.latent_states, h)
+
+
+def test_counter_streams_are_registered_once():
+    """Every counter word c3 of the registry in rng.py is distinct (so no two kernels share random numbers)."""
+    from ebmphys.kernels import rng
+
+    words = {name: getattr(rng, name) for name in dir(rng) if name.isupper() and not name.startswith(("STREAM_", "HOST_"))
+             and isinstance(getattr(rng, name), int)}
+    # colour-indexed families use their word + colour: local sweeps (2 colours), AIS spin sweeps, phi^4 sweeps
+    taken = {}
+    for name, word in words.items():
+        span = 2 if name in ("PHI4_LOCAL", "PHI4_CLUSTER", "LOCAL", "CLUSTER") else 1
+        for w in range(word, word + span):
+            assert w not in taken, (name, taken.get(w))
+            taken[w] = name
