@@ -131,19 +131,26 @@ def evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, y,
     if not math.isfinite(u):
         return e, e0, u, BAD_ENERGY
     if need_grad:
-        gy = grad(y, params)
-        dim = gout.shape[0]
-        if g != 0.0:
-            g0 = base_grad(y, base_params)
-            for i in range(dim):
-                gout[i] = b * gy[0, i] + g * g0[0, i]
-        else:
-            for i in range(dim):
-                gout[i] = b * gy[0, i]
-        for i in range(dim):
-            if not math.isfinite(gout[i]):
-                return e, e0, u, BAD_GRADIENT
+        return e, e0, u, gradient(grad, params, base_grad, base_params, b, g, y, gout)
     return e, e0, u, OK
+
+
+@njit(cache=True)
+def gradient(grad, params, base_grad, base_params, b, g, y, gout):
+    """grad U = b grad E + g grad E_0 of the single row ``y`` into ``gout``; returns ``OK`` or ``BAD_GRADIENT``."""
+    gy = grad(y, params)
+    dim = gout.shape[0]
+    if g != 0.0:
+        g0 = base_grad(y, base_params)
+        for i in range(dim):
+            gout[i] = b * gy[0, i] + g * g0[0, i]
+    else:
+        for i in range(dim):
+            gout[i] = b * gy[0, i]
+    for i in range(dim):
+        if not math.isfinite(gout[i]):
+            return BAD_GRADIENT
+    return OK
 
 
 @njit(cache=True)
@@ -195,13 +202,16 @@ def transition(algorithm, energy, grad, params, base_energy, base_grad, base_par
         for leap in range(n_leapfrog):
             for i in range(dim):
                 y[0, i] += step * inv_mass[i] * momentum[i]
-            ey, e0y, uy, status = evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, y, True,
-                                           False, gy)
+            status = gradient(grad, params, base_grad, base_params, b, g, y, gy)
             if status != OK:
                 break
             kick = step if leap < n_leapfrog - 1 else 0.5 * step
             for i in range(dim):
                 momentum[i] -= kick * gy[i]
+        ey, e0y, uy = e, e0, u
+        if status == OK:  # the energy only at the end of the trajectory
+            ey, e0y, uy, status = evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, y, False,
+                                           False, gy)
         kinetic1 = 0.0
         for i in range(dim):
             kinetic1 += inv_mass[i] * momentum[i] * momentum[i]

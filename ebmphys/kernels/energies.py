@@ -38,14 +38,18 @@ def no_observables(x, params):
 
 @njit(cache=True, inline="always")
 def _precision_times(theta, offset, d, r, out):
-    """out = P r with P = theta[offset : offset + d*d] (symmetric), column by column."""
+    """out = P r with P = theta[offset : offset + d*d] (symmetric), column by column.
+
+    The rows of P are taken as views, which lets the compiler vectorise the inner loop.
+    """
+    p = theta[offset:offset + d * d].reshape(d, d)
     for i in range(d):
         out[i] = 0.0
     for j in range(d):
         rj = r[j]
-        base = offset + j * d
+        row = p[j]
         for i in range(d):
-            out[i] += theta[base + i] * rj
+            out[i] += row[i] * rj
 
 
 @njit(cache=True)
@@ -116,12 +120,15 @@ def _mixture_terms(theta, n_modes, d, xrow, log_terms, r, u):
             r[k, i] = xrow[i] - theta[means + k * d + i]
             u[k, i] = 0.0
         base = chol + k * d * d
+        lower = theta[base:base + d * d].reshape(d, d)
+        uk = u[k]
         log_det = 0.0
         for a in range(d):
-            log_det += math.log(theta[base + a * d + a])
+            log_det += math.log(lower[a, a])
             ra = r[k, a]
+            row = lower[a]
             for b in range(a + 1):
-                u[k, b] += theta[base + a * d + b] * ra
+                uk[b] += row[b] * ra
         q = 0.0
         for b in range(d):
             q += u[k, b] * u[k, b]

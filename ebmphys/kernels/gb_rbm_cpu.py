@@ -46,12 +46,14 @@ def hidden_input(v, theta, nv, nh, out):
     """a_j = c_j + sum_i (v_i / sigma_i) W_ij for one visible row ``v`` into ``out`` (nh,)."""
     c = nv * nh + nv
     s = c + nh
+    w = theta[:nv * nh].reshape(nv, nh)
     for j in range(nh):
         out[j] = theta[c + j]
     for i in range(nv):
         vi = v[i] / theta[s + i]
+        row = w[i]
         for j in range(nh):
-            out[j] += vi * theta[i * nh + j]
+            out[j] += vi * row[j]
 
 
 @njit(cache=True)

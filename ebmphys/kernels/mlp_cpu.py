@@ -51,12 +51,15 @@ def _forward(theta, index, xrow, z, h):
     for layer in range(n_layers):
         n_in, n_out = index[2 + layer], index[3 + layer]
         bias = w + n_in * n_out
+        weights = theta[w:bias].reshape(n_in, n_out)
+        zl = z[a_out:a_out + n_out]
         for j in range(n_out):
-            z[a_out + j] = theta[bias + j]
+            zl[j] = theta[bias + j]
         for i in range(n_in):
             hi = xrow[i] if a_in < 0 else h[a_in + i]
+            row = weights[i]
             for j in range(n_out):
-                z[a_out + j] += hi * theta[w + i * n_out + j]
+                zl[j] += hi * row[j]
         last = layer == n_layers - 1
         for j in range(n_out):
             h[a_out + j] = z[a_out + j] if last else _activation(code, z[a_out + j])

@@ -36,6 +36,25 @@ def threshold(p: float) -> int:
     return min(math.floor(p * 4294967296.0), TWO32)
 
 
+def turn_sincos(t: float) -> tuple[float, float]:
+    """sin and cos of 2 pi t: quadrant q = floor(4t + 1/2), Taylor polynomials on [-pi/4, pi/4] (Horner)."""
+    q = math.floor(4.0 * t + 0.5)
+    x = (4.0 * t - q) * (0.5 * math.pi)
+    x2 = x * x
+    sin_terms = [(-1) ** k / math.factorial(2 * k + 1) for k in range(1, 9)]
+    cos_terms = [(-1) ** k / math.factorial(2 * k) for k in range(1, 10)]
+    poly = sin_terms[-1]
+    for coefficient in reversed(sin_terms[:-1]):
+        poly = coefficient + x2 * poly
+    s = x + x * x2 * poly
+    poly = cos_terms[-1]
+    for coefficient in reversed(cos_terms[:-1]):
+        poly = coefficient + x2 * poly
+    c = 1.0 + x2 * poly
+    k = int(q) % 4
+    return [s, c, -s, -c][k], [c, -s, -c, s][k]
+
+
 def normals(n: int, sweep: int, chain: int, stream: int, k0: int, k1: int) -> list[float]:
     """Box-Muller normals 0 .. n-1 of (sweep, chain, stream)."""
     out = []
@@ -43,8 +62,8 @@ def normals(n: int, sweep: int, chain: int, stream: int, k0: int, k1: int) -> li
         w = [int(v) for v in philox4x32(block, sweep, chain, stream, k0, k1)]
         for a, b in ((w[0], w[1]), (w[2], w[3])):
             r = math.sqrt(-2.0 * math.log(unit(a)))
-            angle = 2.0 * math.pi * unit(b)
-            out += [r * math.cos(angle), r * math.sin(angle)]
+            s, c = turn_sincos(unit(b))
+            out += [r * c, r * s]
     return out[:n]
 
 
@@ -271,6 +290,17 @@ def _evaluate(model, base, b, g, y, need_base):
     return e, e0, u, grad, kc.OK
 
 
+def _gradient(model, base, b, g, y):
+    """(grad U of row ``y``, status OK or BAD_GRADIENT)."""
+    ge = model.energy_grad(y)[1]
+    if g != 0.0:
+        g0 = base.energy_grad(y)[1]
+        grad = [b * ge[i] + g * g0[i] for i in range(len(y))]
+    else:
+        grad = [b * ge[i] for i in range(len(y))]
+    return grad, kc.OK if all(math.isfinite(v) for v in grad) else kc.BAD_GRADIENT
+
+
 def transition(algorithm, model, base, b, g, x, gx, e, e0, step, noise_scale, n_leapfrog, inv_mass, sweep, chain,
                noise_stream, accept_stream, k0, k1):
     """One transition; returns (x, gx, accepted, alpha, status, e, e0) (twin of ``continuous_cpu.transition``)."""
@@ -307,15 +337,18 @@ def transition(algorithm, model, base, b, g, x, gx, e, e0, step, noise_scale, n_
             kinetic0 += inv_mass[i] * p[i] * p[i]
             p[i] -= 0.5 * step * gx[i]
         status = kc.OK
-        for leap in range(n_leapfrog):
+        for leap in range(n_leapfrog):  # the gradient at every leapfrog step, the energy at the end
             for i in range(dim):
                 y[i] += step * inv_mass[i] * p[i]
-            ey, e0y, uy, gy, status = _evaluate(model, base, b, g, y, False)
+            gy, status = _gradient(model, base, b, g, y)
             if status != kc.OK:
                 break
             kick = step if leap < n_leapfrog - 1 else 0.5 * step
             for i in range(dim):
                 p[i] -= kick * gy[i]
+        ey, e0y, uy = e, e0, u
+        if status == kc.OK:
+            ey, e0y, uy, _, status = _evaluate(model, base, b, g, y, False)
         kinetic1 = 0.0
         for i in range(dim):
             kinetic1 += inv_mass[i] * p[i] * p[i]
