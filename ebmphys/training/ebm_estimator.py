@@ -121,6 +121,8 @@ def fingerprint(X: np.ndarray) -> str:
 
 def real_rows(name: str, X, dim: int | None) -> np.ndarray:
     """Validated rows: a 2-D array of finite real numbers with ``dim`` columns, as float64 C order."""
+    if np.ndim(X) != 2:
+        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got shape {np.shape(X)}")
     X = check_array(X, dtype=np.float64, ensure_all_finite=False, input_name=name, order="C")
     if not np.all(np.isfinite(X)):
         row = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])

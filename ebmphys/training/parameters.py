@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from ebmphys.models.classifier import SoftmaxMLP
 from ebmphys.models.continuous import ContinuousEBM, ContinuousModel
 from ebmphys.models.gaussian import Gaussian, GaussianMixture
 from ebmphys.models.gb_rbm import GaussianBernoulliRBM
@@ -55,7 +56,7 @@ def parameter_groups(model: ContinuousModel) -> dict[str, np.ndarray]:
                   "sigma": range(nv * nh + nv + nh, n)}
     elif isinstance(model, MLPEnergy):
         ranges = {"weights": range(n - 1), "quadratic": range(n - 1, n)}
-    elif getattr(model, "kind", None) == "softmax-mlp":
+    elif isinstance(model, SoftmaxMLP):
         ranges = {"weights": range(n)}
     return {name: np.arange(r.start, r.stop, dtype=np.int64) for name, r in ranges.items()}
 
@@ -115,7 +116,7 @@ def describe(model: ContinuousModel) -> dict:
         return {"type": "GaussianBernoulliRBM", "n_visible": model.n_visible, "n_hidden": model.n_hidden}
     if isinstance(model, MLPEnergy):
         return {"type": "MLPEnergy", "layer_sizes": list(model.layer_sizes), "activation": model.activation}
-    if getattr(model, "kind", None) == "softmax-mlp":
+    if isinstance(model, SoftmaxMLP):
         return {"type": "SoftmaxMLP", "layer_sizes": list(model.layer_sizes), "activation": model.activation}
     if isinstance(model, ContinuousEBM):
         return {"type": "ContinuousEBM", "dim": model.dim, "repr": repr(model)}
@@ -146,8 +147,6 @@ def build(description: dict, theta: np.ndarray, index=None) -> ContinuousModel:
     elif kind == "MLPEnergy":
         return MLPEnergy(description["layer_sizes"], activation=description["activation"], theta=theta)
     elif kind == "SoftmaxMLP":
-        from ebmphys.models.classifier import SoftmaxMLP
-
         return SoftmaxMLP(description["layer_sizes"], activation=description["activation"], theta=theta)
     else:
         raise ValueError(f"a {kind} cannot be rebuilt from a checkpoint (its energy functions are not stored): "
