@@ -58,14 +58,16 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ebmphys.kernels.rng import HOST_EBM_DSM, HOST_EBM_NCE, HOST_EBM_ORDER, derive_seed, host_generator, resolve_seed
+from ebmphys.kernels.rng import (HOST_EBM_DSM, HOST_EBM_NCE, HOST_EBM_ORDER, HOST_EBM_WALKERS, derive_seed,
+                                 host_generator, resolve_seed)
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.continuous import ContinuousModel
 from ebmphys.progress import Progress
 from ebmphys.sampling.registry import check_device
 from ebmphys.training import ebm_monitors as _monitors
 from ebmphys.training import objectives
-from ebmphys.training.negative import DEFAULT_INIT, INITS, MCMC_METHODS, NOISE_INITS, PHASES, NoiseSource
+from ebmphys.training.negative import (DEFAULT_INIT, INITS, MCMC_METHODS, NOISE_INITS, PHASES, NoiseSource,
+                                      model_samples)
 from ebmphys.training.optimizers import OPTIMIZERS, Optimizer, clip_gradient
 from ebmphys.training.parameters import trainable_indices
 from ebmphys.training.schedules import SCHEDULES, learning_rate_at
@@ -156,8 +158,8 @@ class EBMTrainer(BaseEstimator):
         turn).  None: ``batch_size``.
     init : {"data", "noise", "model"} or None
         Start of the chains (cd), walkers (pcd, jarzynski) or the initial buffer
-        (replay): data rows, noise (``noise_init``), or exact samples of the initial
-        model (Gaussian, mixture, GB-RBM, free phi^4).  None: cd and pcd "data", replay
+        (replay): data rows, noise (``noise_init``), or samples of the initial model
+        (exact: Gaussian, mixture, GB-RBM, free phi^4; 1-D models by quadrature).  None: cd and pcd "data", replay
         "noise", jarzynski "model" (the weights then estimate p_theta and
         log Z_theta / Z_theta0 without bias).
     noise_init : {"gaussian", "uniform"}, default "gaussian"
@@ -388,8 +390,8 @@ class EBMTrainer(BaseEstimator):
             raise ValueError(f"the 'log_z_estimate' monitor applies to methods 'jarzynski' and 'nce', got "
                              f"method={self.method!r}")
         if "log_z_estimate" in names and self.method == "jarzynski" and self._log_z0 is None:
-            raise ValueError("the 'log_z_estimate' monitor of method 'jarzynski' needs the exact log Z of the "
-                             "initial model (known for Gaussians, mixtures, quartics, GB-RBMs, free phi^4)")
+            raise ValueError("the 'log_z_estimate' monitor of method 'jarzynski' needs the log Z of the initial "
+                             "model (exact forms, or quadrature for dim <= 2)")
         if "mode_weights" in names:
             _monitors.mode_weights(self.model)
 
@@ -405,10 +407,10 @@ class EBMTrainer(BaseEstimator):
         self.history_ = {}
         self.log_z_estimate_ = None
         self.trainable_ = trainable_indices(model, self.trainable)
-        exact = _monitors.log_z_of(model) if self.method == "jarzynski" else None
-        self._log_z0 = None if exact is None else exact[0]
         self._data_sha256 = fingerprint(X)
         self.data_range_ = np.stack([X.min(axis=0), X.max(axis=0)])
+        known = _monitors.log_z_of(model, self.data_range_) if self.method == "jarzynski" else None
+        self._log_z0 = None if known is None else known[0]
         if self.method == "nce":
             self.nce_log_z_ = 0.0
         self._build(X, None)
@@ -428,14 +430,8 @@ class EBMTrainer(BaseEstimator):
         self._phase = None
         if self.method in MCMC_METHODS:
             init = self._init_name()
-            if init == "model":
-                from ebmphys.partition.continuous_exact import exact_samples
-
-                try:
-                    exact_samples(self.model_, 1, host_generator(0, 0))
-                except ValueError:
-                    raise ValueError(f"init='model' needs exact samples of the initial model, which a "
-                                     f"{type(self.model).__name__} does not have; use init='data' or 'noise'") from None
+            if init == "model" and state is None:
+                model_samples(self.model_, 1, host_generator(self.seed_, HOST_EBM_WALKERS), self.data_range_)
             settings = {"sampler": self.sampler, "options": self._sampler_options(), "k": int(self.k),
                         "n_walkers": self._n_walkers(), "init": init, "noise": NoiseSource(self.noise_init, X),
                         "seed": self.seed_, "device": check_device(self.device), "buffer_size": int(self.buffer_size),
@@ -536,6 +532,8 @@ class EBMTrainer(BaseEstimator):
                                 else self._log_z0 + self._phase.log_z_ratio)
             elif name == "mode_weights":
                 values.update(_monitors.mode_weights(model))
+            elif name == "parameters":
+                values.update({f"theta_{i}": float(model._theta[i]) for i in self.trainable_})
         return values
 
     def _record(self, values: dict) -> None:

@@ -15,6 +15,7 @@ name                     what it records
 ``log_z_estimate``       the trainer's own estimate of log Z: Jarzynski's log Z_theta0 (exact) +
                          log Z_theta / Z_theta0 from the weights, or NCE's learned c
 ``mode_weights``         w_k / sum w of a ``GaussianMixture``, as ``mode_weight_0``, ``mode_weight_1``, ...
+``parameters``           the trained entries of theta, as ``theta_<index>``
 =======================  ======================================================================
 """
 
@@ -24,7 +25,8 @@ import numpy as np
 
 from ebmphys.models.gaussian import Gaussian, GaussianMixture
 
-EBM_MONITORS = ("log_likelihood", "ais_log_likelihood", "energy_gap", "ess", "log_z_estimate", "mode_weights")
+EBM_MONITORS = ("log_likelihood", "ais_log_likelihood", "energy_gap", "ess", "log_z_estimate", "mode_weights",
+                "parameters")
 #: points per axis of the quadrature grid of 1- and 2-D models without an exact log Z
 GRID_POINTS = {1: 4001, 2: 401}
 #: forward AIS settings of the "ais_log_likelihood" monitor
@@ -55,6 +57,24 @@ def log_z_of(model, data_range: np.ndarray | None = None) -> tuple[float, str] |
         if model.dim <= 2 and data_range is not None:
             return grid_log_z(model, quadrature_axes(data_range)), "grid"
     return None
+
+
+def quadrature_samples(model, data_range: np.ndarray, n: int, rng: np.random.Generator,
+                       n_points: int = 20001) -> np.ndarray:
+    """``n`` samples of a 1-D model by inverting its CDF, the trapezoidal integral of exp(-E) on a grid of
+    ``n_points`` over :func:`quadrature_axes` (linear interpolation between grid points), float64 (n, 1)."""
+    from scipy import integrate
+
+    from ebmphys.partition.continuous_exact import grid_density
+
+    if model.dim != 1:
+        raise ValueError(f"quadrature samples need a 1-D model, got dim = {model.dim}")
+    low, high = quadrature_axes(data_range)[0][[0, -1]]
+    grid = np.linspace(low, high, n_points)
+    density, _ = grid_density(model, [grid])
+    cdf = integrate.cumulative_trapezoid(density, grid, initial=0.0)
+    cdf /= cdf[-1]
+    return np.interp(rng.random(n), cdf, grid)[:, None]
 
 
 def ais_log_z(model, X: np.ndarray, seed: int) -> tuple[float, float]:

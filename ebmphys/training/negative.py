@@ -20,7 +20,7 @@ Every update calls ``samples(theta, batch, update)`` before the parameter step a
     ``reinit_prob``, moves them k sweeps and writes them back.
 ``"jarzynski"`` (:class:`JarzynskiWalkers`, Carbone, Hua, Coste and Vanden-Eijnden 2023)
     ``n_walkers`` persistent walkers x with log-weights A, started from the initial
-    model (``init="model"``: exact samples, A = 0).  After the parameter step
+    model (``init="model"``: exact or quadrature samples, A = 0).  After the parameter step
     theta_t -> theta_{t+1} each walker makes k unadjusted Langevin steps,
     x' = x - h grad U(x) + sqrt(2 h) xi, the first with U = E_{theta_t}, the others with
     U = E_{theta_{t+1}}, and its log-weight grows by
@@ -88,16 +88,36 @@ class NoiseSource:
         return np.ascontiguousarray(rng.uniform(self.a, self.b, size=(n, self.a.shape[0])))
 
 
+def model_samples(model, n: int, rng: np.random.Generator, data_range: np.ndarray) -> np.ndarray:
+    """Samples of ``model`` itself: exact (Gaussian, mixture, GB-RBM, free phi^4) or, in 1-D, by inverting the
+    CDF computed by quadrature (:func:`ebmphys.training.ebm_monitors.quadrature_samples`).
+
+    Raises
+    ------
+    ValueError
+        For other models.
+    """
+    from ebmphys.partition.continuous_exact import exact_samples
+    from ebmphys.training.ebm_monitors import quadrature_samples
+
+    try:
+        return np.ascontiguousarray(exact_samples(model, n, rng))
+    except ValueError:
+        if model.dim == 1:
+            return np.ascontiguousarray(quadrature_samples(model, data_range, n, rng))
+    raise ValueError(f"init='model' needs samples of the initial model, which a {type(model).__name__} of dim "
+                     f"{model.dim} does not have (exact: Gaussian, GaussianMixture, GaussianBernoulliRBM, free "
+                     f"Phi4Lattice; by quadrature: 1-D models); use init='data' or 'noise'")
+
+
 def initial_walkers(init: str, n: int, X: np.ndarray, model, noise: NoiseSource, seed: int) -> np.ndarray:
-    """``n`` starting rows: data rows drawn with replacement, noise, or exact samples of ``model``."""
+    """``n`` starting rows: data rows drawn with replacement, noise, or samples of ``model`` (:func:`model_samples`)."""
     rng = host_generator(seed, HOST_EBM_WALKERS)
     if init == "data":
         return np.ascontiguousarray(X[rng.integers(0, X.shape[0], size=n)])
     if init == "noise":
         return noise.draw(n, rng)
-    from ebmphys.partition.continuous_exact import exact_samples
-
-    return np.ascontiguousarray(exact_samples(model, n, rng))
+    return model_samples(model, n, rng, np.stack([X.min(axis=0), X.max(axis=0)]))
 
 
 def effective_sample_size(log_w: np.ndarray) -> float:
