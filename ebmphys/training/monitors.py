@@ -53,13 +53,13 @@ def pseudo_log_likelihood(rbm, v) -> float:
     return float(total.mean())
 
 
-def log_likelihood(rbm, v, log_z: float | None = None) -> float:
-    """Mean log p(v) = -F(v) - log Z in nats, binary ``v``.
+def log_likelihood(rbm, v) -> float:
+    """Mean exact log p(v) in nats, binary ``v`` (needs min(n_visible, n_hidden) <= 20)."""
+    return float((-rbm.free_energy(v) - rbm_log_z_exact(rbm)).mean())
 
-    Exact log Z (needs min(n_visible, n_hidden) <= 20) unless ``log_z`` is given.
-    """
-    if log_z is None:
-        log_z = rbm_log_z_exact(rbm)
+
+def ais_log_likelihood(rbm, v, log_z: float) -> float:
+    """Mean log p(v) = mean(-F(v)) - log_z in nats, binary ``v``, with ``log_z`` an estimate (:func:`ais_log_z`)."""
     return float((-rbm.free_energy(v)).mean() - log_z)
 
 
@@ -81,5 +81,5 @@ def evaluate(names, rbm, v, *, ais_log_z: float | None = None) -> dict[str, floa
         raise ValueError("the 'ais_log_likelihood' monitor needs ais_log_z (an AIS estimate of log Z)")
     functions = {"reconstruction_error": reconstruction_error, "pseudo_log_likelihood": pseudo_log_likelihood,
                  "log_likelihood": log_likelihood,
-                 "ais_log_likelihood": lambda r, x: log_likelihood(r, x, ais_log_z)}
+                 "ais_log_likelihood": lambda r, x: ais_log_likelihood(r, x, ais_log_z)}
     return {name: functions[name](rbm, v) for name in names}
