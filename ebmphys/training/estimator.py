@@ -276,8 +276,10 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         _in_range("weight_decay", self.weight_decay, 0.0, np.inf, False, True)
         _in_range("offset_rate", self.offset_rate, 0.0, 1.0, True, False)
         _flag("centering", self.centering)
-        if not isinstance(self.verbose, (numbers.Integral, np.bool_)) or self.verbose < 0:
+        if not isinstance(self.verbose, (numbers.Integral, np.bool_)):
             raise TypeError(f"verbose must be True, False or an integer >= 0, got {self.verbose!r}")
+        if self.verbose < 0:
+            raise ValueError(f"verbose must be True, False or an integer >= 0, got {self.verbose!r}")
         for monitor in self._monitor_names():
             _choice("each of monitors", monitor, _monitors.MONITORS)
         if self.checkpoint_path is not None and not isinstance(self.checkpoint_path, (str, os.PathLike)):
@@ -294,6 +296,7 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
             raise TypeError(f"monitors must be a sequence of monitor names, got {monitors!r}") from None
 
     def __sklearn_tags__(self):
+        # what the tags cannot say (data in [0, 1], binary for scores): SKLEARN_EXPECTED_FAILED_CHECKS
         tags = super().__sklearn_tags__()
         # scipy sparse rows are accepted (made dense: uint8 when binary, else float64)
         tags.input_tags.sparse = True
@@ -315,14 +318,11 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
     # ------------------------------------------------------------------ data checks
     def _fit_rows(self, X, reset: bool) -> np.ndarray:
         """Training rows: validated, feature count set (``reset``) or checked against ``n_features_in_``."""
-        X = validate_data(self, X, reset=reset, accept_sparse="csr", dtype="numeric")
-        try:
-            return _unit_rows("X", X)
-        except ValueError:
-            if reset:
-                for name in ("n_features_in_", "feature_names_in_"):
-                    self.__dict__.pop(name, None)
-            raise
+        return _unit_rows("X", validate_data(self, X, reset=reset, accept_sparse="csr", dtype="numeric"))
+
+    def _forget_fit(self) -> None:
+        for name in _FITTED:
+            self.__dict__.pop(name, None)
 
     def _rows(self, X) -> np.ndarray:
         """Rows for a fitted trainer (transform, scores): validated and as wide as the training data."""
@@ -381,13 +381,12 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         self._data_sha256 = _fingerprint(X)
 
     # ------------------------------------------------------------------ training
-    def _check_monitors(self, X: np.ndarray, monitor_data: np.ndarray, monitor_name: str) -> None:
+    def _check_monitors(self, n_visible: int, X: np.ndarray, monitor_data: np.ndarray, monitor_name: str) -> None:
         names = self._monitor_names()
-        if "log_likelihood" in names and not exact_is_feasible(self.rbm_):
+        if "log_likelihood" in names and min(n_visible, int(self.n_components)) > MAX_EXACT_RBM_UNITS:
             raise ValueError(
                 f"the 'log_likelihood' monitor needs exact enumeration, which needs min(n_visible, "
-                f"n_components) <= {MAX_EXACT_RBM_UNITS}; got n_visible={self.rbm_.n_visible}, "
-                f"n_components={self.rbm_.n_hidden}"
+                f"n_components) <= {MAX_EXACT_RBM_UNITS}; got n_visible={n_visible}, n_components={self.n_components}"
             )
         for monitor in names:
             if monitor in _monitors.BINARY_MONITORS:
@@ -446,23 +445,26 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
             For a bad parameter or bad data, naming it and what is allowed.
         """
         self._check_params()
-        if resume:
-            if not hasattr(self, "_state"):
-                raise ValueError("resume=True needs a trainer with training state: use RBMTrainer.from_checkpoint")
-            X = self._fit_rows(X, reset=False)
-            if _fingerprint(X) != self._data_sha256:
+        if resume and not hasattr(self, "_state"):
+            raise ValueError("resume=True needs a trainer with training state: use RBMTrainer.from_checkpoint")
+        if not resume:
+            self._forget_fit()
+        try:
+            X = self._fit_rows(X, reset=not resume)
+            if resume and _fingerprint(X) != self._data_sha256:
                 raise ValueError("X is not the training data of the run being resumed (its sha256 differs)")
-        else:
-            for name in _FITTED:
-                self.__dict__.pop(name, None)
-            X = self._fit_rows(X, reset=True)
+            if validation_data is None:
+                monitor_data, monitor_name = X, "X"
+            else:
+                monitor_data, monitor_name = self._extra_rows(validation_data, "validation_data"), "validation_data"
+            self._check_monitors(X.shape[1], X, monitor_data, monitor_name)
+        except Exception:
+            if not resume:
+                self._forget_fit()      # a refused fit leaves no fitted attribute (n_features_in_, ...)
+            raise
+        if not resume:
             self._init_model(X)
             self._init_state(X)
-        if validation_data is None:
-            monitor_data, monitor_name = X, "X"
-        else:
-            monitor_data, monitor_name = self._extra_rows(validation_data, "validation_data"), "validation_data"
-        self._check_monitors(X, monitor_data, monitor_name)
         every = int(self.monitor_every)
         with Progress(int(self.n_iter), enabled=bool(self.verbose), desc="RBM training", unit="epoch",
                       initial=min(self.epoch_, int(self.n_iter))) as progress:
@@ -489,7 +491,12 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         """
         self._check_params()
         first = not hasattr(self, "rbm_")
-        X = self._fit_rows(X, reset=first)
+        try:
+            X = self._fit_rows(X, reset=first)
+        except Exception:
+            if first:
+                self._forget_fit()
+            raise
         if first:
             self._init_model(X)
         if not hasattr(self, "_state"):

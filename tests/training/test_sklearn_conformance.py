@@ -171,8 +171,10 @@ def test_probabilities_train_but_likelihoods_need_binary_data():
         with pytest.raises(ValueError, match=NEEDS_BINARY + ".*binarise it first"):
             method(grey)
     for monitor in ("log_likelihood", "pseudo_log_likelihood", "ais_log_likelihood"):
+        refused = RBMTrainer(8, n_iter=1, monitors=(monitor,))
         with pytest.raises(ValueError, match=f"the '{monitor}' monitor needs binary X"):
-            RBMTrainer(8, n_iter=1, monitors=(monitor,)).fit(grey)
+            refused.fit(grey)
+        assert not hasattr(refused, "n_features_in_") and not hasattr(refused, "rbm_")
         with pytest.raises(ValueError, match=f"the '{monitor}' monitor needs binary validation_data"):
             RBMTrainer(8, n_iter=1, monitors=(monitor,)).fit(binary, validation_data=grey)
     with pytest.raises(ValueError, match="'ais_log_likelihood' monitor \\(its base-rate model\\) needs binary X"):
