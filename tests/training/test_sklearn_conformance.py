@@ -259,3 +259,22 @@ def test_random_state_may_be_a_numpy_random_state(digits):
     b = RBMTrainer(4, n_iter=1, random_state=np.random.RandomState(0)).fit(X)
     np.testing.assert_array_equal(a.rbm_.W, b.rbm_.W)
     assert a.seed_ == b.seed_ and 0 <= a.seed_ < 2**64
+
+
+def test_checkpoint_resume_with_probabilities_and_numpy_parameters(tmp_path):
+    """Parameters of numpy types and a Path are stored verbatim, written to the checkpoint as JSON,
+    and a run on real-valued data resumes to the bits of the uninterrupted run."""
+    from sklearn.datasets import load_digits
+
+    grey = load_digits().data[:120] / 16.0
+    params = dict(n_components=np.int64(6), learning_rate=np.float32(0.05), batch_size=np.int32(16),
+                  random_state=np.uint64(2**64 - 2), method="cd", centering=True, monitors=["reconstruction_error"])
+    full = RBMTrainer(n_iter=4, **params).fit(grey)
+    path = tmp_path / "run.h5"
+    RBMTrainer(n_iter=2, checkpoint_path=path, **params).fit(grey)
+    resumed = RBMTrainer.from_checkpoint(path).set_params(n_iter=4).fit(grey, resume=True)
+    for name in ("W", "b", "c"):
+        np.testing.assert_array_equal(getattr(resumed.rbm_, name), getattr(full.rbm_, name))
+    assert resumed.history_ == full.history_ and resumed.seed_ == 2**64 - 2
+    with pytest.raises(ValueError, match="sha256"):
+        RBMTrainer.from_checkpoint(path).set_params(n_iter=4).fit((grey > 0.5).astype(float), resume=True)
