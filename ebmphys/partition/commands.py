@@ -17,8 +17,8 @@ Model, from flags or a spec file (TOML, a ``[model]`` table):
 ========================  ==================================================================
 
 Methods: ``exact`` (enumeration), ``kaufman`` (2D periodic lattices), ``ais``,
-``reverse-ais``, ``ti`` (thermodynamic integration; ``--chains`` chains and
-``--steps`` sweeps per grid point) and ``wang-landau`` (``--chains`` walkers).
+``reverse-ais``, ``ti`` (thermodynamic integration; ``--n-chains`` chains and
+``--steps`` sweeps per grid point) and ``wang-landau`` (``--n-chains`` walkers).
 ``--json`` prints one JSON object: estimate, stderr, method, seconds, parameters
 (and ess, bound, quadrature_error where they apply).
 
@@ -66,7 +66,7 @@ def register(subparsers) -> None:
     p.add_argument("--h", type=float, default=0.0, help="Ising field (default 0)")
     p.add_argument("--beta", type=float, default=1.0, help="inverse temperature (default 1)")
     p.add_argument("--method", default="ais", choices=METHODS, help="estimator (default ais)")
-    p.add_argument("--chains", type=int, help="AIS chains (100), TI chains per point (8), Wang-Landau walkers (4)")
+    p.add_argument("--n-chains", type=int, help="AIS chains (100), TI chains per point (8), Wang-Landau walkers (4)")
     p.add_argument("--steps", type=int, help="AIS annealing steps (1000), TI sweeps per point (2000)")
     p.add_argument("--schedule", default="linear", choices=("linear", "geometric", "sigmoid", "adaptive"),
                    help="AIS schedule (default linear)")
@@ -224,7 +224,7 @@ def estimate(model, data, method: str, beta: float, chains: int | None, steps: i
     if method in ("exact", "kaufman"):
         out.update(estimate=exact_log_z(model, beta, method), stderr=0.0)
     elif method in ("ais", "reverse-ais"):
-        params.update(chains=chains, steps=steps, schedule=schedule)
+        params.update(n_chains=chains, steps=steps, schedule=schedule)
         kwargs = dict(n_chains=chains, n_steps=steps, schedule=schedule, seed=seed)
         if isinstance(model, RBM):
             kwargs["data"] = data
@@ -240,13 +240,13 @@ def estimate(model, data, method: str, beta: float, chains: int | None, steps: i
     elif method == "ti":
         if not isinstance(model, LatticeIsing):
             raise UserError("--method ti needs an Ising lattice")
-        params.update(chains=chains, sweeps=steps)
+        params.update(n_chains=chains, sweeps=steps)
         r = thermodynamic_integration(model, beta, n_chains=chains, n_sweeps=steps, seed=seed)
         out.update(estimate=r.log_z, stderr=r.stderr, quadrature_error=r.quadrature_error)
     else:
         if not isinstance(model, LatticeIsing):
             raise UserError("--method wang-landau needs an Ising lattice")
-        params.update(walkers=chains)
+        params.update(n_chains=chains)
         r = wang_landau(model, n_chains=chains, seed=seed)
         out.update(estimate=r.log_z(beta), stderr=r.stderr("log_z", beta))
     out["seconds"] = time.perf_counter() - start
@@ -277,7 +277,7 @@ def run_study(path: Path, out_dir: Path, quiet: bool = False) -> dict:
     exact = exact_log_z(model, beta, exact_method)
     steps_list = _get(cfg, "steps", list, where="[ais]")
     schedules = _get(cfg, "schedules", list, ["linear"], where="[ais]")
-    chains = _get(cfg, "chains", int, 100, where="[ais]")
+    chains = _get(cfg, "n_chains", int, 100, where="[ais]")
     seed = _get(cfg, "seed", int, 0, where="[ais]")
     runs = [("forward", s) for s in schedules]
     if _get(cfg, "reverse", bool, False, where="[ais]"):
@@ -301,7 +301,7 @@ def run_study(path: Path, out_dir: Path, quiet: bool = False) -> dict:
                       f"error {r.log_z - exact:+.6f}  ESS {r.ess:7.1f}  {r.seconds:7.2f} s", file=sys.stderr)
         series.append({"direction": direction, "schedule": schedule, "points": points})
     result = {"name": name, "model": repr(model), "beta": beta, "exact": exact, "exact_method": exact_method,
-              "chains": chains, "seed": seed, "series": series}
+              "n_chains": chains, "seed": seed, "series": series}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{name}.json").write_text(json.dumps(result, indent=2))
     _plot_study(result, out_dir / f"{name}.png", study.get("description", name))
@@ -317,7 +317,7 @@ def _plot_study(result: dict, path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
     exact = result["exact"]
-    trusted = [p for s in result["series"] for p in s["points"] if p["ess"] >= max(5.0, 0.1 * result["chains"])]
+    trusted = [p for s in result["series"] for p in s["points"] if p["ess"] >= max(5.0, 0.1 * result["n_chains"])]
     spread = 1.1 * max([abs(p["estimate"] - exact) + p["stderr"] for p in trusted] or [1.0])
     lo, hi = exact - spread, exact + spread
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
@@ -339,7 +339,7 @@ def _plot_study(result: dict, path: Path, title: str) -> None:
     axes[0].set_ylim(lo, hi)
     axes[0].set_ylabel(f"log Z at beta = {result['beta']:.6g} (nats)")
     axes[0].legend(fontsize=8)
-    fig.suptitle(f"{title}\n{result['model']}, {result['chains']} chains, error bars = 1 s.e., "
+    fig.suptitle(f"{title}\n{result['model']}, {result['n_chains']} chains, error bars = 1 s.e., "
                  f"triangles: off-scale estimates (ESS < 10%)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -355,12 +355,12 @@ def run_logz(args: argparse.Namespace) -> int:
         return 0
     if not (math.isfinite(args.beta) and args.beta > 0):
         raise UserError(f"--beta must be finite and > 0, got {args.beta}")
-    for flag in ("chains", "steps"):
+    for flag in ("n_chains", "steps"):
         value = getattr(args, flag)
         if value is not None and value < 1:
-            raise UserError(f"--{flag} must be >= 1, got {value}")
+            raise UserError(f"--{flag.replace('_', '-')} must be >= 1, got {value}")
     model, data = _model_from_args(args)
-    result = estimate(model, data, args.method, args.beta, args.chains, args.steps, args.schedule, args.seed)
+    result = estimate(model, data, args.method, args.beta, args.n_chains, args.steps, args.schedule, args.seed)
     if args.json:
         print(json.dumps(result))
     else:
