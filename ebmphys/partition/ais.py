@@ -59,6 +59,7 @@ from ebmphys.models.ising import GraphIsing, LatticeIsing
 from ebmphys.models.rbm import RBM, softplus
 from ebmphys.partition.exact import boltzmann_probabilities
 from ebmphys.partition.rbm_exact import MAX_EXACT_RBM_UNITS
+from ebmphys.partition.result import LogZEstimate
 from ebmphys.partition.schedules import SCHEDULES, check_schedule, equal_length_schedule, named_schedule
 from ebmphys.sampling.chains import AnnealResult, Chains
 from ebmphys.sampling.registry import check_device
@@ -87,8 +88,8 @@ class AISWarning(RuntimeWarning):
 
 
 @dataclass
-class AISResult:
-    """Outcome of a forward or reverse AIS run.
+class AISResult(LogZEstimate):
+    """Outcome of a forward or reverse AIS run (a :class:`LogZEstimate` with ``method`` "ais" or "reverse-ais").
 
     Attributes
     ----------
@@ -111,15 +112,11 @@ class AISResult:
         Wall time of the run (pilot and exact sampling included).
     """
 
-    log_z: float
-    stderr: float
     ess: float
     log_weights: np.ndarray = field(repr=False)
     log_z_base: float
     schedule: np.ndarray = field(repr=False)
     direction: str
-    seed: int
-    seconds: float
 
     @property
     def n_chains(self) -> int:
@@ -510,7 +507,7 @@ def ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, s
     log_w = path.anneal(chains, betas).log_weights
     log_mean, stderr, ess = weight_statistics(log_w)
     _warn_if_untrustworthy(ess, n_chains, "forward")
-    return AISResult(log_z=path.log_z_base + log_mean, stderr=stderr, ess=ess, log_weights=log_w,
+    return AISResult(method="ais", log_z=path.log_z_base + log_mean, stderr=stderr, ess=ess, log_weights=log_w,
                      log_z_base=path.log_z_base, schedule=betas, direction="forward", seed=seed,
                      seconds=time.perf_counter() - start)
 
@@ -563,6 +560,6 @@ def reverse_ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int =
     log_w = path.anneal(path.chains(x, seed, _REVERSE_STEP0, device), betas[::-1].copy()).log_weights
     log_mean, stderr, ess = weight_statistics(log_w)
     _warn_if_untrustworthy(ess, n_chains, "reverse")
-    return AISResult(log_z=path.log_z_base - log_mean, stderr=stderr, ess=ess, log_weights=log_w,
+    return AISResult(method="reverse-ais", log_z=path.log_z_base - log_mean, stderr=stderr, ess=ess, log_weights=log_w,
                      log_z_base=path.log_z_base, schedule=betas, direction="reverse", seed=seed,
                      seconds=time.perf_counter() - start)

@@ -34,7 +34,6 @@ import argparse
 import json
 import math
 import sys
-import time
 import tomllib
 import warnings
 from pathlib import Path
@@ -44,10 +43,9 @@ import numpy as np
 from ebmphys.exceptions import UserError
 from ebmphys.models.ising import LatticeIsing
 from ebmphys.models.rbm import RBM
+from ebmphys.partition.estimate import METHODS
 
-METHODS = ("exact", "kaufman", "ais", "reverse-ais", "ti", "wang-landau")
 MODEL_TYPES = ("ising", "rbm", "rbm-digits", "rbm-random")
-_DEFAULTS = {"ais": (100, 1000), "reverse-ais": (100, 1000), "ti": (8, 2000), "wang-landau": (4, None)}
 
 
 def register(subparsers) -> None:
@@ -175,83 +173,31 @@ def _model_from_args(args):
 # ---------------------------------------------------------------------------- estimates
 
 
-def _is_periodic_2d(model) -> bool:
-    return isinstance(model, LatticeIsing) and model.ndim == 2 and model.periodic and model.h == 0
-
-
-def exact_log_z(model, beta: float, method: str = "exact") -> float:
-    """Exact log Z by enumeration or (``method="kaufman"``) Kaufman's formula; UserError when impossible."""
-    from ebmphys.partition import ising2d_log_z, log_z_exact
-    from ebmphys.partition.rbm_exact import rbm_log_z_exact
-
-    if method == "kaufman":
-        if not _is_periodic_2d(model):
-            raise UserError("--method kaufman needs a periodic 2D Ising lattice with zero field (--ising2d L)")
-        return ising2d_log_z(model.shape[0], model.shape[1], beta, J=model.J)
-    if isinstance(model, RBM):
-        if beta != 1.0:
-            scaled = RBM(model.n_visible, model.n_hidden, W=beta * model.W, b=beta * model.b, c=beta * model.c)
-            return rbm_log_z_exact(scaled)
-        return rbm_log_z_exact(model)
-    return log_z_exact(model, beta)
-
-
-def _reverse_initial_states(model, beta, n_chains, seed):
-    """Equilibrated Ising configurations for reverse AIS on lattices too large for exact samples."""
-    from ebmphys.sampling.sample import sample
-
-    algorithm = "swendsen-wang" if model.J > 0 and model.h == 0 else "heatbath"
-    warnings.warn("reverse AIS starts from MCMC configurations (1000 sweeps), not exact samples: "
-                  "the upper bound is approximate", RuntimeWarning, stacklevel=2)
-    r = sample(model, beta=beta, n_sweeps=1000, n_chains=n_chains, algorithm=algorithm, seed=seed,
-               record=(), return_states=True)
-    return r.states.reshape(n_chains, -1)
-
-
 def estimate(model, data, method: str, beta: float, chains: int | None, steps: int | None, schedule: str,
              seed: int) -> dict:
     """Run one estimator; return the JSON-able result (estimate, stderr, method, seconds, parameters, ...)."""
-    from ebmphys.partition.ais import ais, reverse_ais
-    from ebmphys.partition.thermodynamic import thermodynamic_integration
-    from ebmphys.sampling.wang_landau import wang_landau
+    from ebmphys.partition.estimate import DEFAULTS, estimate_log_z
 
-    default_chains, default_steps = _DEFAULTS.get(method, (None, None))
+    default_chains, default_steps = DEFAULTS.get(method, (None, None))
     chains = default_chains if chains is None else chains
     steps = default_steps if steps is None else steps
+    if method in ("ti", "wang-landau") and not isinstance(model, LatticeIsing):
+        raise UserError(f"--method {method} needs an Ising lattice")
+    r = estimate_log_z(model, beta, method=method, n_chains=chains, n_steps=steps, schedule=schedule, seed=seed,
+                       data=data)
+    out = {"estimate": r.log_z, "stderr": r.stderr, "method": method, "seconds": r.seconds}
+    for extra in ("ess", "bound", "quadrature_error"):
+        if hasattr(r, extra):
+            out[extra] = getattr(r, extra)
     params = {"model": repr(model), "beta": beta, "seed": seed}
-    out = {"method": method}
-    start = time.perf_counter()
-    if method in ("exact", "kaufman"):
-        out.update(estimate=exact_log_z(model, beta, method), stderr=0.0)
-    elif method in ("ais", "reverse-ais"):
+    if method in ("ais", "reverse-ais"):
         params.update(n_chains=chains, steps=steps, schedule=schedule)
-        kwargs = dict(n_chains=chains, n_steps=steps, schedule=schedule, seed=seed)
-        if isinstance(model, RBM):
-            kwargs["data"] = data
-        if method == "ais":
-            r = ais(model, beta, **kwargs)
-        else:
-            if isinstance(model, LatticeIsing) and model.n_spins > 24:
-                kwargs["initial_states"] = _reverse_initial_states(model, beta, chains, seed)
-            if isinstance(model, RBM) and data is not None:
-                kwargs["burn_in"] = 1000
-            r = reverse_ais(model, beta, **kwargs)
-        out.update(estimate=r.log_z, stderr=r.stderr, ess=r.ess, bound=r.bound)
     elif method == "ti":
-        if not isinstance(model, LatticeIsing):
-            raise UserError("--method ti needs an Ising lattice")
         params.update(n_chains=chains, sweeps=steps)
-        r = thermodynamic_integration(model, beta, n_chains=chains, n_sweeps=steps, seed=seed)
-        out.update(estimate=r.log_z, stderr=r.stderr, quadrature_error=r.quadrature_error)
-    else:
-        if not isinstance(model, LatticeIsing):
-            raise UserError("--method wang-landau needs an Ising lattice")
+    elif method == "wang-landau":
         params.update(n_chains=chains)
-        r = wang_landau(model, n_chains=chains, seed=seed)
-        out.update(estimate=r.log_z(beta), stderr=r.stderr("log_z", beta))
-    out["seconds"] = time.perf_counter() - start
     out["parameters"] = params
-    return {k: out[k] for k in ("estimate", "stderr", "method", "seconds", "parameters")} | out
+    return out
 
 
 # ---------------------------------------------------------------------------- study
@@ -274,7 +220,9 @@ def run_study(path: Path, out_dir: Path, quiet: bool = False) -> dict:
     beta = _get(study, "beta", float, 1.0, where="[study]")
     model, data = model_from_table(spec["model"], path.parent)
     exact_method = _get(spec.get("exact", {}), "method", str, "exact", where="[exact]")
-    exact = exact_log_z(model, beta, exact_method)
+    from ebmphys.partition.estimate import estimate_log_z
+
+    exact = estimate_log_z(model, beta, method=exact_method).log_z
     steps_list = _get(cfg, "steps", list, where="[ais]")
     schedules = _get(cfg, "schedules", list, ["linear"], where="[ais]")
     chains = _get(cfg, "n_chains", int, 100, where="[ais]")
