@@ -24,11 +24,12 @@ Paths:
   b_k (b_i + (W.h)_i)).
 
 Random words of the RBM kernels and of the initial states come from
-:func:`ebmphys.kernels.rng.philox4x32` with counter ``(unit // 4, step, chain,
-substream + 256 * STREAM_AIS)``, the step being ``step0 + k``; substreams: 0 hidden
-layer, 1 visible layer, 2 initial states, 3 Wang-Landau
-(:mod:`ebmphys.kernels.wang_landau_cpu`), 8 + colour for spin sweeps (on lattices
-``unit // 4`` is replaced by the block index of :mod:`lattice_cpu`).
+:func:`ebmphys.kernels.rng.philox4x32` with counter ``(unit // 4, step, chain0 + m,
+stream)`` for kernel row m, the step being ``step0 + k``; streams (registered in
+:mod:`ebmphys.kernels.rng`): ``AIS_HIDDEN`` and ``AIS_VISIBLE`` for the RBM layers,
+``AIS_INIT`` for initial states, ``AIS_SPIN + colour`` for spin sweeps (on lattices
+``unit // 4`` is replaced by the block index of :mod:`lattice_cpu`).  Decisions
+compare the word with ``rng.threshold(p)``.
 """
 
 import math
@@ -38,14 +39,9 @@ from numba import njit, prange
 
 from ebmphys.kernels.lattice_cpu import bond_sum_and_magnetization, update_row, update_thresholds
 from ebmphys.kernels.rbm_cpu import sample_layer
-from ebmphys.kernels.rng import STREAM_AIS, philox4x32, to_unit
+from ebmphys.kernels.rng import AIS_HIDDEN, AIS_INIT, AIS_SPIN, AIS_VISIBLE, philox4x32, threshold
 from ebmphys.kernels.spin_updates import p_up
 
-HIDDEN_STREAM = 0 + 256 * STREAM_AIS
-VISIBLE_STREAM = 1 + 256 * STREAM_AIS
-INIT_STREAM = 2 + 256 * STREAM_AIS
-WANG_LANDAU_STREAM = 3 + 256 * STREAM_AIS
-SPIN_STREAM = 8 + 256 * STREAM_AIS
 _MASK32 = 0xFFFFFFFF
 
 
@@ -57,17 +53,19 @@ def _lattice_energy(sp, neighbors, J, h):
 
 @njit(cache=True)
 def _lattice_chain_sweep(sp, row_nbrs, row_parity, side, periodic, table, step, chain, k0, k1, words):
-    """One checkerboard sweep of one chain (layout and word addressing of :mod:`lattice_cpu`, stream SPIN_STREAM + colour)."""
+    """One checkerboard sweep of one chain (layout and word addressing of :mod:`lattice_cpu`, stream AIS_SPIN + colour)."""
     for color in range(2):
         for r in range(row_nbrs.shape[0]):
-            update_row(sp, table, row_nbrs, row_parity, side, periodic, r, color, chain, step, SPIN_STREAM + color,
+            update_row(sp, table, row_nbrs, row_parity, side, periodic, r, color, chain, step, AIS_SPIN + color,
                        k0, k1, words)
 
 
 @njit(cache=True, parallel=True)
 def lattice_anneal(spins, neighbors, row_nbrs, row_parity, side, periodic, J, h, rule, betas, step0, k0, k1,
-                   log_w, energy, energy_sum):
-    """Anneal lattice chains (layout of :mod:`lattice_cpu`) along ``betas``; adds to ``log_w`` in place.
+                   chain0, log_w, energy, energy_sum):
+    """Anneal lattice chains (layout of :mod:`lattice_cpu`; row m is chain ``chain0 + m``) along ``betas``.
+
+    Adds the log weights to ``log_w`` in place.
 
     Each chain runs its whole schedule in one thread (no barrier per step).  The
     energies E(x_0), ..., E(x_{K-1}) used by the weights are added to
@@ -87,7 +85,7 @@ def lattice_anneal(spins, neighbors, row_nbrs, row_parity, side, periodic, J, h,
             log_w[m] -= (betas[k] - betas[k - 1]) * e
             if k < n_steps:
                 _lattice_chain_sweep(sp, row_nbrs, row_parity, side, periodic, tables[k].ravel(),
-                                     (step0 + k) & _MASK32, m, k0, k1, words)
+                                     (step0 + k) & _MASK32, (chain0 + m) & _MASK32, k0, k1, words)
         energy[m] = _lattice_energy(sp, neighbors, J, h)
 
 
@@ -105,14 +103,14 @@ def _graph_energy(sp, indptr, indices, data, h):
 
 
 @njit(cache=True, parallel=True)
-def graph_anneal(spins, indptr, indices, data, h, sites, offsets, rule, betas, step0, k0, k1, log_w, energy,
-                 energy_sum):
+def graph_anneal(spins, indptr, indices, data, h, sites, offsets, rule, betas, step0, k0, k1, chain0, log_w,
+                 energy, energy_sum):
     """Anneal graph chains (spins (n_chains, n_spins)) along ``betas``, colour class by colour class.
 
     ``log_w``, ``energy`` and ``energy_sum`` as in :func:`lattice_anneal`.
 
-    Site at position p of colour class c uses word p % 4 of
-    ``philox4x32(p // 4, step, chain, SPIN_STREAM + c)``.
+    Site at position p of colour class c of row m uses word p % 4 of
+    ``philox4x32(p // 4, step, chain0 + m, AIS_SPIN + c)``.
     """
     n_steps = betas.shape[0] - 1
     for m in prange(spins.shape[0]):
@@ -128,7 +126,8 @@ def graph_anneal(spins, indptr, indices, data, h, sites, offsets, rule, betas, s
                     for pos in range(offsets[color], offsets[color + 1]):
                         q = pos - offsets[color]
                         if q % 4 == 0:
-                            w0, w1, w2, w3 = philox4x32(q // 4, step, m, SPIN_STREAM + color, k0, k1)
+                            w0, w1, w2, w3 = philox4x32(q // 4, step, (chain0 + m) & _MASK32, AIS_SPIN + color, k0,
+                                                        k1)
                             words[0] = w0
                             words[1] = w1
                             words[2] = w2
@@ -137,7 +136,7 @@ def graph_anneal(spins, indptr, indices, data, h, sites, offsets, rule, betas, s
                         f = h[site]
                         for e in range(indptr[site], indptr[site + 1]):
                             f += data[e] * sp[indices[e]]
-                        sp[site] = 1 if to_unit(words[q % 4]) < p_up(rule, sp[site], f, betas[k]) else -1
+                        sp[site] = 1 if words[q % 4] < threshold(p_up(rule, sp[site], f, betas[k])) else -1
         energy[m] = _graph_energy(sp, indptr, indices, data, h)
 
 
@@ -153,10 +152,10 @@ def _sigmoid(x):
 
 
 @njit(cache=True, parallel=True)
-def rbm_anneal(W, WT, b, c, a, betas, base_weights, v, log_w, step0, k0, k1):
+def rbm_anneal(W, WT, b, c, a, betas, base_weights, v, log_w, step0, k0, k1, chain0):
     """Anneal RBM chains (visible rows ``v``, uint8, updated in place) along ``betas``; adds to ``log_w``.
 
-    Chain m uses chain index m; step k uses counter word ``step0 + k``.
+    Row m uses chain index ``chain0 + m``; step k uses counter word ``step0 + k``.
     """
     nv, nh = W.shape
     n_steps = betas.shape[0] - 1
@@ -187,7 +186,7 @@ def rbm_anneal(W, WT, b, c, a, betas, base_weights, v, log_w, step0, k0, k1):
                 step = (step0 + k) & _MASK32
                 for j in range(nh):
                     p[j] = _sigmoid(b_new * x[j])
-                sample_layer(p, hid, step, m, HIDDEN_STREAM, k0, k1)
+                sample_layer(p, hid, step, (chain0 + m) & _MASK32, AIS_HIDDEN, k0, k1)
                 in_v[:] = b
                 for j in range(nh):
                     if hid[j]:
@@ -196,16 +195,16 @@ def rbm_anneal(W, WT, b, c, a, betas, base_weights, v, log_w, step0, k0, k1):
                 g = base_weights[k]
                 for i in range(nv):
                     in_v[i] = _sigmoid(g * a[i] + b_new * in_v[i])
-                sample_layer(in_v, vm, step, m, VISIBLE_STREAM, k0, k1)
+                sample_layer(in_v, vm, step, (chain0 + m) & _MASK32, AIS_VISIBLE, k0, k1)
 
 
 @njit(cache=True)
-def independent_units(prob, n_chains, k0, k1):
+def independent_units(prob, n_chains, k0, k1, chain0):
     """Draws x_i ~ Bernoulli(prob[i]) for ``n_chains`` chains, uint8 (n_chains, len(prob)).
 
-    Chain m uses counter ``(i // 4, 0, m, INIT_STREAM)``.
+    Row m uses counter ``(i // 4, 0, chain0 + m, AIS_INIT)``.
     """
     out = np.empty((n_chains, prob.shape[0]), dtype=np.uint8)
     for m in range(n_chains):
-        sample_layer(prob, out[m], 0, m, INIT_STREAM, k0, k1)
+        sample_layer(prob, out[m], 0, (chain0 + m) & _MASK32, AIS_INIT, k0, k1)
     return out

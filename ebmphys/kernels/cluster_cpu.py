@@ -19,8 +19,8 @@ floor(p_add 2**32)); a bond is active iff its uint32 word is below it.
 
 Random words are addressed by position, so a trajectory is a pure function of
 (seed, chain, step) whatever the thread count.  With ``stream`` the cluster
-stream (``256 * STREAM_CLUSTER``), ``B = ceil(2d / 4)`` blocks per site and
-``philox4x32(c0, step, chain, c3)`` written ``P(c0, c3)``:
+stream (``rng.CLUSTER``), ``B = ceil(2d / 4)`` blocks per site and, for kernel row m,
+``philox4x32(c0, step, chain0 + m, c3)`` written ``P(c0, c3)``:
 
 * Wolff: the seed site is drawn by rejection (exactly uniform) from words
   0, 1, 2, ... of ``P(0, stream + 1), P(1, stream + 1), ...``; the member at
@@ -116,9 +116,9 @@ def _wolff_step(sp, neighbors, threshold, k0, k1, step, chain, stream, stack, st
 
 
 @njit(cache=True, parallel=True)
-def wolff_steps(spins, neighbors, thresholds, k0, k1, step0, n_steps, record_every, J,
+def wolff_steps(spins, neighbors, thresholds, k0, k1, chain0, step0, n_steps, record_every, J,
                 out_energy, out_magnetization, column0, stream, stack, stamp, flipped):
-    """Run ``n_steps`` Wolff cluster flips numbered ``step0, step0+1, ...`` on every chain.
+    """Run ``n_steps`` Wolff cluster flips numbered ``step0, step0+1, ...`` on every chain (row m: chain0 + m).
 
     Work buffers ``stack`` int64 (n_chains, n_spins + 1) and ``stamp`` int64
     (n_chains, n_spins), ``stamp`` zero
@@ -134,7 +134,7 @@ def wolff_steps(spins, neighbors, thresholds, k0, k1, step0, n_steps, record_eve
         threshold = thresholds[chain]
         column = column0
         for t in range(n_steps):
-            s0, size, d_bonds = _wolff_step(sp, neighbors, threshold, k0, k1, step0 + t, chain, stream,
+            s0, size, d_bonds = _wolff_step(sp, neighbors, threshold, k0, k1, step0 + t, chain0 + chain, stream,
                                             stack[chain], stamp[chain], track)
             flipped[chain] += size
             if track:
@@ -198,9 +198,9 @@ def _swendsen_wang_step(sp, neighbors, threshold, k0, k1, step, chain, stream, p
 
 
 @njit(cache=True, parallel=True)
-def swendsen_wang_steps(spins, neighbors, thresholds, k0, k1, step0, n_steps, record_every, J,
+def swendsen_wang_steps(spins, neighbors, thresholds, k0, k1, chain0, step0, n_steps, record_every, J,
                         out_energy, out_magnetization, column0, stream, parent):
-    """Run ``n_steps`` Swendsen-Wang updates numbered ``step0, step0+1, ...`` on every chain.
+    """Run ``n_steps`` Swendsen-Wang updates numbered ``step0, step0+1, ...`` on every chain (row m: chain0 + m).
 
     Work buffer ``parent``: int64 (n_chains, n_spins).  After every
     ``record_every``-th step (0: never) E and M go to ``out_*[:, column0 + k]``.
@@ -209,7 +209,8 @@ def swendsen_wang_steps(spins, neighbors, thresholds, k0, k1, step0, n_steps, re
         threshold = thresholds[chain]
         column = column0
         for t in range(n_steps):
-            _swendsen_wang_step(spins[chain], neighbors, threshold, k0, k1, step0 + t, chain, stream, parent[chain])
+            _swendsen_wang_step(spins[chain], neighbors, threshold, k0, k1, step0 + t, chain0 + chain, stream,
+                                parent[chain])
             if record_every > 0 and (t + 1) % record_every == 0:
                 bonds, mag = _bond_sum_and_magnetization(spins, chain, neighbors)
                 out_energy[chain, column] = -J * bonds

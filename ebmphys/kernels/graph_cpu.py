@@ -4,13 +4,14 @@ Couplings in CSR form (``indptr``, ``indices``, ``data``), fields ``h``; spins
 int8 (n_chains, n_spins); sites grouped by colour of a proper colouring
 (``sites``, ``offsets``) so that each colour class updates in parallel; one
 inverse temperature per chain (``betas``).  Random words:
-``philox4x32(block, sweep, chain, colour)``, block b serving positions 4b..4b+3
-of the colour class, exactly as on lattices.
+``philox4x32(block, sweep, chain0 + m, LOCAL + colour)`` for kernel row m, block b
+serving positions 4b..4b+3 of the colour class, exactly as on lattices; the new spin
+is +1 iff the word is below ``rng.threshold(p_up)``.
 """
 
 from numba import njit, prange
 
-from ebmphys.kernels.rng import philox4x32, to_unit
+from ebmphys.kernels.rng import LOCAL, philox4x32, threshold
 from ebmphys.kernels.spin_updates import p_up
 
 
@@ -25,14 +26,11 @@ def _local_field(spins, chain, site, indptr, indices, data, h):
 @njit(cache=True, inline="always")
 def _update_site(spins, chain, site, indptr, indices, data, h, beta, rule, word):
     f = _local_field(spins, chain, site, indptr, indices, data, h)
-    if to_unit(word) < p_up(rule, spins[chain, site], f, beta):
-        spins[chain, site] = 1
-    else:
-        spins[chain, site] = -1
+    spins[chain, site] = 1 if word < threshold(p_up(rule, spins[chain, site], f, beta)) else -1
 
 
 @njit(cache=True, parallel=True)
-def _sweep_colors(spins, indptr, indices, data, h, sites, offsets, betas, rule, k0, k1, sweep):
+def _sweep_colors(spins, indptr, indices, data, h, sites, offsets, betas, rule, k0, k1, chain0, sweep):
     n_chains = spins.shape[0]
     for color in range(offsets.shape[0] - 1):
         start = offsets[color]
@@ -42,7 +40,7 @@ def _sweep_colors(spins, indptr, indices, data, h, sites, offsets, betas, rule, 
             chain = job // n_blocks
             block = job - chain * n_blocks
             beta = betas[chain]
-            w0, w1, w2, w3 = philox4x32(block, sweep, chain, color, k0, k1)
+            w0, w1, w2, w3 = philox4x32(block, sweep, chain0 + chain, LOCAL + color, k0, k1)
             pos = start + 4 * block
             end = start + n_c
             _update_site(spins, chain, sites[pos], indptr, indices, data, h, beta, rule, w0)
@@ -75,12 +73,12 @@ def graph_observables(spins, indptr, indices, data, h, out_energy, out_magnetiza
 
 
 @njit(cache=True)
-def graph_sweeps(spins, indptr, indices, data, h, sites, offsets, betas, rule, k0, k1, sweep0,
+def graph_sweeps(spins, indptr, indices, data, h, sites, offsets, betas, rule, k0, k1, chain0, sweep0,
                  n_sweeps, record_every, out_energy, out_magnetization, column0):
-    """Run ``n_sweeps`` colour-class sweeps; record every ``record_every``-th (0: never)."""
+    """Run ``n_sweeps`` colour-class sweeps (row m is chain ``chain0 + m``); record every ``record_every``-th (0: never)."""
     column = column0
     for t in range(n_sweeps):
-        _sweep_colors(spins, indptr, indices, data, h, sites, offsets, betas, rule, k0, k1, sweep0 + t)
+        _sweep_colors(spins, indptr, indices, data, h, sites, offsets, betas, rule, k0, k1, chain0, sweep0 + t)
         if record_every > 0 and (t + 1) % record_every == 0:
             graph_observables(spins, indptr, indices, data, h, out_energy, out_magnetization, column)
             column += 1

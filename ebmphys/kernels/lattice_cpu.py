@@ -11,21 +11,20 @@ Layout shared by the lattice kernels (``cluster_cpu`` too):
   (n_rows, 2(d-1)) holds the start of the rows adjacent along the other axes
   (the ghost row ``n_rows * L`` where missing), ``row_parity`` the parity of a
   row's coordinate sum; site j of row r has colour ``(row_parity[r] + j) % 2``.
-* ``thresholds``: uint64 (n_chains, 2, 2z+1): ``P(s'=+1 | s, sum of neighbours)``
-  times 2**32, indexed ``[chain, (s+1)//2, nsum+z]``; uniform J and h make the
+* ``thresholds``: uint64 (n_chains, 2, 2z+1): ``rng.threshold`` of ``P(s'=+1 | s, sum of neighbours)``,
+  indexed ``[chain, (s+1)//2, nsum+z]``; uniform J and h make the
   local field a function of the neighbour sum, so no exponential is evaluated in
   the sweep.  A uint32 draw ``w`` sets ``s' = +1`` iff ``w < threshold``.
 
-Random words: the k-th site of colour c in row r uses word k % 4 of
-``philox4x32(r * B + k // 4, sweep, chain, c)`` with B = ceil(ceil(L/2) / 4).
+Random words: the k-th site of colour c in row r of kernel row m uses word k % 4 of
+``philox4x32(r * B + k // 4, sweep, chain0 + m, LOCAL + c)`` with B = ceil(ceil(L/2) / 4)
+(``chain0`` the chain index of the first row of the batch).
 """
-
-import math
 
 import numpy as np
 from numba import njit, prange
 
-from ebmphys.kernels.rng import philox4x32
+from ebmphys.kernels.rng import LOCAL, philox4x32, threshold
 from ebmphys.kernels.spin_updates import p_up
 
 #: sweeps with fewer spin updates run serially: a parallel region costs more than the work
@@ -86,24 +85,24 @@ def update_row(sp, table, row_nbrs, row_parity, side, periodic_last, r, color, c
 
 
 @njit(cache=True, parallel=True, error_model="numpy")
-def _sweep_rows_parallel(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep, words):
+def _sweep_rows_parallel(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, chain0, sweep, words):
     n_rows = row_nbrs.shape[0]
     for color in range(2):
         for job in prange(spins.shape[0] * n_rows):
-            chain = job // n_rows
-            r = job - chain * n_rows
-            update_row(spins[chain], thresholds[chain].ravel(), row_nbrs, row_parity, side, periodic_last, r,
-                       color, chain, sweep, color, k0, k1, words[job])
+            m = job // n_rows
+            r = job - m * n_rows
+            update_row(spins[m], thresholds[m].ravel(), row_nbrs, row_parity, side, periodic_last, r,
+                       color, chain0 + m, sweep, LOCAL + color, k0, k1, words[job])
 
 
 @njit(cache=True, error_model="numpy")
-def _sweep_rows_serial(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep, words):
+def _sweep_rows_serial(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, chain0, sweep, words):
     n_rows = row_nbrs.shape[0]
     for color in range(2):
-        for chain in range(spins.shape[0]):
+        for m in range(spins.shape[0]):
             for r in range(n_rows):
-                update_row(spins[chain], thresholds[chain].ravel(), row_nbrs, row_parity, side, periodic_last,
-                           r, color, chain, sweep, color, k0, k1, words[0])
+                update_row(spins[m], thresholds[m].ravel(), row_nbrs, row_parity, side, periodic_last,
+                           r, color, chain0 + m, sweep, LOCAL + color, k0, k1, words[0])
 
 
 @njit(cache=True, inline="always")
@@ -130,9 +129,9 @@ def lattice_observables(spins, neighbors, J, h, out_energy, out_magnetization, c
 
 
 @njit(cache=True)
-def lattice_sweeps(spins, neighbors, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1,
+def lattice_sweeps(spins, neighbors, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, chain0,
                    sweep0, n_sweeps, record_every, J, h, out_energy, out_magnetization, column0):
-    """Run ``n_sweeps`` checkerboard sweeps numbered ``sweep0, sweep0+1, ...``.
+    """Run ``n_sweeps`` checkerboard sweeps numbered ``sweep0, sweep0+1, ...`` (row m is chain ``chain0 + m``).
 
     After every ``record_every``-th sweep (0: never) the energy and magnetisation
     are written to ``out_*[:, column0 + k]`` for k = 0, 1, ...
@@ -144,28 +143,22 @@ def lattice_sweeps(spins, neighbors, row_nbrs, row_parity, side, periodic_last, 
     words = np.empty((n_jobs if parallel else 1, 4 * (((side + 1) // 2 + 3) // 4)), np.uint32)
     for t in range(n_sweeps):
         if parallel:
-            _sweep_rows_parallel(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep0 + t,
-                                 words)
+            _sweep_rows_parallel(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, chain0,
+                                 sweep0 + t, words)
         else:
-            _sweep_rows_serial(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, sweep0 + t,
-                               words)
+            _sweep_rows_serial(spins, row_nbrs, row_parity, side, periodic_last, thresholds, k0, k1, chain0,
+                               sweep0 + t, words)
         if record_every > 0 and (t + 1) % record_every == 0:
             lattice_observables(spins, neighbors, J, h, out_energy, out_magnetization, column)
             column += 1
 
 
-@njit(cache=True, inline="always")
-def _threshold(p):
-    """uint64 threshold floor(p * 2**32) (at most 2**32) of a probability p: a uint32 draw w < it with probability p."""
-    return np.uint64(min(math.floor(p * 4294967296.0), 4294967296.0))
-
-
 @njit(cache=True)
 def threshold_table(probabilities):
-    """uint64 thresholds of a 1-D array of probabilities (see ``_threshold``)."""
+    """uint64 thresholds (:func:`ebmphys.kernels.rng.threshold`) of a 1-D array of probabilities."""
     out = np.empty(probabilities.shape[0], dtype=np.uint64)
     for k in range(probabilities.shape[0]):
-        out[k] = _threshold(probabilities[k])
+        out[k] = threshold(probabilities[k])
     return out
 
 
@@ -180,5 +173,5 @@ def update_thresholds(rule, J, h, z, betas):
     for k in range(betas.shape[0]):
         for row in range(2):
             for n in range(2 * z + 1):
-                out[k, row, n] = _threshold(p_up(rule, 2 * row - 1, J * (n - z) + h, betas[k]))
+                out[k, row, n] = threshold(p_up(rule, 2 * row - 1, J * (n - z) + h, betas[k]))
     return out

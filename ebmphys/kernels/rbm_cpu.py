@@ -16,11 +16,13 @@ Random numbers come from :func:`ebmphys.kernels.rng.philox4x32` keyed by the see
 ``c0``       unit // 4 (the four output words serve units 4*c0 .. 4*c0+3)
 ``c1``       Gibbs step t, counted from the start of the chain
 ``c2``       chain index
-``c3``       layer (0 hidden, 1 visible) + 256 * STREAM_RBM
+``c3``       ``rng.RBM_HIDDEN`` or ``rng.RBM_VISIBLE``
 ===========  ===============================================================
 
 Initial visible states drawn from the bias-only distribution use ``c1 = 0`` and
-``c3 = 1 + 256 * STREAM_INIT``.
+``c3 = rng.INIT_RBM_VISIBLE``.  A unit fires iff its word is below
+``rng.threshold(p)``.  Since h_t is a pure function of v_t and t, a chain is
+continued exactly from (v_t, t) alone: :func:`start_chains` at step t redraws h_t.
 
 Because units are binary, ``c + v.W`` is a sum of the rows of ``W`` picked by the
 active visible units (and ``b + W.h`` of rows of ``WT``), which beats dense
@@ -43,11 +45,8 @@ import numpy as np
 from numba import njit, prange, types
 from numba.extending import overload
 
-from ebmphys.kernels.rng import STREAM_INIT, STREAM_RBM, philox4x32, to_unit
+from ebmphys.kernels.rng import INIT_RBM_VISIBLE, RBM_HIDDEN, RBM_VISIBLE, philox4x32, threshold
 
-_HIDDEN_STREAM = 0 + 256 * STREAM_RBM
-_VISIBLE_STREAM = 1 + 256 * STREAM_RBM
-_INIT_STREAM = 1 + 256 * STREAM_INIT
 _MASK32 = 0xFFFFFFFF
 _LN2_HI = 6.93147180369123816490e-01
 _LN2_LO = 1.90821492927058770002e-10
@@ -60,7 +59,7 @@ _C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10, _C11, _C12, _C13 = (1.0 / math.fac
 @njit(cache=True, inline="always")
 def bernoulli(p, word):
     """1 with probability ``p`` given one uint32 random word, else 0 (uint8)."""
-    return np.uint8(1) if to_unit(word) < p else np.uint8(0)
+    return np.uint8(word < threshold(p))
 
 
 @njit(cache=True, fastmath={"contract"})
@@ -183,16 +182,17 @@ def _positive_input_overload(v, W, c, out, vidx):
 
 
 @njit(cache=True)
-def start_chain(v, h, ph, W, c, chain, k0, k1, in_h, vidx, work):
-    """Step 0 of a chain: ph = p(h | v) and h ~ Bernoulli(ph) for the initial visible row ``v``.
+def start_chain(v, h, ph, W, c, step, chain, k0, k1, in_h, vidx, work):
+    """The hidden half of step ``step`` of a chain at visible row ``v``: ph = p(h | v), h ~ Bernoulli(ph).
 
+    Step 0 starts a chain; at a later step it redraws the h_t that belongs to v_t.
     ``v`` is binary, or real in [0, 1] (a data row of :func:`train_epoch`; see
     :func:`positive_input`).  Returns the number of visible units that are not 0,
     listed in vidx.
     """
     n = positive_input(v, W, c, in_h, vidx)
     layer_probabilities(in_h, ph, work)
-    sample_layer(ph, h, 0, chain, _HIDDEN_STREAM, k0, k1)
+    sample_layer(ph, h, step, chain, RBM_HIDDEN, k0, k1)
     return n
 
 
@@ -209,16 +209,16 @@ def gibbs_steps(h, v, ph, W, WT, b, c, step0, n_steps, chain, k0, k1, in_h, in_v
         step = (step0 + t) & _MASK32
         visible_input_row(h, WT, b, in_v, hidx)
         layer_probabilities(in_v, pv, work)
-        sample_layer(pv, v, step, chain, _VISIBLE_STREAM, k0, k1)
+        sample_layer(pv, v, step, chain, RBM_VISIBLE, k0, k1)
         n = hidden_input_row(v, W, c, in_h, vidx)
         layer_probabilities(in_h, ph, work)
-        sample_layer(ph, h, step, chain, _HIDDEN_STREAM, k0, k1)
+        sample_layer(ph, h, step, chain, RBM_HIDDEN, k0, k1)
     return n
 
 
 @njit(cache=True)
-def start_chains(W, b, c, v, h, chain0, k0, k1):
-    """Step 0 for every chain: h ~ p(h | v) for the rows of ``v``, in place in ``h``.
+def start_chains(W, b, c, v, h, step, chain0, k0, k1):
+    """The hidden half of step ``step`` for every chain: h ~ p(h | v) for the rows of ``v``, in place in ``h``.
 
     Serial: one layer per chain is too little work to pay for waking threads.
     """
@@ -228,14 +228,15 @@ def start_chains(W, b, c, v, h, chain0, k0, k1):
         ph = np.empty(nh)
         vidx = np.empty(nv, dtype=np.int64)
         work = np.empty(nh)
-        start_chain(v[m], h[m], ph, W, c, (chain0 + m) & _MASK32, k0, k1, in_h, vidx, work)
+        start_chain(v[m], h[m], ph, W, c, step, (chain0 + m) & _MASK32, k0, k1, in_h, vidx, work)
 
 
 @njit(cache=True, parallel=True)
 def block_gibbs(W, WT, b, c, h, v, step0, n_steps, chain0, k0, k1):
     """Advance every chain (rows of ``h``, ``v``) by steps step0 .. step0+n_steps-1, in place.
 
-    Chain ``m`` uses chain index ``chain0 + m``; ``step0 >= 1`` (step 0 is :func:`start_chains`).
+    Chain ``m`` uses chain index ``chain0 + m``; ``h`` must hold the hidden states of step ``step0 - 1``
+    (:func:`start_chains`).
     """
     nv, nh = W.shape
     for m in prange(h.shape[0]):
@@ -257,7 +258,7 @@ def initial_visible(b, n_chains, chain0, k0, k1):
     layer_probabilities(b, prob, np.empty(b.shape[0]))
     v = np.empty((n_chains, b.shape[0]), dtype=np.uint8)
     for m in range(n_chains):
-        sample_layer(prob, v[m], 0, (chain0 + m) & _MASK32, _INIT_STREAM, k0, k1)
+        sample_layer(prob, v[m], 0, (chain0 + m) & _MASK32, INIT_RBM_VISIBLE, k0, k1)
     return v
 
 
@@ -385,7 +386,8 @@ def train_epoch(
                 n_active = positive_input(v, W, c, in_h, vidx)
                 layer_probabilities(in_h, ph, work)
             else:
-                n_active = start_chain(v, hs, ph, W, c, (example0 + start + r) & _MASK32, k0, k1, in_h, vidx, work)
+                n_active = start_chain(v, hs, ph, W, c, 0, (example0 + start + r) & _MASK32, k0, k1, in_h, vidx,
+                                       work)
             for j in range(nh):
                 mean_ph[j] += w_pos * ph[j]
             positive_accumulate(v, vidx, n_active, ph, w_pos, gW, gb, gc)

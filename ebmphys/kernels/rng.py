@@ -22,6 +22,8 @@ CPU kernels and (through numba-cuda) from CUDA kernels.  Words are carried in
 ``uint64`` with the upper half zero, to avoid Numba's mixed-sign promotions.
 """
 
+import math
+
 import numpy as np
 from numba import njit
 
@@ -101,6 +103,17 @@ def philox4x32(c0, c1, c2, c3, k0, k1):
 def to_unit(word):
     """Map a uint32 word to a float64 uniform in the open interval (0, 1)."""
     return (np.float64(word) + 0.5) * _TWO_M32
+
+
+@njit(cache=True, inline="always")
+def threshold(p):
+    """uint64 ``floor(p * 2**32)``, at most 2**32: a uint32 word ``w`` satisfies ``w < threshold(p)`` with probability p.
+
+    The one way every kernel turns a probability into a decision (``word < threshold(p)``),
+    on every device: the comparison is between integers, and ``p * 2**32`` is exact.
+    ``p`` must lie in [0, 1].
+    """
+    return np.uint64(min(math.floor(p * 4294967296.0), 4294967296.0))
 
 
 @njit(cache=True)

@@ -51,16 +51,16 @@ def p_up(rule, spin, field, beta):
 
 
 @njit(cache=True)
-def random_spins(n_chains, n_spins, k0, k1, stream):
+def random_spins(n_chains, n_spins, k0, k1, stream, chain0):
     """Independent uniform random spins, int8 (n_chains, n_spins).
 
-    Spin i of chain c takes word i % 4 of ``philox4x32(i // 4, 0, c, stream)``;
-    it is +1 when the word's top bit is set.
+    Spin i of row c (chain index ``chain0 + c``) takes word i % 4 of
+    ``philox4x32(i // 4, 0, chain0 + c, stream)``; it is +1 when the word's top bit is set.
     """
     out = np.empty((n_chains, n_spins), dtype=np.int8)
     for c in range(n_chains):
         for b in range((n_spins + 3) // 4):
-            w = philox4x32(b, 0, c, stream, k0, k1)
+            w = philox4x32(b, 0, chain0 + c, stream, k0, k1)
             for lane in range(4):
                 i = 4 * b + lane
                 if i < n_spins:

@@ -18,9 +18,10 @@ Algorithm (Wang and Landau 2001; Belardinelli and Pereyra 2007), per walker:
    plain Wang-Landau.
 4. Stop when ln f <= ``log_f_final``, or after ``max_trials`` trials (not converged).
 
-Random numbers: trials 2u and 2u+1 use the four words of
-``philox4x32(u mod 2**32, u // 2**32, walker, WANG_LANDAU_STREAM)`` (site, acceptance,
-site, acceptance); a site is ``(word * n_spins) >> 32``.
+Random numbers: trials 2u and 2u+1 of the walker in row w use the four words of
+``philox4x32(u mod 2**32, u // 2**32, chain0 + w, rng.WANG_LANDAU)`` (site, acceptance,
+site, acceptance); a site is ``(word * n_spins) >> 32``, and a move is accepted iff its
+word is below ``rng.threshold(min(1, g(a) / g(a')))``.
 """
 
 import math
@@ -28,9 +29,8 @@ import math
 import numpy as np
 from numba import njit, prange
 
-from ebmphys.kernels.ais_cpu import WANG_LANDAU_STREAM
 from ebmphys.kernels.lattice_cpu import bond_sum_and_magnetization
-from ebmphys.kernels.rng import philox4x32, to_unit
+from ebmphys.kernels.rng import WANG_LANDAU, philox4x32, threshold
 
 _MASK32 = 0xFFFFFFFF
 
@@ -50,16 +50,16 @@ def _trial(sp, neighbors, n_spins, log_g, level, site_word, accept_word):
         nsum += sp[neighbors[i, k]]
     new = level + sp[i] * nsum
     d = log_g[level] - log_g[new]
-    if d >= 0.0 or to_unit(accept_word) < math.exp(d):
+    if accept_word < threshold(math.exp(min(d, 0.0))):
         sp[i] = -sp[i]
         level = new
     return level
 
 
 @njit(cache=True, parallel=True)
-def wang_landau_walkers(spins, neighbors, n_bonds, flatness, check_every, log_f_final, max_trials, k0, k1,
+def wang_landau_walkers(spins, neighbors, n_bonds, flatness, check_every, log_f_final, max_trials, k0, k1, chain0,
                         log_g, visited, trials, final_log_f):
-    """Run one Wang-Landau walker per row of ``spins`` (int8, n_spins + 1 with a ghost 0 at the end).
+    """Run one Wang-Landau walker per row of ``spins`` (int8, n_spins + 1 with a ghost 0 at the end); row w is chain ``chain0 + w``.
 
     ``check_every`` must be even (trials come in pairs).  Outputs per walker w: ``log_g[w]`` (unnormalised ln g over levels a = 0 .. B),
     ``visited[w]`` (levels ever visited), ``trials[w]`` and ``final_log_f[w]``.
@@ -80,7 +80,7 @@ def wang_landau_walkers(spins, neighbors, n_bonds, flatness, check_every, log_f_
         t = 0
         while log_f > log_f_final and t < max_trials:
             u = t >> 1
-            r = philox4x32(u & _MASK32, (u >> 32) & _MASK32, w, WANG_LANDAU_STREAM, k0, k1)
+            r = philox4x32(u & _MASK32, (u >> 32) & _MASK32, (chain0 + w) & _MASK32, WANG_LANDAU, k0, k1)
             for half in range(2):
                 level = _trial(sp, neighbors, n_spins, lg, level, r[2 * half], r[2 * half + 1])
                 lg[level] += log_f

@@ -63,6 +63,9 @@ class LatticeIsing:
     side must be even (open lattices are bipartite for any side).
     """
 
+    #: registry key of the model family (:mod:`ebmphys.sampling.registry`)
+    kind = "lattice-ising"
+
     def __init__(self, shape, J: float = 1.0, h: float = 0.0, periodic: bool = True):
         if isinstance(shape, (int, np.integer)) and not isinstance(shape, bool):
             shape = (shape,)
@@ -204,6 +207,9 @@ class GraphIsing:
     fields : float or array_like, shape (N,), default 0
         Per-site fields h_i.
     """
+
+    #: registry key of the model family (:mod:`ebmphys.sampling.registry`)
+    kind = "graph-ising"
 
     def __init__(self, couplings, fields=0.0):
         if sp.issparse(couplings):

@@ -74,6 +74,9 @@ class RBM:
     All parameters are stored as contiguous float64 arrays and copied on input.
     """
 
+    #: registry key of the model family (:mod:`ebmphys.sampling.registry`)
+    kind = "rbm"
+
     def __init__(self, n_visible: int, n_hidden: int, W=None, b=None, c=None):
         self.n_visible = positive_int("n_visible", n_visible)
         self.n_hidden = positive_int("n_hidden", n_hidden)

@@ -1,5 +1,11 @@
-"""Partition functions: exact enumeration, Kaufman's 2D torus formula, Onsager's limit, AIS and reverse AIS, thermodynamic integration, Wang-Landau."""
+"""Partition functions: exact enumeration, Kaufman's 2D torus formula, Onsager's limit, AIS and reverse AIS, thermodynamic integration, Wang-Landau.
 
+Every estimate is a :class:`LogZEstimate` (``method``, ``log_z``, ``stderr``, ``seed``, ``seconds``);
+:func:`estimate_log_z` runs any method by name.
+"""
+
+from ebmphys.partition.estimate import METHODS, estimate_log_z
+from ebmphys.partition.result import LogZEstimate
 from ebmphys.partition.ais import AISResult, AISWarning, adaptive_schedule, ais, reverse_ais, weight_statistics
 from ebmphys.partition.exact import (
     MAX_ENUMERATION_SPINS,
@@ -25,6 +31,8 @@ from ebmphys.sampling.wang_landau import WangLandauResult, wang_landau
 __all__ = [
     "AISResult",
     "AISWarning",
+    "LogZEstimate",
+    "METHODS",
     "TIResult",
     "WangLandauResult",
     "BETA_C",
@@ -34,6 +42,7 @@ __all__ = [
     "ais",
     "boltzmann_probabilities",
     "energy_spectrum",
+    "estimate_log_z",
     "enumerate_states",
     "ising2d_energy",
     "ising2d_log_z",

@@ -51,16 +51,19 @@ import numpy as np
 from scipy.special import expit, logit, logsumexp
 
 from ebmphys.kernels import ais_cpu
-from ebmphys.kernels.rng import STREAM_AIS, resolve_seed, split_seed
-from ebmphys.kernels.spin_updates import HEATBATH, METROPOLIS, random_spins
+from ebmphys.kernels.rng import (AIS_DATA_ROWS, AIS_EXACT_SAMPLES, AIS_INIT, AIS_PILOT, host_generator, resolve_seed,
+                                 split_seed)
+from ebmphys.kernels.spin_updates import random_spins
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.ising import GraphIsing, LatticeIsing
 from ebmphys.models.rbm import RBM, softplus
 from ebmphys.partition.exact import boltzmann_probabilities
 from ebmphys.partition.rbm_exact import MAX_EXACT_RBM_UNITS
+from ebmphys.partition.result import LogZEstimate
 from ebmphys.partition.schedules import SCHEDULES, check_schedule, equal_length_schedule, named_schedule
+from ebmphys.sampling.chains import AnnealResult, Chains
+from ebmphys.sampling.registry import check_device
 
-ALGORITHMS = {"heatbath": HEATBATH, "metropolis": METROPOLIS}
 BASES = ("data", "uniform")
 #: the ESS below which a warning is issued is max(MIN_ESS, MIN_ESS_FRACTION * n_chains)
 MIN_ESS = 5.0
@@ -70,9 +73,6 @@ MAX_STEPS = 2**30 - 2
 _PILOT_STEP0 = 2**30
 _REVERSE_STEP0 = 2**31
 _BURN_IN_STEP0 = 3 * 2**30
-_EXACT_SAMPLE_STREAM = 4 + 256 * STREAM_AIS
-_DATA_ROW_STREAM = 5 + 256 * STREAM_AIS
-_PILOT_STREAM = 6 + 256 * STREAM_AIS
 _MAX_EXACT_ISING_SPINS = 24
 _CHUNK_STATES = 2**14
 
@@ -88,8 +88,8 @@ class AISWarning(RuntimeWarning):
 
 
 @dataclass
-class AISResult:
-    """Outcome of a forward or reverse AIS run.
+class AISResult(LogZEstimate):
+    """Outcome of a forward or reverse AIS run (a :class:`LogZEstimate` with ``method`` "ais" or "reverse-ais").
 
     Attributes
     ----------
@@ -112,15 +112,11 @@ class AISResult:
         Wall time of the run (pilot and exact sampling included).
     """
 
-    log_z: float
-    stderr: float
     ess: float
     log_weights: np.ndarray = field(repr=False)
     log_z_base: float
     schedule: np.ndarray = field(repr=False)
     direction: str
-    seed: int
-    seconds: float
 
     @property
     def n_chains(self) -> int:
@@ -186,58 +182,36 @@ def _warn_if_untrustworthy(ess: float, n_chains: int, direction: str) -> None:
         )
 
 
-def _host_rng(seed: int, stream: int) -> np.random.Generator:
-    """numpy's Philox keyed by the seed, with the counter's last word set to ``stream``."""
-    return np.random.Generator(np.random.Philox(key=seed, counter=np.array([0, 0, 0, stream], dtype=np.uint64)))
-
-
 # ---------------------------------------------------------------------------- paths
 
 
 class _IsingPath:
-    """f_b(s) = exp(-b E(s)) for a LatticeIsing or GraphIsing; base b = 0 with Z_0 = 2**N."""
+    """f_b(s) = exp(-b E(s)) for a LatticeIsing or GraphIsing; base b = 0 with Z_0 = 2**N.
 
-    def __init__(self, model, rule: int):
+    Configurations are in the user layout, int8 (n_chains, n_spins); the chains run
+    through :class:`ebmphys.sampling.Chains` with the single-spin ``algorithm``.
+    """
+
+    def __init__(self, model, algorithm: str):
         self.model = model
-        self.rule = rule
+        self.algorithm = algorithm
         self.log_z_base = model.n_spins * math.log(2.0)
-        if isinstance(model, LatticeIsing):
-            model.require_bipartite()
-            self.row_neighbors, self.row_parity = model.rows
-        else:
-            self.sites, self.offsets = model.coloring()
-            J = model.couplings
-            self.csr = (J.indptr.astype(np.int64), J.indices.astype(np.int64), J.data.astype(np.float64))
 
-    def to_kernel(self, states: np.ndarray) -> np.ndarray:
-        if isinstance(self.model, LatticeIsing):
-            padded = np.zeros((states.shape[0], self.model.n_spins + self.model.shape[-1]), dtype=np.int8)
-            padded[:, : self.model.n_spins] = states
-            return padded
-        return np.ascontiguousarray(states, dtype=np.int8)
+    def chains(self, states: np.ndarray, seed: int, sweep: int, device: str) -> Chains:
+        return Chains(self.model, algorithm=self.algorithm, beta=0.0, n_chains=states.shape[0], seed=seed,
+                      device=device, initial_states=states, sweep=sweep)
+
+    def anneal(self, chains: Chains, betas: np.ndarray) -> AnnealResult:
+        return chains.anneal(betas)
 
     def initial(self, n_chains: int, k0: int, k1: int) -> np.ndarray:
-        return self.to_kernel(random_spins(n_chains, self.model.n_spins, k0, k1, ais_cpu.INIT_STREAM))
+        return random_spins(n_chains, self.model.n_spins, k0, k1, AIS_INIT, 0)
 
     def initial_host(self, rng: np.random.Generator, n_chains: int) -> np.ndarray:
-        return self.to_kernel((2 * rng.integers(0, 2, size=(n_chains, self.model.n_spins)) - 1).astype(np.int8))
-
-    def anneal(self, x, betas, log_w, step0, k0, k1, energy_sum=None) -> np.ndarray:
-        """Run the kernel; return the final energies.  ``energy_sum`` (n_chains,) accumulates E along the way."""
-        energy = np.empty(x.shape[0])
-        energy_sum = np.zeros(x.shape[0]) if energy_sum is None else energy_sum
-        betas = np.ascontiguousarray(betas, dtype=np.float64)
-        m = self.model
-        if isinstance(m, LatticeIsing):
-            ais_cpu.lattice_anneal(x, m.neighbors, self.row_neighbors, self.row_parity, m.shape[-1], m.periodic,
-                                   m.J, m.h, self.rule, betas, step0, k0, k1, log_w, energy, energy_sum)
-        else:
-            ais_cpu.graph_anneal(x, *self.csr, m.fields, self.sites, self.offsets, self.rule, betas, step0, k0, k1,
-                                 log_w, energy, energy_sum)
-        return energy
+        return (2 * rng.integers(0, 2, size=(n_chains, self.model.n_spins)) - 1).astype(np.int8)
 
     def log_f(self, x, b: float) -> np.ndarray:
-        return -b * self.model.energy(x[:, : self.model.n_spins])
+        return -b * self.model.energy(x)
 
     def exact_samples(self, beta: float, n: int, rng: np.random.Generator) -> np.ndarray:
         n_spins = self.model.n_spins
@@ -250,10 +224,10 @@ class _IsingPath:
         p = boltzmann_probabilities(self.model, beta)
         idx = rng.choice(p.shape[0], size=n, p=p)
         bits = (idx[:, None] >> np.arange(n_spins - 1, -1, -1)) & 1
-        return self.to_kernel((2 * bits - 1).astype(np.int8))
+        return (2 * bits - 1).astype(np.int8)
 
     def check_initial(self, states) -> np.ndarray:
-        return self.to_kernel(self.model.check_states(states, "initial_states"))
+        return self.model.check_states(states, "initial_states")
 
 
 class _RBMPath:
@@ -263,19 +237,20 @@ class _RBMPath:
         self.rbm = rbm
         self.beta = beta
         self.a = np.ascontiguousarray(a, dtype=np.float64)
-        self.WT = np.ascontiguousarray(rbm.W.T)
         self.log_z_base = float(softplus(self.a).sum() + rbm.n_hidden * math.log(2.0))
 
+    def chains(self, states: np.ndarray, seed: int, sweep: int, device: str) -> Chains:
+        return Chains(self.rbm, algorithm="gibbs", beta=1.0, n_chains=states.shape[0], seed=seed, device=device,
+                      initial_states=states, sweep=sweep)
+
+    def anneal(self, chains: Chains, betas: np.ndarray) -> AnnealResult:
+        return chains.anneal(betas, base_bias=self.a, base_weights=1.0 - betas / self.beta)
+
     def initial(self, n_chains: int, k0: int, k1: int) -> np.ndarray:
-        return ais_cpu.independent_units(expit(self.a), n_chains, k0, k1)
+        return ais_cpu.independent_units(expit(self.a), n_chains, k0, k1, 0)
 
     def initial_host(self, rng: np.random.Generator, n_chains: int) -> np.ndarray:
         return (rng.random((n_chains, self.rbm.n_visible)) < expit(self.a)).astype(np.uint8)
-
-    def anneal(self, v, betas, log_w, step0, k0, k1) -> None:
-        betas = np.ascontiguousarray(betas, dtype=np.float64)
-        r = self.rbm
-        ais_cpu.rbm_anneal(r.W, self.WT, r.b, r.c, self.a, betas, 1.0 - betas / self.beta, v, log_w, step0, k0, k1)
 
     def log_f(self, v, t: float) -> np.ndarray:
         vf = v.astype(np.float64)
@@ -334,23 +309,25 @@ def _base_bias(rbm: RBM, base, data) -> np.ndarray:
     return logit(np.clip(x.mean(axis=0), 1e-3, 1.0 - 1e-3))
 
 
-def _path(model, beta: float, algorithm: str, base, data):
+#: single-spin transitions an Ising annealing path may use
+ISING_ALGORITHMS = ("heatbath", "metropolis")
+
+
+def _path(model, beta: float, algorithm, base, data):
     if isinstance(model, RBM):
-        if algorithm != "heatbath":
-            raise ValueError(f"RBM annealing uses block Gibbs sampling; algorithm must be 'heatbath', got {algorithm!r}")
+        if algorithm not in (None, "gibbs"):
+            raise ValueError(f"algorithm must be 'gibbs' (block Gibbs sampling) for an RBM, got {algorithm!r}")
         return _RBMPath(model, beta, _base_bias(model, base, data))
     if isinstance(model, (LatticeIsing, GraphIsing)):
         if base is not None or data is not None:
             raise ValueError("base and data apply to RBMs only; Ising models anneal from beta = 0")
-        if algorithm not in ALGORITHMS:
-            raise ValueError(f"algorithm must be one of {tuple(ALGORITHMS)}, got {algorithm!r}")
-        return _IsingPath(model, ALGORITHMS[algorithm])
+        algorithm = "heatbath" if algorithm is None else algorithm
+        if algorithm not in ISING_ALGORITHMS:
+            raise ValueError(f"algorithm must be one of {ISING_ALGORITHMS} for an Ising model, got {algorithm!r}")
+        if isinstance(model, LatticeIsing):
+            model.require_bipartite()
+        return _IsingPath(model, algorithm)
     raise TypeError(f"model must be a LatticeIsing, GraphIsing or RBM, got {type(model).__name__}")
-
-
-def _check_device(device) -> None:
-    if device != "cpu":
-        raise ValueError(f"device must be 'cpu' (AIS has no CUDA kernels yet), got {device!r}")
 
 
 def _check_chains(n_chains) -> int:
@@ -361,17 +338,15 @@ def _check_chains(n_chains) -> int:
 
 
 def _pilot_schedule(path, beta: float, n_pilot_chains: int, sweeps_per_step: int, pilot_cess: float,
-                    seed: int) -> tuple[np.ndarray, np.ndarray]:
+                    seed: int, device: str) -> tuple[np.ndarray, np.ndarray]:
     """Pilot run: steps of conditional ESS ``pilot_cess``; returns (betas, cumulative thermodynamic length)."""
-    rng = _host_rng(seed, _PILOT_STREAM)
-    k0, k1 = split_seed(seed)
-    x = path.initial_host(rng, n_pilot_chains)
-    dummy = np.zeros(n_pilot_chains)
+    chains = path.chains(path.initial_host(host_generator(seed, AIS_PILOT), n_pilot_chains), seed, _PILOT_STEP0,
+                         device)
     unit = math.sqrt(1.0 / pilot_cess - 1.0)
     betas, lengths = [0.0], [0.0]
     b = 0.0
-    step0 = _PILOT_STEP0
     while b < beta:
+        x = chains.states
         base = path.log_f(x, b)
 
         def cess(b_next):
@@ -392,15 +367,15 @@ def _pilot_schedule(path, beta: float, n_pilot_chains: int, sweeps_per_step: int
         lengths.append(lengths[-1] + ell)
         if len(betas) > 10**5:
             raise RuntimeError("adaptive pilot run needed more than 1e5 steps; use a named schedule")
-        path.anneal(x, np.full(sweeps_per_step + 1, b_next), dummy, step0, k0, k1)
-        step0 += sweeps_per_step + 1
+        path.anneal(chains, np.full(sweeps_per_step + 1, b_next))
         b = b_next
     return np.array(betas), np.array(lengths)
 
 
 def adaptive_schedule(model, beta: float = 1.0, *, n_steps: int | None = None, target_cess: float | None = None,
                       n_pilot_chains: int = 64, sweeps_per_step: int = 10, pilot_cess: float = 0.9,
-                      seed: int | None = None, algorithm: str = "heatbath", base=None, data=None) -> np.ndarray:
+                      seed: int | None = None, algorithm: str | None = None, base=None, data=None,
+                      device: str = "cpu") -> np.ndarray:
     """Schedule with intermediate distributions placed by a target conditional effective sample size.
 
     A pilot run of ``n_pilot_chains`` chains anneals from beta = 0, choosing each
@@ -425,7 +400,7 @@ def adaptive_schedule(model, beta: float = 1.0, *, n_steps: int | None = None, t
         Conditional ESS per step; then n_steps = ceil(Lambda / sqrt(1/target_cess - 1)).
     n_pilot_chains, sweeps_per_step : int >= 2, >= 1
     pilot_cess : float in (0, 1), conditional ESS of each pilot step
-    seed, algorithm, base, data : as in :func:`ais`; the pilot's random numbers are
+    seed, algorithm, base, data, device : as in :func:`ais`; the pilot's random numbers are
         disjoint from those of an AIS run with the same seed.
 
     Returns
@@ -441,8 +416,9 @@ def adaptive_schedule(model, beta: float = 1.0, *, n_steps: int | None = None, t
     n_pilot_chains = _check_chains(n_pilot_chains)
     sweeps_per_step = positive_int("sweeps_per_step", sweeps_per_step)
     seed = resolve_seed(seed)
+    device = check_device(device)
     path = _path(model, beta, algorithm, base, data)
-    pilot_betas, lengths = _pilot_schedule(path, beta, n_pilot_chains, sweeps_per_step, pilot_cess, seed)
+    pilot_betas, lengths = _pilot_schedule(path, beta, n_pilot_chains, sweeps_per_step, pilot_cess, seed, device)
     if n_steps is None:
         n_steps = max(1, math.ceil(lengths[-1] / math.sqrt(1.0 / target_cess - 1.0)))
     n_steps = positive_int("n_steps", n_steps)
@@ -456,13 +432,14 @@ def adaptive_schedule(model, beta: float = 1.0, *, n_steps: int | None = None, t
     return out
 
 
-def _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, data) -> np.ndarray:
+def _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, data, device) -> np.ndarray:
     if isinstance(schedule, str):
         n_steps = positive_int("n_steps", n_steps)
         if n_steps > MAX_STEPS:
             raise ValueError(f"n_steps must be <= {MAX_STEPS}, got {n_steps}")
         if schedule == "adaptive":
-            return adaptive_schedule(model, beta, n_steps=n_steps, seed=seed, algorithm=algorithm, base=base, data=data)
+            return adaptive_schedule(model, beta, n_steps=n_steps, seed=seed, algorithm=algorithm, base=base, data=data,
+                                     device=device)
         if schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES} or an array of inverse temperatures, got {schedule!r}")
         return named_schedule(schedule, beta, n_steps)
@@ -476,7 +453,7 @@ def _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, dat
 
 
 def ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, schedule="linear",
-        seed: int | None = None, device: str = "cpu", algorithm: str = "heatbath", base=None,
+        seed: int | None = None, device: str = "cpu", algorithm: str | None = None, base=None,
         data=None) -> AISResult:
     """Estimate log Z by forward annealed importance sampling.
 
@@ -498,9 +475,11 @@ def ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, s
         increasing from 0 to ``beta``.
     seed : int in [0, 2**64) or None
         Key of the counter-based generator; None draws one (kept in the result).
-    device : {"cpu"}
-    algorithm : {"heatbath", "metropolis"}
-        Single-spin transition of Ising models (RBMs always use block Gibbs).
+    device : {"cpu", "cuda", "auto"}
+        Where the chains run (``ebmphys.sampling.registry.check_device``).
+    algorithm : {"heatbath", "metropolis"} or "gibbs", optional
+        Single-spin transition of Ising models (default "heatbath"); RBMs use block
+        Gibbs sampling ("gibbs", the default for them).
     base : {"data", "uniform"} or None (RBMs only)
         Base distribution: visible biases from the data marginals or zero; None
         means "data" when ``data`` is given, else "uniform".
@@ -517,25 +496,24 @@ def ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, s
         When the ESS of the final weights is below max(5, 0.1 n_chains).
     """
     start = time.perf_counter()
-    _check_device(device)
+    device = check_device(device)
     beta = _check_beta(beta)
     n_chains = _check_chains(n_chains)
     seed = resolve_seed(seed)
     path = _path(model, beta, algorithm, base, data)
-    betas = _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, data)
+    betas = _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, data, device)
     k0, k1 = split_seed(seed)
-    x = path.initial(n_chains, k0, k1)
-    log_w = np.zeros(n_chains)
-    path.anneal(x, betas, log_w, 0, k0, k1)
+    chains = path.chains(path.initial(n_chains, k0, k1), seed, 0, device)
+    log_w = path.anneal(chains, betas).log_weights
     log_mean, stderr, ess = weight_statistics(log_w)
     _warn_if_untrustworthy(ess, n_chains, "forward")
-    return AISResult(log_z=path.log_z_base + log_mean, stderr=stderr, ess=ess, log_weights=log_w,
+    return AISResult(method="ais", log_z=path.log_z_base + log_mean, stderr=stderr, ess=ess, log_weights=log_w,
                      log_z_base=path.log_z_base, schedule=betas, direction="forward", seed=seed,
                      seconds=time.perf_counter() - start)
 
 
 def reverse_ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, schedule="linear",
-                seed: int | None = None, device: str = "cpu", algorithm: str = "heatbath", base=None, data=None,
+                seed: int | None = None, device: str = "cpu", algorithm: str | None = None, base=None, data=None,
                 initial_states=None, burn_in: int = 0) -> AISResult:
     """Estimate log Z by reverse AIS from samples of the target: a stochastic upper bound.
 
@@ -558,30 +536,30 @@ def reverse_ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int =
     With ``base="data"`` for an RBM, ``data`` sets the base-rate model as in :func:`ais`.
     """
     start = time.perf_counter()
-    _check_device(device)
+    device = check_device(device)
     beta = _check_beta(beta)
     n_chains = _check_chains(n_chains)
     burn_in = positive_int("burn_in", burn_in, minimum=0)
     seed = resolve_seed(seed)
     path = _path(model, beta, algorithm, base, data)
-    betas = _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, data)
-    k0, k1 = split_seed(seed)
-    rng = _host_rng(seed, _EXACT_SAMPLE_STREAM)
+    betas = _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, data, device)
+    rng = host_generator(seed, AIS_EXACT_SAMPLES)
     if initial_states is not None:
         x = path.check_initial(initial_states)
         if x.shape[0] != n_chains:
             raise ValueError(f"initial_states must have n_chains={n_chains} rows, got {x.shape[0]}")
     elif isinstance(model, RBM) and data is not None and min(model.n_visible, model.n_hidden) > MAX_EXACT_RBM_UNITS:
         rows = model.check_visible(data, "data")
-        x = rows[_host_rng(seed, _DATA_ROW_STREAM).integers(0, rows.shape[0], size=n_chains)].copy()
+        x = rows[host_generator(seed, AIS_DATA_ROWS).integers(0, rows.shape[0], size=n_chains)].copy()
     else:
         x = path.exact_samples(beta, n_chains, rng)
     if burn_in:
-        path.anneal(x, np.full(burn_in + 1, beta), np.zeros(n_chains), _BURN_IN_STEP0, k0, k1)
-    log_w = np.zeros(n_chains)
-    path.anneal(x, betas[::-1].copy(), log_w, _REVERSE_STEP0, k0, k1)
+        burn = path.chains(x, seed, _BURN_IN_STEP0, device)
+        path.anneal(burn, np.full(burn_in + 1, beta))
+        x = burn.states
+    log_w = path.anneal(path.chains(x, seed, _REVERSE_STEP0, device), betas[::-1].copy()).log_weights
     log_mean, stderr, ess = weight_statistics(log_w)
     _warn_if_untrustworthy(ess, n_chains, "reverse")
-    return AISResult(log_z=path.log_z_base - log_mean, stderr=stderr, ess=ess, log_weights=log_w,
+    return AISResult(method="reverse-ais", log_z=path.log_z_base - log_mean, stderr=stderr, ess=ess, log_weights=log_w,
                      log_z_base=path.log_z_base, schedule=betas, direction="reverse", seed=seed,
                      seconds=time.perf_counter() - start)

@@ -9,9 +9,9 @@ inverse temperatures (at b = 0 it is exactly 0) and integrated with the
 composite Simpson rule.  At each grid point ``n_chains`` fresh chains start from
 random spins, are annealed linearly from 0 to b during the ``burn_in`` sweeps
 (no quench into long-lived domains), then sweep ``n_sweeps`` times at b while
-their energies are averaged.  The sweeps are the chain-major heat-bath or
-Metropolis kernels of :mod:`ebmphys.kernels.ais_cpu` (one thread per chain, no
-barrier per sweep).  The statistical standard error
+their energies are averaged.  The chains run through :meth:`ebmphys.sampling.Chains.anneal`
+(the chain-major heat-bath or Metropolis kernels of :mod:`ebmphys.kernels.ais_cpu`:
+one thread per chain, no barrier per sweep).  The statistical standard error
 propagates the standard errors of the <E>_b (spread of independent chain means)
 through the quadrature weights, sqrt(sum_k w_k^2 se_k^2); the quadrature error
 is estimated separately by Richardson's rule, |S(h) - S(2h)| / 15.
@@ -25,17 +25,21 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ebmphys.kernels.rng import resolve_seed, split_seed
+from ebmphys.kernels.rng import AIS_INIT, derive_seed, resolve_seed, split_seed
+from ebmphys.kernels.spin_updates import random_spins
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.ising import GraphIsing, LatticeIsing
-from ebmphys.partition.ais import ALGORITHMS, _IsingPath
+from ebmphys.partition.result import LogZEstimate
+from ebmphys.sampling.chains import Chains
+from ebmphys.sampling.registry import check_device
 
-_GOLDEN = 0x9E3779B97F4A7C15
+#: single-spin transitions thermodynamic integration may use
+ALGORITHMS = ("heatbath", "metropolis")
 
 
 @dataclass
-class TIResult:
-    """Thermodynamic-integration estimate of log Z.
+class TIResult(LogZEstimate):
+    """Thermodynamic-integration estimate of log Z (a :class:`LogZEstimate` with ``method`` "ti").
 
     Attributes
     ----------
@@ -50,14 +54,10 @@ class TIResult:
     seconds : float
     """
 
-    log_z: float
-    stderr: float
     quadrature_error: float
     betas: np.ndarray = field(repr=False)
     mean_energy: np.ndarray = field(repr=False)
     energy_stderr: np.ndarray = field(repr=False)
-    seed: int
-    seconds: float
 
 
 def simpson_weights(n_points: int, width: float) -> np.ndarray:
@@ -89,8 +89,9 @@ def thermodynamic_integration(model, beta: float = 1.0, *, n_betas: int = 33, n_
         Independent chains per grid point; the spread of their means gives the error bars.
     algorithm : {"heatbath", "metropolis"}
     seed : int or None
-        Grid point k uses the seed ``(seed + k * 0x9E3779B97F4A7C15) mod 2**64``.
-    device : {"cpu"}
+        Grid point k uses the seed ``ebmphys.kernels.rng.derive_seed(seed, k)``.
+    device : {"cpu", "cuda", "auto"}
+        Where the chains run (``ebmphys.sampling.registry.check_device``).
     """
     start = time.perf_counter()
     if not isinstance(model, (LatticeIsing, GraphIsing)):
@@ -104,30 +105,30 @@ def thermodynamic_integration(model, beta: float = 1.0, *, n_betas: int = 33, n_
     n_chains = positive_int("n_chains", n_chains, minimum=2)
     n_sweeps = positive_int("n_sweeps", n_sweeps)
     burn_in = positive_int("burn_in", burn_in, minimum=0)
-    if device != "cpu":
-        raise ValueError(f"device must be 'cpu', got {device!r}")
+    device = check_device(device)
     if algorithm not in ALGORITHMS:
-        raise ValueError(f"algorithm must be one of {tuple(ALGORITHMS)}, got {algorithm!r}")
+        raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
     seed = resolve_seed(seed)
-    path = _IsingPath(model, ALGORITHMS[algorithm])
+    if isinstance(model, LatticeIsing):
+        model.require_bipartite()
     betas = np.linspace(0.0, beta, n_betas)
     mean_energy = np.zeros(n_betas)
     energy_se = np.zeros(n_betas)
     for k in range(1, n_betas):
-        k0, k1 = split_seed((seed + k * _GOLDEN) % 2**64)
-        x = path.initial(n_chains, k0, k1)
-        ignored = np.zeros(n_chains)
-        path.anneal(x, np.linspace(0.0, betas[k], burn_in + 2)[1:], ignored, 0, k0, k1)
-        energy_sum = np.zeros(n_chains)
-        path.anneal(x, np.full(n_sweeps + 1, betas[k]), ignored, burn_in + 1, k0, k1, energy_sum)
-        chain_means = energy_sum / n_sweeps
+        point_seed = derive_seed(seed, k)
+        k0, k1 = split_seed(point_seed)
+        chains = Chains(model, algorithm=algorithm, beta=betas[k], n_chains=n_chains, seed=point_seed, device=device,
+                        initial_states=random_spins(n_chains, model.n_spins, k0, k1, AIS_INIT, 0))
+        if burn_in:
+            chains.anneal(np.linspace(0.0, betas[k], burn_in + 2)[1:])
+        chain_means = chains.anneal(np.full(n_sweeps + 1, betas[k])).energy_sum / n_sweeps
         mean_energy[k] = chain_means.mean()
         energy_se[k] = chain_means.std(ddof=1) / math.sqrt(n_chains)
     weights = simpson_weights(n_betas, beta)
     integral = float(weights @ mean_energy)
     coarse = float(simpson_weights((n_betas + 1) // 2, beta) @ mean_energy[::2])
     return TIResult(
-        log_z=model.n_spins * math.log(2.0) - integral,
+        method="ti", log_z=model.n_spins * math.log(2.0) - integral,
         stderr=float(np.sqrt(np.sum((weights * energy_se) ** 2))),
         quadrature_error=abs(integral - coarse) / 15.0,
         betas=betas, mean_energy=mean_energy, energy_stderr=energy_se, seed=seed,

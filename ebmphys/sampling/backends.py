@@ -1,20 +1,17 @@
-"""Bind a model and an update algorithm to the kernels that run it.
+"""CPU backends of the binary models: Ising lattices and graphs, and binary RBMs.
 
-A backend owns the kernel-side layout of the chain states and exposes
+Each backend binds a model, an update algorithm and a batch of rows (one inverse
+temperature per row) to the Numba kernels of :mod:`ebmphys.kernels`, and owns the
+kernel-side layout of the configurations (ghost-padded rows on lattices, the
+visible layer of RBMs).  The interface is documented in
+:mod:`ebmphys.sampling.registry`; the registrations at the end of this module
+are the whole list of binary-model algorithms.
 
-* ``to_kernel(states)`` / ``from_kernel(spins)``: user states (n_chains, n_spins)
-  int8 <-> the kernel's array;
-* ``run(spins, k0, k1, sweep0, n_sweeps, record_every, out_energy, out_magnetization, column0)``;
-* ``observe(spins, out_energy, out_magnetization, column)``: current E and M of every chain;
-* ``flipped``: int64 (n_chains,) spins flipped so far by a Wolff backend, None for others.
-
-A "sweep" is one unit of the sweep counter: N single-spin update attempts for
-the local rules, one cluster update for the cluster algorithms (one
-Swendsen-Wang step updates every spin; one Wolff step flips one cluster, of
-mean size <|C|>, so ``<|C|> / N`` Wolff steps make one sweep's worth of flips).
-
-``ALGORITHMS`` maps each algorithm name to the factory building its backend;
-``sample`` looks algorithms up there, so a new algorithm is one entry.
+A "sweep" is one unit of the sweep counter: N single-spin update attempts for the
+local rules, one cluster update for the cluster algorithms (one Swendsen-Wang
+step updates every spin; one Wolff step flips one cluster, of mean size <|C|>,
+so ``<|C|> / N`` Wolff steps make one sweep's worth of flips), one block-Gibbs
+step (v then h) for RBMs.
 """
 
 from __future__ import annotations
@@ -24,15 +21,16 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
-from ebmphys.kernels import cluster_cpu, graph_cpu, lattice_cpu
-from ebmphys.kernels.rng import STREAM_CLUSTER
-from ebmphys.kernels.spin_updates import HEATBATH, METROPOLIS
-from ebmphys.models.ising import GraphIsing, LatticeIsing
-
+from ebmphys.kernels import ais_cpu, cluster_cpu, graph_cpu, lattice_cpu, rbm_cpu
+from ebmphys.kernels.rng import CLUSTER, INIT
+from ebmphys.kernels.spin_updates import HEATBATH, METROPOLIS, random_spins
+from ebmphys.sampling.registry import register
 
 #: Below this many spin updates per sweep the kernels run on one thread: waking and
 #: synchronising threads twice a sweep costs more than the work (and far more on a busy machine).
 PARALLEL_MIN_UPDATES = lattice_cpu.PARALLEL_MIN_UPDATES
+
+ISING_OBSERVABLES = ("energy", "magnetization")
 
 
 @contextmanager
@@ -50,7 +48,37 @@ def threads_for(updates_per_sweep: int):
         numba.set_num_threads(threads)
 
 
-class _LatticeLayout:
+def _row_betas(betas) -> np.ndarray:
+    return np.ascontiguousarray(betas, dtype=np.float64)
+
+
+class _IsingBackend:
+    """What every Ising backend shares: random initial spins, state checks, replica swaps."""
+
+    observables = ISING_OBSERVABLES
+    flipped = None
+
+    def __init__(self, model, betas, k0: int, k1: int, chain0: int):
+        self.model = model
+        self.betas = _row_betas(betas)
+        self.k0, self.k1, self.chain0 = k0, k1, chain0
+        self.n_sites = model.n_spins
+
+    def initial_states(self, n_rows: int) -> np.ndarray:
+        """Independent uniform random spins (stream ``rng.INIT``, sweep word 0)."""
+        return random_spins(n_rows, self.model.n_spins, self.k0, self.k1, INIT, self.chain0)
+
+    def check_states(self, states, name: str) -> np.ndarray:
+        return self.model.check_states(states, name)
+
+    def swap(self, kstate: np.ndarray, rows_a: np.ndarray, rows_b: np.ndarray) -> None:
+        kstate[np.concatenate([rows_a, rows_b])] = kstate[np.concatenate([rows_b, rows_a])]
+
+    def updates_per_sweep(self, n_rows: int) -> int:
+        return self.model.n_spins * n_rows
+
+
+class _LatticeLayout(_IsingBackend):
     """Kernel layout of lattice chains: spins followed by a ghost row of zeros (see ``lattice_cpu``)."""
 
     def to_kernel(self, states: np.ndarray) -> np.ndarray:
@@ -62,43 +90,63 @@ class _LatticeLayout:
     def from_kernel(self, spins: np.ndarray) -> np.ndarray:
         return spins[:, : self.model.n_spins].copy()
 
-    def observe(self, spins, out_energy, out_magnetization, column):
-        lattice_cpu.lattice_observables(spins, self.model.neighbors, self.model.J, self.model.h,
-                                        out_energy, out_magnetization, column)
+    def observe(self, spins, out, column):
+        e, m = _outputs(out, spins.shape[0])
+        lattice_cpu.lattice_observables(spins, self.model.neighbors, self.model.J, self.model.h, e, m, column)
+
+
+def _outputs(out: dict, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
+    """The energy and magnetisation arrays of ``out`` (all observables, or empty: nothing recorded)."""
+    if out:
+        return out["energy"], out["magnetization"]
+    empty = np.zeros((n_rows, 0))
+    return empty, empty
 
 
 class LatticeLocalBackend(_LatticeLayout):
-    """Checkerboard Metropolis or heat-bath sweeps on a ``LatticeIsing``."""
+    """Checkerboard Metropolis or heat-bath sweeps on a ``LatticeIsing`` (periodic sides even)."""
 
-    flipped = None
-
-    def __init__(self, model: LatticeIsing, rule: int, betas: np.ndarray):
+    def __init__(self, model, rule: int, betas, k0, k1, chain0):
         model.require_bipartite()
-        self.model = model
+        super().__init__(model, betas, k0, k1, chain0)
+        self.rule = rule
         self.row_neighbors, self.row_parity = model.rows
-        self.thresholds = lattice_cpu.update_thresholds(rule, model.J, model.h, model.coordination,
-                                                        np.asarray(betas, dtype=np.float64))
+        self.set_betas(self.betas)
 
-    def run(self, spins, k0, k1, sweep0, n_sweeps, record_every, out_energy, out_magnetization, column0):
+    def set_betas(self, betas) -> None:
+        self.betas = _row_betas(betas)
+        m = self.model
+        self.thresholds = lattice_cpu.update_thresholds(self.rule, m.J, m.h, m.coordination, self.betas)
+
+    def run(self, spins, sweep0, n_sweeps, record_every, out, column0, tune=False):
+        e, mag = _outputs(out, spins.shape[0])
+        m = self.model
         lattice_cpu.lattice_sweeps(
-            spins, self.model.neighbors, self.row_neighbors, self.row_parity, self.model.shape[-1],
-            self.model.periodic, self.thresholds, k0, k1, sweep0, n_sweeps, record_every, self.model.J,
-            self.model.h, out_energy, out_magnetization, column0,
+            spins, m.neighbors, self.row_neighbors, self.row_parity, m.shape[-1], m.periodic, self.thresholds,
+            self.k0, self.k1, self.chain0, sweep0, n_sweeps, record_every if out else 0, m.J, m.h, e, mag, column0,
         )
 
+    def anneal(self, spins, betas, step0, log_w, energy_sum):
+        m = self.model
+        energy = np.empty(spins.shape[0])
+        ais_cpu.lattice_anneal(spins, m.neighbors, self.row_neighbors, self.row_parity, m.shape[-1], m.periodic,
+                               m.J, m.h, self.rule, betas, step0, self.k0, self.k1, self.chain0, log_w, energy,
+                               energy_sum)
+        return energy
 
-class GraphLocalBackend:
+
+class GraphLocalBackend(_IsingBackend):
     """Colour-class Metropolis or heat-bath sweeps on a ``GraphIsing``."""
 
-    flipped = None
-
-    def __init__(self, model: GraphIsing, rule: int, betas: np.ndarray):
-        self.model = model
+    def __init__(self, model, rule: int, betas, k0, k1, chain0):
+        super().__init__(model, betas, k0, k1, chain0)
         self.rule = rule
-        self.betas = np.ascontiguousarray(betas, dtype=np.float64)
         self.sites, self.offsets = model.coloring()
         J = model.couplings
-        self.csr = (J.indptr.astype(np.int64), J.indices.astype(np.int32), J.data.astype(np.float64))
+        self.csr = (J.indptr.astype(np.int64), J.indices.astype(np.int64), J.data.astype(np.float64))
+
+    def set_betas(self, betas) -> None:
+        self.betas = _row_betas(betas)
 
     def to_kernel(self, states: np.ndarray) -> np.ndarray:
         return np.ascontiguousarray(states, dtype=np.int8)
@@ -106,14 +154,22 @@ class GraphLocalBackend:
     def from_kernel(self, spins: np.ndarray) -> np.ndarray:
         return spins.copy()
 
-    def observe(self, spins, out_energy, out_magnetization, column):
-        graph_cpu.graph_observables(spins, *self.csr, self.model.fields, out_energy, out_magnetization, column)
+    def observe(self, spins, out, column):
+        e, m = _outputs(out, spins.shape[0])
+        graph_cpu.graph_observables(spins, *self.csr, self.model.fields, e, m, column)
 
-    def run(self, spins, k0, k1, sweep0, n_sweeps, record_every, out_energy, out_magnetization, column0):
+    def run(self, spins, sweep0, n_sweeps, record_every, out, column0, tune=False):
+        e, m = _outputs(out, spins.shape[0])
         graph_cpu.graph_sweeps(
-            spins, *self.csr, self.model.fields, self.sites, self.offsets, self.betas, self.rule, k0, k1,
-            sweep0, n_sweeps, record_every, out_energy, out_magnetization, column0,
+            spins, *self.csr, self.model.fields, self.sites, self.offsets, self.betas, self.rule, self.k0, self.k1,
+            self.chain0, sweep0, n_sweeps, record_every if out else 0, e, m, column0,
         )
+
+    def anneal(self, spins, betas, step0, log_w, energy_sum):
+        energy = np.empty(spins.shape[0])
+        ais_cpu.graph_anneal(spins, *self.csr, self.model.fields, self.sites, self.offsets, self.rule, betas, step0,
+                             self.k0, self.k1, self.chain0, log_w, energy, energy_sum)
+        return energy
 
 
 LOCAL_ALGORITHMS = ("heatbath", "metropolis")
@@ -126,60 +182,135 @@ class LatticeClusterBackend(_LatticeLayout):
     the sweep counter is one cluster update (see the module docstring).
     """
 
-    def __init__(self, model, algorithm: str, betas: np.ndarray):
-        if not isinstance(model, LatticeIsing):
-            raise TypeError(
-                f"algorithm {algorithm!r} needs a LatticeIsing model, got {type(model).__name__}; "
-                f"use one of {list(LOCAL_ALGORITHMS)} for it"
-            )
+    def __init__(self, model, algorithm: str, betas, k0, k1, chain0):
         if not (model.J > 0 and model.h == 0):
             raise ValueError(
                 f"algorithm {algorithm!r} needs a ferromagnetic coupling J > 0 and zero field h = 0, "
                 f"got J={model.J}, h={model.h}; use one of {list(LOCAL_ALGORITHMS)} for this model"
             )
-        self.model = model
+        super().__init__(model, betas, k0, k1, chain0)
         self.algorithm = algorithm
-        p_add = -np.expm1(-2.0 * np.asarray(betas, dtype=np.float64) * model.J)
-        self.thresholds = lattice_cpu.threshold_table(p_add)
-        n_chains, n = len(betas), model.n_spins
+        self.set_betas(self.betas)
+        n_rows, n = self.betas.shape[0], model.n_spins
         if algorithm == "wolff":
-            self.stack = np.zeros((n_chains, n + 1), dtype=np.int64)
-            self.stamp = np.zeros((n_chains, n), dtype=np.int64)
-            self.flipped = np.zeros(n_chains, dtype=np.int64)
+            self.stack = np.zeros((n_rows, n + 1), dtype=np.int64)
+            self.stamp = np.zeros((n_rows, n), dtype=np.int64)
+            self.flipped = np.zeros(n_rows, dtype=np.int64)
         else:
-            self.parent = np.zeros((n_chains, n), dtype=np.int64)
-            self.flipped = None
+            self.parent = np.zeros((n_rows, n), dtype=np.int64)
 
-    def run(self, spins, k0, k1, sweep0, n_sweeps, record_every, out_energy, out_magnetization, column0):
-        common = (spins, self.model.neighbors, self.thresholds, k0, k1, sweep0, n_sweeps, record_every,
-                  self.model.J, out_energy, out_magnetization, column0, 256 * STREAM_CLUSTER)
+    def set_betas(self, betas) -> None:
+        self.betas = _row_betas(betas)
+        self.thresholds = lattice_cpu.threshold_table(-np.expm1(-2.0 * self.betas * self.model.J))
+
+    def run(self, spins, sweep0, n_sweeps, record_every, out, column0, tune=False):
+        e, m = _outputs(out, spins.shape[0])
+        common = (spins, self.model.neighbors, self.thresholds, self.k0, self.k1, self.chain0, sweep0, n_sweeps,
+                  record_every if out else 0, self.model.J, e, m, column0, CLUSTER)
         if self.algorithm == "wolff":
             cluster_cpu.wolff_steps(*common, self.stack, self.stamp, self.flipped)
         else:
             cluster_cpu.swendsen_wang_steps(*common, self.parent)
 
 
+class RBMGibbsBackend:
+    """Block-Gibbs sampling of a binary RBM (E(v, h) = -b.v - c.h - v.W.h, units in {0, 1}).
+
+    The user configurations are the visible rows v (uint8); sweep counter t means
+    "after Gibbs step t" (step 0 draws h_0 from the initial v_0), and since h_t is a
+    pure function of (v_t, t) (:mod:`ebmphys.kernels.rbm_cpu`) it is redrawn at the
+    start of every ``run``, so runs continue exactly.  At inverse temperature beta
+    the chain samples exp(-beta E); all rows share one beta.
+    """
+
+    observables = ()
+    flipped = None
+
+    def __init__(self, rbm, betas, k0, k1, chain0):
+        self.rbm = rbm
+        self.k0, self.k1, self.chain0 = k0, k1, chain0
+        self.n_sites = rbm.n_visible
+        self.set_betas(betas)
+
+    def set_betas(self, betas) -> None:
+        betas = _row_betas(betas)
+        if betas.size and np.any(betas != betas[0]):
+            raise ValueError("RBM block Gibbs runs every chain at one beta; a ladder of betas is not supported")
+        self.betas = betas
+        beta = float(betas[0]) if betas.size else 1.0
+        r = self.rbm
+        self.W, self.b, self.c = beta * r.W, beta * r.b, beta * r.c
+        self.WT = np.ascontiguousarray(self.W.T)
+
+    def initial_states(self, n_rows: int) -> np.ndarray:
+        """v ~ prod_i Bernoulli(sigmoid(beta b_i)) (stream ``rng.INIT_RBM_VISIBLE``)."""
+        return rbm_cpu.initial_visible(self.b, n_rows, self.chain0, self.k0, self.k1)
+
+    def check_states(self, states, name: str) -> np.ndarray:
+        return self.rbm.check_visible(states, name)
+
+    def to_kernel(self, states: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(states, dtype=np.uint8)
+
+    def from_kernel(self, v: np.ndarray) -> np.ndarray:
+        return v.copy()
+
+    def latent(self, v: np.ndarray, sweep: int) -> np.ndarray:
+        """The hidden states h_t that belong to visible rows ``v`` at sweep counter t = ``sweep``."""
+        h = np.empty((v.shape[0], self.rbm.n_hidden), dtype=np.uint8)
+        rbm_cpu.start_chains(self.W, self.b, self.c, v, h, sweep, self.chain0, self.k0, self.k1)
+        return h
+
+    def run(self, v, sweep0, n_sweeps, record_every, out, column0, tune=False):
+        h = self.latent(v, sweep0)
+        rbm_cpu.block_gibbs(self.W, self.WT, self.b, self.c, h, v, sweep0 + 1, n_sweeps, self.chain0, self.k0, self.k1)
+
+    def observe(self, v, out, column):
+        pass
+
+    def swap(self, v, rows_a, rows_b) -> None:
+        v[np.concatenate([rows_a, rows_b])] = v[np.concatenate([rows_b, rows_a])]
+
+    def updates_per_sweep(self, n_rows: int) -> int:
+        return (self.rbm.n_visible + self.rbm.n_hidden) * n_rows
+
+    def anneal(self, v, betas, step0, log_w, energy_sum, *, base_bias, base_weights):
+        """Base-rate annealing (:func:`ebmphys.kernels.ais_cpu.rbm_anneal`; the parameters at beta = 1)."""
+        r = self.rbm
+        ais_cpu.rbm_anneal(r.W, np.ascontiguousarray(r.W.T), r.b, r.c, base_bias, betas, base_weights, v, log_w,
+                           step0, self.k0, self.k1, self.chain0)
+        return None
+
+
+def _local(rule: int, backend):
+    def factory(model, betas, k0, k1, chain0, **options):
+        _no_options(options)
+        return backend(model, rule, betas, k0, k1, chain0)
+
+    return factory
+
+
 def _cluster(algorithm: str):
-    def factory(model, betas):
-        return LatticeClusterBackend(model, algorithm, betas)
+    def factory(model, betas, k0, k1, chain0, **options):
+        _no_options(options)
+        return LatticeClusterBackend(model, algorithm, betas, k0, k1, chain0)
 
     return factory
 
 
-def _local(rule: int):
-    def factory(model, betas):
-        if isinstance(model, LatticeIsing):
-            return LatticeLocalBackend(model, rule, betas)
-        if isinstance(model, GraphIsing):
-            return GraphLocalBackend(model, rule, betas)
-        raise TypeError(f"model must be a LatticeIsing or GraphIsing, got {type(model).__name__}")
-
-    return factory
+def _rbm_gibbs(model, betas, k0, k1, chain0, **options):
+    _no_options(options)
+    return RBMGibbsBackend(model, betas, k0, k1, chain0)
 
 
-ALGORITHMS = {
-    "metropolis": _local(METROPOLIS),
-    "heatbath": _local(HEATBATH),
-    "wolff": _cluster("wolff"),
-    "swendsen-wang": _cluster("swendsen-wang"),
-}
+def _no_options(options: dict) -> None:
+    if options:
+        raise TypeError(f"unexpected keyword argument(s) {', '.join(sorted(options))} for this algorithm")
+
+
+for _rule, _name in ((METROPOLIS, "metropolis"), (HEATBATH, "heatbath")):
+    register("lattice-ising", _name, "cpu", _local(_rule, LatticeLocalBackend))
+    register("graph-ising", _name, "cpu", _local(_rule, GraphLocalBackend))
+for _name in ("wolff", "swendsen-wang"):
+    register("lattice-ising", _name, "cpu", _cluster(_name))
+register("rbm", "gibbs", "cpu", _rbm_gibbs)

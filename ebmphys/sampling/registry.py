@@ -17,7 +17,10 @@ keeps its bits).  ``options`` are algorithm-specific keyword arguments
 (step sizes, ...), which the factory validates.  It returns a *backend*:
 
 ``observables`` : tuple of str
-    Names ``run`` and ``observe`` can record (e.g. ``("energy", "magnetization")``).
+    Names ``run`` and ``observe`` can record (e.g. ``("energy", "magnetization")``;
+    parallel tempering needs ``"energy"``, the total energy E with weights exp(-beta E)).
+``n_sites`` : int
+    Length of one configuration in the user layout.
 ``initial_states(n_rows) -> ndarray``
     Default starting configurations in the user layout (n_rows, n_sites).
 ``check_states(states, name) -> ndarray``
@@ -25,12 +28,18 @@ keeps its bits).  ``options`` are algorithm-specific keyword arguments
 ``to_kernel(states)`` / ``from_kernel(kstate) -> ndarray``
     User configurations (n_rows, n_sites) <-> the kernel's layout (padding, hidden
     layers, device arrays, ...).  ``from_kernel`` returns a copy.
-``run(kstate, sweep0, n_sweeps, record_every, out, column0)``
+``run(kstate, sweep0, n_sweeps, record_every, out, column0, tune)``
     Advance every row by the sweeps numbered ``sweep0 .. sweep0 + n_sweeps - 1`` in
     place; after every ``record_every``-th (0: never) write each observable of the
-    dict ``out`` (name -> float64 (n_rows, n_columns)) at column ``column0 + k``.
+    dict ``out`` (name -> float64 (n_rows, n_columns); empty: record nothing, else it
+    holds every name of ``observables``) at column ``column0 + k``.  ``tune`` is
+    True during burn-in: a backend with adaptive settings (step sizes) may adapt
+    them then; others ignore it.
 ``observe(kstate, out, column)``
     Write the current observables of every row into ``out[name][:, column]``.
+``updates_per_sweep(n_rows) -> int``
+    Work of one sweep of ``n_rows`` rows (kernels run on one thread below
+    ``backends.PARALLEL_MIN_UPDATES``).
 ``swap(kstate, rows_a, rows_b)``
     Exchange the configurations of two sets of rows (replica exchange).
 ``set_betas(betas)``
@@ -44,6 +53,7 @@ energy_sum, **path)`` (see :meth:`ebmphys.sampling.Chains.anneal`).
 
 from __future__ import annotations
 
+import importlib
 from collections.abc import Callable
 
 from ebmphys.exceptions import DeviceError
@@ -127,7 +137,12 @@ def lookup(model, algorithm, device: str) -> Callable:
     return factory
 
 
+#: modules whose import registers backends (imported on first lookup: they import Numba kernels)
+BACKEND_MODULES = ("ebmphys.sampling.backends",)
+
+
 def _load_backends() -> None:
-    """Import the modules that register backends (kept lazy: importing them imports Numba kernels)."""
+    """Import the modules that register backends, once."""
     if not _REGISTRY:
-        import ebmphys.sampling.backends  # noqa: F401  (registers on import)
+        for name in BACKEND_MODULES:
+            importlib.import_module(name)

@@ -1,6 +1,6 @@
 """Wang-Landau estimate of the density of states g(E) of a zero-field lattice Ising model.
 
-Independent walkers each run the Wang-Landau walk with the 1/t refinement
+Independent walkers (``n_chains`` of them) each run the Wang-Landau walk with the 1/t refinement
 (Belardinelli and Pereyra 2007), described in :mod:`ebmphys.kernels.wang_landau_cpu`:
 
 * flatness criterion (phase 1): checked every ``check_every_sweeps`` sweeps (N trials each); the
@@ -16,7 +16,7 @@ counted once), which fixes the additive constant without assuming anything
 about the ground state.  Thermodynamics at any beta (k_B = 1) follow by
 reweighting g: log Z(beta) = log sum_E g(E) exp(-beta E), and so on; every
 quantity is computed per walker and averaged, and its standard error is the
-spread over walkers divided by sqrt(n_walkers).
+spread over walkers divided by sqrt(n_chains).
 """
 
 from __future__ import annotations
@@ -29,12 +29,12 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import logsumexp
 
-from ebmphys.kernels.ais_cpu import INIT_STREAM
-from ebmphys.kernels.rng import resolve_seed, split_seed
+from ebmphys.kernels.rng import AIS_INIT, resolve_seed, split_seed
 from ebmphys.kernels.spin_updates import random_spins
 from ebmphys.kernels.wang_landau_cpu import wang_landau_walkers
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.ising import LatticeIsing
+from ebmphys.sampling.registry import check_device
 
 
 def _betas(beta) -> np.ndarray:
@@ -53,13 +53,13 @@ class WangLandauResult:
     ----------
     energies : float64 array (n_levels,)
         Total energies E = -J (B - 2a), a = 0 .. B (B bonds), ascending for J > 0.
-    log_g : float64 array (n_walkers, n_levels)
+    log_g : float64 array (n_chains, n_levels)
         ln g(E) of each walker, normalised to sum_E g(E) = 2**N; -inf at levels
         never visited (energies the lattice cannot have).
     n_spins : int
-    trials : int64 array (n_walkers,)
+    trials : int64 array (n_chains,)
         Spin-flip trials made by each walker.
-    converged : bool array (n_walkers,)
+    converged : bool array (n_chains,)
         Whether each walker reached ``log_f_final``.
     seed : int
     seconds : float
@@ -74,7 +74,8 @@ class WangLandauResult:
     seconds: float
 
     @property
-    def n_walkers(self) -> int:
+    def n_chains(self) -> int:
+        """Number of independent walkers."""
         return int(self.log_g.shape[0])
 
     @property
@@ -83,7 +84,7 @@ class WangLandauResult:
         return self.log_g.mean(axis=0)
 
     def _moments(self, beta) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per walker and beta: log Z, <E>, Var(E); arrays (n_walkers, n_betas)."""
+        """Per walker and beta: log Z, <E>, Var(E); arrays (n_chains, n_betas)."""
         b = _betas(beta)
         log_w = self.log_g[:, None, :] - b[None, :, None] * self.energies[None, None, :]
         log_z = logsumexp(log_w, axis=2)
@@ -119,13 +120,14 @@ class WangLandauResult:
         return self._shaped(self._per_walker("specific_heat", beta).mean(axis=0), beta)
 
     def stderr(self, quantity: str, beta):
-        """Standard error of ``quantity`` ("log_z", "mean_energy", "specific_heat") over walkers: std / sqrt(n_walkers)."""
+        """Standard error of ``quantity`` ("log_z", "mean_energy", "specific_heat") over walkers: std / sqrt(n_chains)."""
         values = self._per_walker(quantity, beta)
-        return self._shaped(values.std(axis=0, ddof=1) / math.sqrt(self.n_walkers), beta)
+        return self._shaped(values.std(axis=0, ddof=1) / math.sqrt(self.n_chains), beta)
 
 
-def wang_landau(model: LatticeIsing, *, n_walkers: int = 4, flatness: float = 0.8, log_f_final: float = 1e-6,
-                check_every_sweeps: int = 10, max_sweeps: int = 10**7, seed: int | None = None) -> WangLandauResult:
+def wang_landau(model: LatticeIsing, *, n_chains: int = 4, flatness: float = 0.8, log_f_final: float = 1e-6,
+                check_every_sweeps: int = 10, max_sweeps: int = 10**7, seed: int | None = None,
+                device: str = "cpu") -> WangLandauResult:
     """Density of states g(E) of a zero-field ``LatticeIsing`` by Wang-Landau with the 1/t refinement.
 
     Parameters
@@ -133,7 +135,7 @@ def wang_landau(model: LatticeIsing, *, n_walkers: int = 4, flatness: float = 0.
     model : LatticeIsing
         Any dimension, periodic or open boundaries, coupling J != 0, field h = 0
         (the energy levels must lie on the grid -J (B - 2a)).
-    n_walkers : int >= 2
+    n_chains : int >= 2
         Independent walkers, run in parallel; their spread gives the error bars.
     flatness : float in (0, 1)
         Flatness threshold of phase 1 (see the module docstring).
@@ -145,19 +147,22 @@ def wang_landau(model: LatticeIsing, *, n_walkers: int = 4, flatness: float = 0.
     max_sweeps : int >= 1
         Upper limit on the sweeps of each walker.
     seed : int in [0, 2**64) or None
+    device : {"cpu", "cuda", "auto"}
+        Where the walkers run (``ebmphys.sampling.registry.check_device``).
 
     Returns
     -------
     WangLandauResult
     """
     start = time.perf_counter()
+    check_device(device)
     if not isinstance(model, LatticeIsing):
         raise TypeError(f"model must be a LatticeIsing, got {type(model).__name__}")
     if model.h != 0:
         raise ValueError(f"Wang-Landau here needs zero field (levels on the grid -J (B - 2a)), got h={model.h}")
     if model.J == 0:
         raise ValueError("Wang-Landau needs a coupling J != 0 (with J = 0 there is a single energy level)")
-    n_walkers = positive_int("n_walkers", n_walkers, minimum=2)
+    n_chains = positive_int("n_chains", n_chains, minimum=2)
     flatness = finite_real("flatness", flatness)
     if not 0.0 < flatness < 1.0:
         raise ValueError(f"flatness must be in (0, 1), got {flatness}")
@@ -171,21 +176,21 @@ def wang_landau(model: LatticeIsing, *, n_walkers: int = 4, flatness: float = 0.
     n = model.n_spins
     neighbors = model.neighbors
     n_bonds = int((neighbors < n).sum()) // 2
-    spins = np.zeros((n_walkers, n + 1), dtype=np.int8)
-    spins[:, :n] = random_spins(n_walkers, n, k0, k1, INIT_STREAM)
-    log_g = np.empty((n_walkers, n_bonds + 1))
-    visited = np.empty((n_walkers, n_bonds + 1), dtype=np.bool_)
-    trials = np.empty(n_walkers, dtype=np.int64)
-    final_log_f = np.empty(n_walkers)
+    spins = np.zeros((n_chains, n + 1), dtype=np.int8)
+    spins[:, :n] = random_spins(n_chains, n, k0, k1, AIS_INIT, 0)
+    log_g = np.empty((n_chains, n_bonds + 1))
+    visited = np.empty((n_chains, n_bonds + 1), dtype=np.bool_)
+    trials = np.empty(n_chains, dtype=np.int64)
+    final_log_f = np.empty(n_chains)
     check_every = 2 * ((check_every_sweeps * n + 1) // 2)
-    wang_landau_walkers(spins, neighbors, n_bonds, flatness, check_every, log_f_final, max_sweeps * n, k0, k1,
+    wang_landau_walkers(spins, neighbors, n_bonds, flatness, check_every, log_f_final, max_sweeps * n, k0, k1, 0,
                         log_g, visited, trials, final_log_f)
     log_g = np.where(visited, log_g, -np.inf)
     log_g -= (logsumexp(log_g, axis=1) - n * math.log(2.0))[:, None]
     converged = final_log_f <= log_f_final
     if not converged.all():
         warnings.warn(
-            f"Wang-Landau: {int((~converged).sum())} of {n_walkers} walkers stopped at max_sweeps={max_sweeps} "
+            f"Wang-Landau: {int((~converged).sum())} of {n_chains} walkers stopped at max_sweeps={max_sweeps} "
             f"before ln f reached log_f_final={log_f_final}; g(E) is less accurate than asked",
             RuntimeWarning,
             stacklevel=2,

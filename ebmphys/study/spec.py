@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from ebmphys.sampling import ALGORITHMS
+from ebmphys.exceptions import DeviceError
+from ebmphys.sampling.registry import DEVICES, algorithms, check_device
 
 REQUIRED = object()
 """Marker default of a key that the spec must give."""
@@ -196,7 +197,9 @@ STUDY_SCHEMA = {
         "count": Key("int", None, minimum=1, doc="Number of temperatures in the range."),
     },
     "sampling": {
-        "algorithm": Key("str", "metropolis", choices=tuple(sorted(ALGORITHMS)), doc="Update algorithm."),
+        "algorithm": Key("str", "metropolis", choices=algorithms("lattice-ising"), doc="Update algorithm."),
+        "device": Key("str", "cpu", choices=DEVICES, doc="Where the chains run (cpu, cuda or auto; the data do not "
+                                                         "depend on it, so a run may resume on another device)."),
         "n_sweeps": Key("int", minimum=1, doc="Sweeps after burn-in (one sweep = N spin-update attempts, "
                                               "or one cluster update for wolff and swendsen-wang)."),
         "burn_in": Key("int", 0, minimum=0, doc="Sweeps discarded first."),
@@ -221,7 +224,8 @@ STUDY_SCHEMA = {
 """Schema of a study spec (``ebmphys run``)."""
 
 # keys that may change between a run and its resume without changing the data
-RESUMABLE_KEYS = (("study", "output"), ("study", "description"), ("checkpoint", "sweeps"), ("checkpoint", "seconds"))
+RESUMABLE_KEYS = (("study", "output"), ("study", "description"), ("sampling", "device"), ("checkpoint", "sweeps"),
+                  ("checkpoint", "seconds"))
 
 
 @dataclass(frozen=True)
@@ -299,6 +303,10 @@ def _check_study(data: dict) -> None:
     seeds = data["sampling"]["seeds"]
     if len(set(seeds)) != len(seeds):
         raise SpecError(f"sampling.seeds = {seeds} must not repeat a seed")
+    try:
+        check_device(data["sampling"]["device"])
+    except DeviceError as exc:
+        raise SpecError(f"sampling.device = {data['sampling']['device']!r} is not usable: {exc}") from None
     every = data["record"]["observables_every"]
     if data["sampling"]["n_sweeps"] % every:
         raise SpecError(f"sampling.n_sweeps = {data['sampling']['n_sweeps']} must be a multiple of "

@@ -20,9 +20,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ebmphys.kernels.rng import derive_seed
 from ebmphys.models import LatticeIsing
-from ebmphys.kernels.rng import split_seed
-from ebmphys.sampling import ALGORITHMS, sample
+from ebmphys.sampling.chains import Chains
 from ebmphys.storage.layout import n_bytes, pack_spins
 from ebmphys.study.spec import StudySpec
 
@@ -42,6 +42,8 @@ class Task:
     J, h, beta : float
         Coupling, field and inverse temperature (k_B = 1).
     algorithm : str
+    device : str
+        Where the chains run (the spec's ``sampling.device``; bits do not depend on it).
     n_chains : int
     key : int
         Philox key in [0, 2**64) of this task.
@@ -59,6 +61,7 @@ class Task:
     h: float
     beta: float
     algorithm: str
+    device: str
     n_chains: int
     key: int
     burn_in: int
@@ -100,8 +103,7 @@ class Task:
 
 def task_key(seed: int, size_index: int, temperature_index: int) -> int:
     """Philox key of a task: a 64-bit hash of (study seed, size index, temperature index)."""
-    words = np.random.SeedSequence(seed, spawn_key=(size_index, temperature_index)).generate_state(2, np.uint32)
-    return int(words[0]) | (int(words[1]) << 32)
+    return derive_seed(seed, size_index, temperature_index)
 
 
 def expand(spec: StudySpec) -> list[Task]:
@@ -114,7 +116,8 @@ def expand(spec: StudySpec) -> list[Task]:
                 tasks.append(Task(
                     index=len(tasks), size_index=i, temperature_index=j, seed_index=k, L=L,
                     dimension=spec.dimension, J=d["model"]["J"], h=d["model"]["h"], beta=1.0 / float(T),
-                    algorithm=d["sampling"]["algorithm"], n_chains=d["sampling"]["n_chains"],
+                    algorithm=d["sampling"]["algorithm"], device=d["sampling"]["device"],
+                    n_chains=d["sampling"]["n_chains"],
                     key=task_key(seed, i, j), burn_in=d["sampling"]["burn_in"], n_sweeps=d["sampling"]["n_sweeps"],
                     thin=d["record"]["observables_every"], configurations_every=d["record"]["configurations_every"],
                 ))
@@ -161,45 +164,35 @@ def _model(dimension: int, L: int, J: float, h: float) -> LatticeIsing:
 
 
 def run_job(job: Job) -> JobResult:
-    """Run one job: burn-in with one :func:`ebmphys.sample` call, production segment by segment.
+    """Run one job on :class:`ebmphys.sampling.Chains`, cut at the configuration-recording sweeps.
 
-    Production is cut at the configuration-recording sweeps.  ``sample`` rebuilds
-    its backend and checks its inputs at every call (about 0.5 ms at L = 256), too
-    much when a configuration is stored after every sweep, so the segments after
-    the first run on one backend (``ebmphys.sampling.ALGORITHMS``) through its
-    documented ``run``/``to_kernel``/``from_kernel`` interface, with the same
-    counter-addressed random numbers as ``sample`` (tests check the bits).
+    The chains are built once per job (from the job's states and sweep counter), so
+    storing a configuration after every sweep costs one short ``run`` call each.
     """
     t = job.task
     model = _model(t.dimension, t.L, t.J, t.h)
+    chains = Chains(model, algorithm=t.algorithm, beta=t.beta, n_chains=t.n_chains, seed=t.key, device=t.device,
+                    initial_states=job.states, sweep=job.start)
     n = job.stop - job.start
     if job.stop <= t.burn_in:  # job_stops never lets a job straddle the end of burn-in
-        result = sample(model, beta=t.beta, n_sweeps=n, n_chains=t.n_chains, algorithm=t.algorithm, seed=t.key,
-                        thin=n, record=(), return_states=True, initial_states=job.states, sweep_offset=job.start)
+        chains.run(n, record=())
         empty = np.zeros((t.n_chains, 0))
         return JobResult(task_index=t.index, start=job.start, stop=job.stop, energy=empty, magnetization=empty,
                          configurations=np.zeros((t.n_chains, 0, n_bytes(t.n_spins)), dtype=np.uint8),
-                         states=result.states.reshape(t.n_chains, -1))
+                         states=chains.states.reshape(t.n_chains, -1))
 
     conf_sweeps = [int(s) for s in t.configuration_sweeps() if job.start < s <= job.stop]
     cuts = [s for s in conf_sweeps if s < job.stop] + [job.stop]
     energy = np.zeros((t.n_chains, n // t.thin))
     magnetization = np.zeros_like(energy)
     configurations = np.zeros((t.n_chains, len(conf_sweeps), n_bytes(t.n_spins)), dtype=np.uint8)
-    backend = ALGORITHMS[t.algorithm](model, np.full(t.n_chains, t.beta))
-    k0, k1 = split_seed(t.key)
-    spins, sweep = None, job.start
     for stop in cuts:
-        column, k = (sweep - job.start) // t.thin, (stop - sweep) // t.thin
-        if spins is None:
-            result = sample(model, beta=t.beta, n_sweeps=stop - sweep, n_chains=t.n_chains, algorithm=t.algorithm,
-                            seed=t.key, thin=t.thin, return_states=True, initial_states=job.states, sweep_offset=sweep)
-            energy[:, column:column + k], magnetization[:, column:column + k] = result.energy, result.magnetization
-            spins = backend.to_kernel(result.states.reshape(t.n_chains, -1))
-        else:
-            backend.run(spins, k0, k1, sweep, stop - sweep, t.thin, energy, magnetization, column)
-        sweep = stop
-        if sweep in conf_sweeps:
-            configurations[:, conf_sweeps.index(sweep)] = pack_spins(backend.from_kernel(spins))
+        column = (chains.sweep - job.start) // t.thin
+        records = chains.run(stop - chains.sweep, thin=t.thin)
+        k = records.sweeps.shape[0]
+        energy[:, column:column + k] = records["energy"]
+        magnetization[:, column:column + k] = records["magnetization"]
+        if stop in conf_sweeps:
+            configurations[:, conf_sweeps.index(stop)] = pack_spins(chains.states.reshape(t.n_chains, -1))
     return JobResult(task_index=t.index, start=job.start, stop=job.stop, energy=energy, magnetization=magnetization,
-                     configurations=configurations, states=backend.from_kernel(spins))
+                     configurations=configurations, states=chains.states.reshape(t.n_chains, -1))

@@ -371,7 +371,7 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         n_chains = self._n_persistent()
         v0 = rbm_cpu.initial_visible(rbm.b, n_chains, 0, k0, k1)
         chains = np.empty((n_chains, rbm.n_hidden), dtype=np.uint8)
-        rbm_cpu.start_chains(rbm.W, rbm.b, rbm.c, v0, chains, 0, k0, k1)
+        rbm_cpu.start_chains(rbm.W, rbm.b, rbm.c, v0, chains, 0, 0, k0, k1)
         mu = X.mean(axis=0)
         self._state = {
             "vel_W": np.zeros_like(rbm.W), "vel_b": np.zeros_like(rbm.b), "vel_c": np.zeros_like(rbm.c),
@@ -593,10 +593,10 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         log_z, _ = self.log_z()
         return float(np.mean(-self.rbm_.free_energy(X) - log_z))
 
-    def sample(self, n_samples: int, n_steps: int = 1000, *, seed: int | None = None, initial=None,
+    def sample(self, n_samples: int, n_steps: int = 1000, *, seed: int | None = None, initial_states=None,
                return_hidden: bool = False):
         """Draw ``n_samples`` visible configurations by block Gibbs (see :func:`ebmphys.training.sample_rbm`)."""
-        return sample_rbm(self._require_fitted(), n_samples, n_steps, seed=seed, initial=initial,
+        return sample_rbm(self._require_fitted(), n_samples, n_steps, seed=seed, initial_states=initial_states,
                           return_hidden=return_hidden)
 
     # ------------------------------------------------------------------ checkpoints

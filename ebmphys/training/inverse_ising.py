@@ -31,6 +31,8 @@ from ebmphys.kernels.rng import resolve_seed
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.ising import GraphIsing
 from ebmphys.partition.exact import enumerate_states
+from ebmphys.sampling.chains import Chains
+from ebmphys.sampling.registry import check_device
 
 MAX_EXACT_SPINS = 16
 
@@ -160,12 +162,13 @@ def fit_ising_pseudolikelihood(samples, *, l2: float = 0.0, tol: float = 1e-9, m
 
 def fit_ising_mcmc(samples, *, n_iter: int = 200, learning_rate: float = 0.1, n_chains: int = 1000,
                    n_sweeps: int = 1, l2: float = 0.0, algorithm: str = "heatbath",
-                   seed: int | None = None, initial: GraphIsing | None = None) -> GraphIsing:
+                   seed: int | None = None, initial: GraphIsing | None = None, device: str = "cpu") -> GraphIsing:
     """Couplings and fields by stochastic gradient ascent with model moments from persistent chains.
 
     Each iteration advances ``n_chains`` persistent chains of the current model by
-    ``n_sweeps`` sweeps with :func:`ebmphys.sample` (counter-based RNG, so the run is a
-    pure function of ``seed``), estimates <phi>_model from their states and steps
+    ``n_sweeps`` sweeps (:class:`ebmphys.sampling.Chains`, continued from the previous
+    iteration's states and sweep counter; counter-based RNG, so the run is a pure
+    function of ``seed``), estimates <phi>_model from their states and steps
     theta += learning_rate * (<phi>_data - <phi>_model - l2 penalty gradient).  The
     returned parameters are the average of the iterates of the second half.
 
@@ -180,9 +183,8 @@ def fit_ising_mcmc(samples, *, n_iter: int = 200, learning_rate: float = 0.1, n_
     seed : int in [0, 2**64) or None
     initial : GraphIsing, optional starting parameters (default: the independent-spin
         model matching the data magnetisations)
+    device : {"cpu", "cuda", "auto"}
     """
-    from ebmphys.sampling import sample
-
     rows, counts = _check_samples(samples)
     n = rows.shape[1]
     n_iter = positive_int("n_iter", n_iter, minimum=2)
@@ -194,6 +196,7 @@ def fit_ising_mcmc(samples, *, n_iter: int = 200, learning_rate: float = 0.1, n_
     if algorithm not in ("heatbath", "metropolis"):
         raise ValueError(f"algorithm must be 'heatbath' or 'metropolis', got {algorithm!r}")
     seed = resolve_seed(seed)
+    device = check_device(device)
     n_pairs = n * (n - 1) // 2
     weights = counts / counts.sum()
     phi_mean = weights @ sufficient_statistics(rows)
@@ -206,11 +209,11 @@ def fit_ising_mcmc(samples, *, n_iter: int = 200, learning_rate: float = 0.1, n_
         theta = model_to_theta(initial)
     states, sweep, average = None, 0, np.zeros_like(theta)
     for it in range(n_iter):
-        result = sample(theta_to_model(theta, n), beta=1.0, n_sweeps=n_sweeps, n_chains=n_chains,
-                        algorithm=algorithm, seed=seed, return_states=True, initial_states=states,
-                        sweep_offset=sweep, record=())
-        states, sweep = result.states, result.final_sweep
-        grad = phi_mean - sufficient_statistics(states.reshape(n_chains, n)).mean(axis=0)
+        chains = Chains(theta_to_model(theta, n), algorithm=algorithm, beta=1.0, n_chains=n_chains, seed=seed,
+                        device=device, initial_states=states, sweep=sweep)
+        chains.run(n_sweeps, record=())
+        states, sweep = chains.states, chains.sweep
+        grad = phi_mean - sufficient_statistics(states).mean(axis=0)
         grad -= _penalty(theta, n_pairs, l2)[1]
         theta = theta + learning_rate * grad
         if it >= n_iter // 2:

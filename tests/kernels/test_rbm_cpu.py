@@ -114,9 +114,9 @@ def test_sample_rbm_rejects_bad_arguments():
     with pytest.raises(ValueError, match="n_steps"):
         sample_rbm(rbm, 5, 0)
     with pytest.raises(ValueError, match="initial"):
-        sample_rbm(rbm, 5, 1, initial=np.zeros((4, 4)))
+        sample_rbm(rbm, 5, 1, initial_states=np.zeros((4, 4)))
     with pytest.raises(ValueError, match="binary"):
-        sample_rbm(rbm, 1, 1, initial=np.full((1, 4), 2))
+        sample_rbm(rbm, 1, 1, initial_states=np.full((1, 4), 2))
 
 
 def test_transpose_into_matches_numpy():

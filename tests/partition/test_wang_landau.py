@@ -17,7 +17,7 @@ Z_TOL = 5.0
 
 def test_density_of_states_4x4_matches_enumeration():
     model = LatticeIsing((4, 4))
-    result = wang_landau(model, n_walkers=8, log_f_final=1e-5, seed=3)
+    result = wang_landau(model, n_chains=8, log_f_final=1e-5, seed=3)
     energies, counts = energy_spectrum(model)
     reachable = np.isfinite(result.log_g[0])
     np.testing.assert_array_equal(result.energies[reachable], energies)
@@ -28,7 +28,7 @@ def test_density_of_states_4x4_matches_enumeration():
 
 def test_open_3d_lattice_levels_and_log_z():
     model = LatticeIsing((2, 2, 3), periodic=False)
-    result = wang_landau(model, n_walkers=8, log_f_final=1e-5, seed=4)
+    result = wang_landau(model, n_chains=8, log_f_final=1e-5, seed=4)
     energies, counts = energy_spectrum(model)
     reachable = np.isfinite(result.log_g[0])
     np.testing.assert_array_equal(result.energies[reachable], energies)
@@ -38,7 +38,7 @@ def test_open_3d_lattice_levels_and_log_z():
 
 @pytest.mark.slow
 def test_log_z_8x8_matches_kaufman_across_temperatures():
-    result = wang_landau(LatticeIsing((8, 8)), n_walkers=8, log_f_final=1e-5, seed=1)
+    result = wang_landau(LatticeIsing((8, 8)), n_chains=8, log_f_final=1e-5, seed=1)
     betas = np.linspace(0.1, 1.0, 10)
     error = result.log_z(betas) - ising2d_log_z(8, 8, betas)
     assert np.all(np.abs(error) < Z_TOL * result.stderr("log_z", betas)), error
@@ -57,8 +57,8 @@ def test_bad_input():
         wang_landau(LatticeIsing((4, 4), J=0.0))
     with pytest.raises(TypeError, match="LatticeIsing"):
         wang_landau("8x8")
-    with pytest.raises(ValueError, match="n_walkers"):
-        wang_landau(LatticeIsing((4, 4)), n_walkers=1)
+    with pytest.raises(ValueError, match="n_chains"):
+        wang_landau(LatticeIsing((4, 4)), n_chains=1)
     with pytest.raises(ValueError, match="flatness"):
         wang_landau(LatticeIsing((4, 4)), flatness=1.0)
     with pytest.raises(ValueError, match="log_f_final"):
@@ -73,9 +73,9 @@ def test_bad_input():
 
 
 def test_same_seed_same_density_of_states():
-    a = wang_landau(LatticeIsing((4, 4)), n_walkers=2, log_f_final=1e-3, seed=9)
-    b = wang_landau(LatticeIsing((4, 4)), n_walkers=2, log_f_final=1e-3, seed=9)
-    c = wang_landau(LatticeIsing((4, 4)), n_walkers=2, log_f_final=1e-3, seed=10)
+    a = wang_landau(LatticeIsing((4, 4)), n_chains=2, log_f_final=1e-3, seed=9)
+    b = wang_landau(LatticeIsing((4, 4)), n_chains=2, log_f_final=1e-3, seed=9)
+    c = wang_landau(LatticeIsing((4, 4)), n_chains=2, log_f_final=1e-3, seed=10)
     np.testing.assert_array_equal(a.log_g, b.log_g)
     np.testing.assert_array_equal(a.trials, b.trials)
     assert not np.array_equal(a.log_g, c.log_g)

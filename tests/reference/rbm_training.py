@@ -22,6 +22,8 @@ equal bit for bit.  Slow: for small cases only.
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from ebmphys.kernels import rbm_cpu
@@ -38,11 +40,11 @@ def sigmoid(x: np.ndarray) -> np.ndarray:
 
 
 def bernoulli_layer(prob: np.ndarray, step: int, chain: int, stream: int, k0: int, k1: int) -> np.ndarray:
-    """Unit u is 1 when the uniform (word + 1/2) / 2**32 of its counter word is below prob[u]."""
+    """Unit u is 1 when its uint32 counter word is below floor(prob[u] * 2**32) (integers, the same on every device)."""
     out = np.zeros(len(prob), dtype=np.uint8)
     for u, p in enumerate(prob):
         word = int(philox4x32(u // 4, step & MASK32, chain & MASK32, stream, k0, k1)[u % 4])
-        out[u] = 1 if (word + 0.5) * 2.0**-32 < p else 0
+        out[u] = 1 if word < min(math.floor(float(p) * 2**32), 2**32) else 0
     return out
 
 

@@ -138,7 +138,7 @@ def test_cluster_rejects_models_it_cannot_sample(model, match, algorithm):
 
 @pytest.mark.parametrize("algorithm", CLUSTER)
 def test_cluster_rejects_graph_models(algorithm):
-    with pytest.raises(TypeError, match="LatticeIsing") as info:
+    with pytest.raises(ValueError, match="for a GraphIsing") as info:
         ebmphys.sample(frustrated_graph(6), beta=0.4, n_sweeps=1, algorithm=algorithm)
     assert "metropolis" in str(info.value)
 

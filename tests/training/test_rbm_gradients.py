@@ -84,7 +84,7 @@ def test_pcd_update_is_unbiased_for_the_exact_gradient():
     k0, k1 = split_seed(SEED)
     v0 = rbm_cpu.initial_visible(rbm.b, n_chains, 0, k0, k1)
     h = np.empty((n_chains, NH), dtype=np.uint8)
-    rbm_cpu.start_chains(rbm.W, rbm.b, rbm.c, v0, h, 0, k0, k1)
+    rbm_cpu.start_chains(rbm.W, rbm.b, rbm.c, v0, h, 0, 0, k0, k1)
     v = np.empty_like(v0)
     rbm_cpu.block_gibbs(rbm.W, np.ascontiguousarray(rbm.W.T), rbm.b, rbm.c, h, v, 1, burn_in, 0, k0, k1)
     grad_exact, p_model = _exact_gradient(rbm, data)
