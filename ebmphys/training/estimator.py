@@ -381,8 +381,10 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         self._data_sha256 = _fingerprint(X)
 
     # ------------------------------------------------------------------ training
-    def _check_monitors(self, n_visible: int, X: np.ndarray, monitor_data: np.ndarray, monitor_name: str) -> None:
+    def _check_monitors(self, X: np.ndarray, monitor_data: np.ndarray, monitor_name: str) -> None:
+        """Before training: the monitors can be evaluated on these data at this size."""
         names = self._monitor_names()
+        n_visible = X.shape[1]
         if "log_likelihood" in names and min(n_visible, int(self.n_components)) > MAX_EXACT_RBM_UNITS:
             raise ValueError(
                 f"the 'log_likelihood' monitor needs exact enumeration, which needs min(n_visible, "
@@ -457,7 +459,7 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
                 monitor_data, monitor_name = X, "X"
             else:
                 monitor_data, monitor_name = self._extra_rows(validation_data, "validation_data"), "validation_data"
-            self._check_monitors(X.shape[1], X, monitor_data, monitor_name)
+            self._check_monitors(X, monitor_data, monitor_name)
         except Exception:
             if not resume:
                 self._forget_fit()      # a refused fit leaves no fitted attribute (n_features_in_, ...)
