@@ -29,12 +29,21 @@ active visible units (and ``b + W.h`` of rows of ``WT``), which beats dense
 products on sparse binary data and keeps each chain's work in one thread.  The
 per-unit and per-layer physics (``bernoulli``, ``layer_probabilities``,
 ``sample_layer``) are plain jitted functions a CUDA twin can share.
+
+Training data may also be real-valued in [0, 1] (probabilities, as for
+scikit-learn's ``BernoulliRBM``): :func:`train_epoch` then takes the positive
+phase in mean field, ``c + v.W`` and ``<v h>`` with the real ``v``.  The choice
+is made at compile time from the dtype of the data (:func:`positive_input`,
+:func:`positive_accumulate`), so binary (integer) data keep the sums of rows
+above, and a real row whose entries are all 0 or 1 gives the same bits as its
+binary twin.
 """
 
 import math
 
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload
 
 from ebmphys.kernels.rng import INIT_RBM_VISIBLE, RBM_HIDDEN, RBM_VISIBLE, philox4x32, threshold
 
@@ -132,14 +141,56 @@ def visible_input_row(h, WT, b, out, hidx):
             out[i] += WT[j, i]
 
 
+def _real_input_row(v, W, c, out, vidx):
+    """out = c + v.W for one real visible row ``v``; returns n, with the units where v != 0 in vidx[:n].
+
+    out[j] = c[j] + sum of v_i * W[i, j] over those units in increasing i (the order
+    of :func:`hidden_input_row`, so a row of 0.0s and 1.0s gives its bits).
+    """
+    nh = W.shape[1]
+    n = 0
+    for i in range(v.shape[0]):
+        if v[i] != 0.0:
+            vidx[n] = i
+            n += 1
+    for j in range(nh):
+        out[j] = c[j]
+    for a in range(n):
+        i = vidx[a]
+        vi = v[i]
+        for j in range(nh):
+            out[j] += vi * W[i, j]
+    return n
+
+
+def positive_input(v, W, c, out, vidx):
+    """out = c + v.W for one visible data row; returns n, with the units where v != 0 in vidx[:n].
+
+    Integer or boolean rows (units in {0, 1}) use :func:`hidden_input_row`; real rows
+    (entries in [0, 1], probabilities) use the weighted sum ``_real_input_row``.
+    Chosen at compile time from the dtype of ``v`` (a Numba overload: callable from
+    jitted code only).
+    """
+    raise NotImplementedError("positive_input is callable from Numba-compiled code only")
+
+
+@overload(positive_input, jit_options={"cache": True})
+def _positive_input_overload(v, W, c, out, vidx):
+    if isinstance(v.dtype, types.Float):
+        return _real_input_row
+    return lambda v, W, c, out, vidx: hidden_input_row(v, W, c, out, vidx)
+
+
 @njit(cache=True)
 def start_chain(v, h, ph, W, c, step, chain, k0, k1, in_h, vidx, work):
     """The hidden half of step ``step`` of a chain at visible row ``v``: ph = p(h | v), h ~ Bernoulli(ph).
 
     Step 0 starts a chain; at a later step it redraws the h_t that belongs to v_t.
-    Returns the number of active visible units, listed in vidx.
+    ``v`` is binary, or real in [0, 1] (a data row of :func:`train_epoch`; see
+    :func:`positive_input`).  Returns the number of visible units that are not 0,
+    listed in vidx.
     """
-    n = hidden_input_row(v, W, c, in_h, vidx)
+    n = positive_input(v, W, c, in_h, vidx)
     layer_probabilities(in_h, ph, work)
     sample_layer(ph, h, step, chain, RBM_HIDDEN, k0, k1)
     return n
@@ -235,6 +286,38 @@ def _accumulate(vidx, n, ph, weight, gW, gb, gc):
         gc[j] += weight * ph[j]
 
 
+def _accumulate_real(v, vidx, n, ph, weight, gW, gb, gc):
+    """gW += weight * outer(v, ph), gb += weight * v, gc += weight * ph for a real row v, nonzero units vidx[:n].
+
+    The factor weight * v_i is formed first, so v_i = 1.0 gives the bits of :func:`_accumulate`.
+    """
+    nh = ph.shape[0]
+    for a in range(n):
+        i = vidx[a]
+        wv = weight * v[i]
+        for j in range(nh):
+            gW[i, j] += wv * ph[j]
+        gb[i] += wv
+    for j in range(nh):
+        gc[j] += weight * ph[j]
+
+
+def positive_accumulate(v, vidx, n, ph, weight, gW, gb, gc):
+    """Add the positive-phase statistics of data row ``v`` (units where v != 0 in vidx[:n]) with ``weight``.
+
+    Binary rows use :func:`_accumulate`, real rows ``_accumulate_real``; chosen at
+    compile time from the dtype of ``v``, as :func:`positive_input`.
+    """
+    raise NotImplementedError("positive_accumulate is callable from Numba-compiled code only")
+
+
+@overload(positive_accumulate, jit_options={"cache": True})
+def _positive_accumulate_overload(v, vidx, n, ph, weight, gW, gb, gc):
+    if isinstance(v.dtype, types.Float):
+        return _accumulate_real
+    return lambda v, vidx, n, ph, weight, gW, gb, gc: _accumulate(vidx, n, ph, weight, gW, gb, gc)
+
+
 @njit(cache=True)
 def train_epoch(
     data, order, batch_size, W, WT, b, c, vel_W, vel_b, vel_c, chains, persistent, k, chain_step, example0,
@@ -244,7 +327,11 @@ def train_epoch(
 
     Parameters
     ----------
-    data : uint8 (n_samples, n_visible)
+    data : uint8 (n_samples, n_visible) of 0/1, or float64 with entries in [0, 1]
+        Real entries are probabilities: the positive phase uses them in mean field
+        (``c + v.W`` and ``v p(h | v)`` with the real ``v``), and a CD chain starts
+        from h_0 ~ p(h | v) of the real row.  A float row of 0.0s and 1.0s gives
+        the bits of the same uint8 row.
     order : int64 (n_samples,), the presentation order of this epoch
     W, b, c : model parameters (updated)
     WT : contiguous copy of W.T, kept equal to it (updated)
@@ -296,14 +383,14 @@ def train_epoch(
         for r in range(n_pos):
             v = data[order[start + r]]
             if persistent:
-                n_active = hidden_input_row(v, W, c, in_h, vidx)
+                n_active = positive_input(v, W, c, in_h, vidx)
                 layer_probabilities(in_h, ph, work)
             else:
                 n_active = start_chain(v, hs, ph, W, c, 0, (example0 + start + r) & _MASK32, k0, k1, in_h, vidx,
                                        work)
             for j in range(nh):
                 mean_ph[j] += w_pos * ph[j]
-            _accumulate(vidx, n_active, ph, w_pos, gW, gb, gc)
+            positive_accumulate(v, vidx, n_active, ph, w_pos, gW, gb, gc)
             if not persistent:
                 n_active = gibbs_steps(hs, vneg, ph, W, WT, b, c, 1, k, (example0 + start + r) & _MASK32, k0, k1,
                                        in_h, in_v, pv, vidx, hidx, work)

@@ -66,6 +66,7 @@ TRAIN_SCHEMA = {
         "monitors": Key("str_list", ["reconstruction_error"], choices=_monitors.MONITORS, doc="Monitors."),
         "monitor_every": Key("int", 1, minimum=1, doc="Epochs between monitor evaluations."),
         "checkpoint_every": Key("int", 1, minimum=1, doc="Epochs between checkpoints."),
+        "device": Key("str", "cpu", doc="Where the training kernels run: 'cpu', 'cuda' or 'auto'."),
     },
 }
 
@@ -135,7 +136,8 @@ def _trainer(spec: dict, out: Path, verbose: bool, spec_text: str) -> RBMTrainer
         n_chains=t["n_chains"] or None, momentum=t["momentum"], weight_decay=t["weight_decay"],
         learning_rate_schedule=t["learning_rate_schedule"], visible_bias_init=t["visible_bias_init"],
         centering=t["centering"], offset_rate=t["offset_rate"], monitors=tuple(t["monitors"]),
-        monitor_every=t["monitor_every"], checkpoint_path=out, checkpoint_every=t["checkpoint_every"], verbose=verbose,
+        monitor_every=t["monitor_every"], checkpoint_path=out, checkpoint_every=t["checkpoint_every"],
+        device=t["device"], verbose=verbose,
     )
     trainer.checkpoint_attrs = {"spec_toml": spec_text}
     return trainer
