@@ -597,9 +597,9 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
 
     def sample(self, n_samples: int, n_steps: int = 1000, *, seed: int | None = None, initial_states=None,
                return_hidden: bool = False):
-        """Draw ``n_samples`` visible configurations by block Gibbs (see :func:`ebmphys.training.sample_rbm`)."""
+        """Draw ``n_samples`` visible configurations by block Gibbs on ``device`` (see :func:`ebmphys.training.sample_rbm`)."""
         return sample_rbm(self._require_fitted(), n_samples, n_steps, seed=seed, initial_states=initial_states,
-                          return_hidden=return_hidden)
+                          return_hidden=return_hidden, device=self.device)
 
     # ------------------------------------------------------------------ checkpoints
     def _checkpoint_params(self) -> dict:

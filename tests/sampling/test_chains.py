@@ -146,6 +146,7 @@ def _device_calls():
         "wang_landau": lambda d: wang_landau(lattice, device=d),
         "sample_rbm": lambda d: sample_rbm(rbm, 2, 1, device=d),
         "fit_ising_mcmc": lambda d: fit_ising_mcmc(np.ones((4, 3), np.int8), n_iter=2, device=d),
+        "RBMTrainer": lambda d: ebmphys.RBMTrainer(2, n_iter=1, device=d).fit(np.eye(4)),
     }
 
 
