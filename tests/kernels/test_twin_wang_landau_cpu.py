@@ -34,7 +34,7 @@ def _reference(shape, periodic, states, flatness, check_every, log_f_final, max_
 # (shape, periodic, flatness, check_every, log_f_final, max_trials)
 WALKS = {
     "4x4 periodic, phase 1 only": ((4, 4), True, 0.5, 32, 1e-6, 1500),
-    "6-chain open, to convergence in phase 2": ((6,), False, 0.7, 12, 0.02, 10**6),
+    "6-chain open, to convergence in phase 2": ((6,), False, 0.7, 12, 2e-3, 10**6),
     "3x3 open, odd max_trials": ((3, 3), False, 0.6, 18, 1e-6, 2001),
 }
 
