@@ -107,7 +107,8 @@ def test_chain0_split_equals_whole_batch():
     parts = [(_lattice_kernel, model, HEATBATH, betas), (_graph_kernel, frustrated_graph(10), METROPOLIS, betas)]
     for kernel, m, rule, bs in parts:
         s = start if kernel is _lattice_kernel else start[:, :10]
-        whole, first, rest = kernel(m, rule, bs, s, 0, 0), kernel(m, rule, bs, s[:1], 0, 0), kernel(m, rule, bs, s[1:], 0, 1)
+        whole = kernel(m, rule, bs, s, 0, 0)
+        first, rest = kernel(m, rule, bs, s[:1], 0, 0), kernel(m, rule, bs, s[1:], 0, 1)
         for x, y, z in zip(whole, first, rest):
             np.testing.assert_array_equal(x, np.concatenate([y, z]))
     W, b, c, a = _rbm()

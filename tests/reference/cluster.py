@@ -31,7 +31,7 @@ from tests.reference.rng import threshold, word
 
 
 def _columns(lattice: Lattice, i: int) -> list:
-    """Neighbour columns of site i in the kernels' order: (axis 0, +1), (axis 0, -1), (axis 1, +1), ...; None if missing."""
+    """Neighbour columns of site i in the kernels' order (axis 0: +1, -1; axis 1: +1, -1; ...), None if missing."""
     return [lattice.neighbor(i, a, s) for a in range(len(lattice.shape)) for s in (1, -1)]
 
 

@@ -39,7 +39,7 @@ def philox4x32(c0: int, c1: int, c2: int, c3: int, k0: int, k1: int) -> tuple[in
 
 
 def word(index: int, c1: int, c2: int, c3: int, key: tuple[int, int]) -> int:
-    """Word ``index % 4`` of ``philox4x32(index // 4, c1, c2, c3)``: the usual "unit u uses word u % 4 of block u // 4"."""
+    """Word ``index % 4`` of ``philox4x32(index // 4, c1, c2, c3)`` ("unit u uses word u % 4 of block u // 4")."""
     return philox4x32(index // 4, c1, c2, c3, *key)[index % 4]
 
 

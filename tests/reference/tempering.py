@@ -42,7 +42,8 @@ def run(lattice, states, rule: str, J: float, h: float, betas, key, chain0: int,
     for t in range(n_sweeps):
         for c in range(n_chains):
             for i in range(n_betas):
-                lattice_ref.sweep(lattice, states[c, i], rule, J, h, betas[i], key, chain0 + c * n_betas + i, sweep0 + t)
+                row_chain = chain0 + c * n_betas + i
+                lattice_ref.sweep(lattice, states[c, i], rule, J, h, betas[i], key, row_chain, sweep0 + t)
         sweep = sweep0 + t + 1
         if sweep % exchange_every:
             continue
