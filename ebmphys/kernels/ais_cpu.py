@@ -25,7 +25,8 @@ Paths:
 
 Random words of the RBM kernels and of the initial states come from
 :func:`ebmphys.kernels.rng.philox4x32` with counter ``(unit // 4, step, chain0 + m,
-stream)`` for kernel row m, the step being ``step0 + k``; streams (registered in
+stream)`` for kernel row m, the step of transition k being ``(step0 + k) mod 2**32`` (initial
+states: step 0); streams (registered in
 :mod:`ebmphys.kernels.rng`): ``AIS_HIDDEN`` and ``AIS_VISIBLE`` for the RBM layers,
 ``AIS_INIT`` for initial states, ``AIS_SPIN + colour`` for spin sweeps (on lattices
 ``unit // 4`` is replaced by the block index of :mod:`lattice_cpu`).  Decisions

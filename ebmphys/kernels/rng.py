@@ -15,7 +15,11 @@ word         meaning
 ===========  =====================================================
 
 so a trajectory does not depend on thread count, scheduling, or where it runs,
-and a checkpoint needs only the configuration and the sweep counter.
+and a checkpoint needs only the configuration and the sweep counter.  This is the
+common pattern; each kernel module documents its exact layout (cluster updates
+address ``c0`` by queue position or site, Wang-Landau spreads a 64-bit index of
+pairs of trials over ``c0`` and ``c1``), and ``tests/reference/`` re-implements
+every layout in plain Python.
 
 The functions are plain ``@njit`` functions of integer scalars, callable from
 CPU kernels and (through numba-cuda) from CUDA kernels.  Words are carried in

@@ -7,16 +7,20 @@ its neighbours) (before the flip).
 
 Algorithm (Wang and Landau 2001; Belardinelli and Pereyra 2007), per walker:
 
-1. ln g = 0, ln f = 1, histogram H = 0.  Each trial picks a site uniformly,
-   accepts the flip with probability min(1, g(a) / g(a')), then adds ln f to
-   ln g(a) and 1 to H(a) of the level it is in.
+1. ln g = 0, ln f = 1, histogram H = 0.  Each trial picks a site (uniformly, to
+   within N / 2**32), accepts the flip with probability min(1, g(a) / g(a')), then
+   adds ln f to ln g(a) and 1 to H(a) of the level it is in.
 2. Phase 1: every ``check_every`` trials, H is flat when min H >= flatness * mean H
-   over the levels visited so far; then ln f <- ln f / 2 and H <- 0.
-3. As soon as ln f <= 1/t, with t = trials / (number of visited levels) the
-   Monte Carlo time, phase 2 sets ln f = 1/t after every trial (no more
-   flatness checks): the 1/t schedule removes the saturation of the error of
-   plain Wang-Landau.
-4. Stop when ln f <= ``log_f_final``, or after ``max_trials`` trials (not converged).
+   over the levels visited so far (mean H = sum of H over them / their number);
+   then ln f <- ln f / 2 and H <- 0.
+3. At the first such check (after the flatness test) at which ln f <= 1/t, with
+   t = trials / (number of visited levels) the Monte Carlo time, phase 2 starts:
+   it sets ln f = 1/t, and again after every trial (no more flatness checks):
+   the 1/t schedule removes the saturation of the error of plain Wang-Landau.
+4. Trials come in pairs (one Philox block each, below).  After each pair the
+   walk stops when ln f <= ``log_f_final``, or when at least ``max_trials``
+   trials are done (not converged); so a walk makes an even number of trials,
+   up to ``max_trials + 1``.
 
 Random numbers: trials 2u and 2u+1 of the walker in row w use the four words of
 ``philox4x32(u mod 2**32, u // 2**32, chain0 + w, rng.WANG_LANDAU)`` (site, acceptance,
