@@ -11,8 +11,9 @@ random number is a pure function of (seed, chain index, sweep counter, site), so
 
 A ladder ``beta=[b_0 < b_1 < ...]`` runs parallel tempering: each of the
 ``n_chains`` ensembles has one replica per beta; kernel row ``c * n_betas + i``
-always runs at ``b_i`` (so each row is an ordinary chain of the backend with its
-own beta and random stream).  Every ``exchange_every`` sweeps, neighbouring
+always runs at ``b_i`` as an ordinary chain of the backend with its own beta and
+the random streams of chain index ``(chain0 + c) * n_betas + i`` (so ensembles
+split with ``chain0`` keep their bits).  Every ``exchange_every`` sweeps, neighbouring
 temperatures exchange configurations with the Metropolis probability
 
     min(1, exp((b_i - b_{i+1}) (E_i - E_{i+1}))),
@@ -20,8 +21,9 @@ temperatures exchange configurations with the Metropolis probability
 which leaves the product of the Boltzmann distributions invariant.  Rounds
 alternate between the even pairs (0,1), (2,3), ... and the odd pairs (1,2),
 (3,4), ...: round ``r = sweep // exchange_every`` uses pairs starting at ``r % 2``.
-The uniform of pair (i, i+1) of ensemble c after sweep counter ``sweep`` is word
-``i % 4`` of ``philox4x32(i // 4, sweep, chain0 + c, rng.EXCHANGE)``.  At a sweep
+Pair (i, i+1) of ensemble c after sweep counter ``sweep`` exchanges iff word ``i % 4``
+of ``philox4x32(i // 4, sweep, chain0 + c, rng.EXCHANGE)`` is below ``rng.threshold`` of
+that probability (the exponential evaluated by numpy).  At a sweep
 where both are due, the exchange comes first and the observables are recorded
 after it (so the last record describes the final states).
 """
@@ -192,10 +194,10 @@ class Chains:
             self.ladder = False
         n_betas = self.betas.shape[0]
         self.n_rows = self.n_chains * n_betas
-        if self.chain0 + self.n_rows > 2**32:
-            raise ValueError("chain0 + n_chains (x number of betas) must not exceed 2**32 (the counter's chain word)")
+        if (self.chain0 + self.n_chains) * n_betas > 2**32:
+            raise ValueError("(chain0 + n_chains) x (number of betas) must not exceed 2**32 (the counter's chain word)")
         k0, k1 = split_seed(self.seed)
-        self._backend = factory(model, np.tile(self.betas, self.n_chains), k0, k1, self.chain0, **options)
+        self._backend = factory(model, np.tile(self.betas, self.n_chains), k0, k1, self.chain0 * n_betas, **options)
         self.site_shape = tuple(getattr(model, "shape", (self._backend.n_sites,)))
         self._batch = (self.n_chains, n_betas) if self.ladder else (self.n_chains,)
         if initial_states is None:
@@ -364,9 +366,11 @@ class Chains:
         counters[:, 2] = np.repeat(self.chain0 + np.arange(n_chains), blocks.size)
         counters[:, 3] = EXCHANGE
         words = philox_block(counters, self._k0, self._k1).reshape(n_chains, blocks.size, 4)
-        u = (words[:, np.searchsorted(blocks, pairs // 4), pairs % 4] + 0.5) * 2.0**-32
+        words = words[:, np.searchsorted(blocks, pairs // 4), pairs % 4].astype(np.uint64)
         log_ratio = (self.betas[pairs + 1] - self.betas[pairs]) * (energy[:, pairs + 1] - energy[:, pairs])
-        accept = np.log(u) < log_ratio
+        # rng.threshold of min(1, exp(log_ratio)), vectorised: floor(p * 2**32), exact in float64
+        thresholds = np.floor(np.exp(np.minimum(log_ratio, 0.0)) * 4294967296.0).astype(np.uint64)
+        accept = words < thresholds
         chain, which = np.nonzero(accept)
         lower = chain * n_betas + pairs[which]
         self._backend.swap(self._kstate, lower, lower + 1)

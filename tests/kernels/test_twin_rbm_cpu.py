@@ -1,4 +1,7 @@
-"""rbm_cpu (initial_visible, start_chains, block_gibbs, train_epoch) equals its reference twin bit for bit."""
+"""rbm_cpu (initial_visible, start_chains, block_gibbs) equals its reference twin bit for bit.
+
+train_epoch has its own twin (tests/reference/rbm_training.py, tests/kernels/test_rbm_train_epoch_reference.py).
+"""
 
 import numpy as np
 import pytest
@@ -59,28 +62,3 @@ def test_chain0_split_equals_whole_batch():
     whole, first, rest = run(6, 0), run(2, 0), run(4, 2)
     for a, x, y in zip(whole, first, rest):
         np.testing.assert_array_equal(a, np.concatenate([x, y]))
-
-
-@pytest.mark.parametrize("persistent, k, centered", [(False, 1, False), (True, 1, False), (False, 2, True),
-                                                      (True, 2, True)])
-def test_train_epoch_equals_reference(persistent, k, centered):
-    """One epoch of CD-k / PCD-k on a 6x4 RBM and 7 binary examples in minibatches of 3 (the last one short)."""
-    rng = np.random.default_rng(2)
-    W, b, c = _rbm(scale=0.5, seed=2)
-    data = (rng.random((7, 6)) < 0.5).astype(np.uint8)
-    order = rng.permutation(7).astype(np.int64)
-    vel = [0.1 * rng.normal(size=W.shape), 0.1 * rng.normal(size=6), 0.1 * rng.normal(size=4)]
-    chains = (rng.random((3, 4)) < 0.5).astype(np.uint8) if persistent else np.zeros((0, 4), np.uint8)
-    mu, lam = data.mean(axis=0), np.full(4, 0.5)
-    example0 = 2**32 - 2  # CD chain indices wrap around mod 2**32 after two examples
-    settings = (0.05, 0.5, 1e-3, centered, mu, lam.copy(), 0.1)
-    expected = ref.train_epoch(data, order, 3, W, b, c, *vel, chains, persistent, k, 4, example0, *settings, KEY)
-    W_, b_, c_, vel_ = W.copy(), b.copy(), c.copy(), [x.copy() for x in vel]
-    chains_, lam_ = chains.copy(), settings[5]
-    WT = np.ascontiguousarray(W_.T)
-    step = rbm_cpu.train_epoch(data, order, 3, W_, WT, b_, c_, *vel_, chains_, persistent, k, 4, example0,
-                               *settings, *KEY)
-    for fast, slow in zip((W_, b_, c_, *vel_, chains_, lam_, step), expected):
-        np.testing.assert_array_equal(fast, slow)
-    np.testing.assert_array_equal(WT, W_.T)
-    assert not np.array_equal(W_, W)

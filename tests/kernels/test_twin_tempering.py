@@ -34,10 +34,6 @@ def test_exchange_rounds_equal_reference(shape, periodic, h, betas, every, chain
     assert (records.exchange_accepted < records.exchange_attempts).any(), "and some were rejected"
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="Chains with a ladder: kernel rows use chain index chain0 + c * n_betas + i but "
-                   "exchanges chain0 + c, so no chain0 splits a ladder batch (reported; chains.py is outside "
-                   "the reference-twins room)")
 def test_ladder_split_with_chain0_equals_whole_batch():
     model = LatticeIsing((4, 4))
     args = dict(algorithm="heatbath", beta=[0.2, 0.4, 0.6], seed=7, exchange_every=1)

@@ -3,17 +3,12 @@
 Re-derived from the ``chains`` module docstring, on checkerboard lattice sweeps
 (:mod:`tests.reference.lattice`): ensemble c has one replica per beta b_0 < b_1 < ...;
 the configuration at b_i is swept as the ordinary chain of kernel row c n_betas + i
-(chain index chain0 + c n_betas + i, beta b_i).  After sweep counter ``sweep`` (a multiple of
+(chain index (chain0 + c) n_betas + i, beta b_i).  After sweep counter ``sweep`` (a multiple of
 ``exchange_every``), round r = sweep // exchange_every tries the pairs (i, i + 1) with
-i = r % 2, r % 2 + 2, ...; the uniform of pair i of ensemble c is
-u = (w + 1/2) / 2**32 for w word i % 4 of ``philox4x32(i // 4, sweep, chain0 + c, EXCHANGE)``,
-and the configurations swap iff
+i = r % 2, r % 2 + 2, ...; pair i of ensemble c swaps iff word i % 4 of
+``philox4x32(i // 4, sweep, chain0 + c, EXCHANGE)`` is below ``threshold(p)`` with
 
-    log(u) < (b_{i+1} - b_i) (E_{i+1} - E_i),
-
-i.e. with probability min(1, exp((b_i - b_{i+1}) (E_i - E_{i+1}))).  This form of the test
-(a float uniform and a log, not ``word < threshold(p)``) is what ``Chains._exchange`` does;
-the module docstring names the probability but not the comparison.
+    p = min(1, exp((b_i - b_{i+1}) (E_i - E_{i+1}))).
 
 Shared with the code under test: nothing but the stream number ``EXCHANGE`` (energies are
 E = -J (bond sum) - h M, exact for the lattices used).
@@ -24,7 +19,7 @@ import math
 import numpy as np
 
 from tests.reference import lattice as lattice_ref
-from tests.reference.rng import EXCHANGE, to_unit, word
+from tests.reference.rng import EXCHANGE, threshold, word
 
 
 def run(lattice, states, rule: str, J: float, h: float, betas, key, chain0: int, sweep0: int, n_sweeps: int,
@@ -42,7 +37,7 @@ def run(lattice, states, rule: str, J: float, h: float, betas, key, chain0: int,
     for t in range(n_sweeps):
         for c in range(n_chains):
             for i in range(n_betas):
-                row_chain = chain0 + c * n_betas + i
+                row_chain = (chain0 + c) * n_betas + i
                 lattice_ref.sweep(lattice, states[c, i], rule, J, h, betas[i], key, row_chain, sweep0 + t)
         sweep = sweep0 + t + 1
         if sweep % exchange_every:
@@ -50,8 +45,8 @@ def run(lattice, states, rule: str, J: float, h: float, betas, key, chain0: int,
         for i in range((sweep // exchange_every) % 2, n_betas - 1, 2):
             for c in range(n_chains):
                 e_lo, e_hi = lattice.energy(states[c, i], J, h), lattice.energy(states[c, i + 1], J, h)
-                u = to_unit(word(i, sweep, chain0 + c, EXCHANGE, key))
-                if math.log(u) < (betas[i + 1] - betas[i]) * (e_hi - e_lo):
+                p = math.exp(min((betas[i + 1] - betas[i]) * (e_hi - e_lo), 0.0))
+                if word(i, sweep, chain0 + c, EXCHANGE, key) < threshold(p):
                     states[c, [i, i + 1]] = states[c, [i + 1, i]]
                     replicas[c, [i, i + 1]] = replicas[c, [i + 1, i]]
                     accepted[i] += 1
