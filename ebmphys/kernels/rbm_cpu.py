@@ -27,24 +27,17 @@ continued exactly from (v_t, t) alone: :func:`start_chains` at step t redraws h_
 Because units are binary, ``c + v.W`` is a sum of the rows of ``W`` picked by the
 active visible units (and ``b + W.h`` of rows of ``WT``), which beats dense
 products on sparse binary data and keeps each chain's work in one thread.  The
-per-unit and per-layer physics (``bernoulli``, ``layer_probabilities``,
-``sample_layer``) are plain jitted functions a CUDA twin can share.
+per-unit physics (``bernoulli``, :func:`ebmphys.kernels.detmath.sigmoid`) are plain
+jitted scalar functions that the CUDA twin (:mod:`ebmphys.kernels.rbm_cuda`) calls too.
 """
-
-import math
 
 import numpy as np
 from numba import njit, prange
 
+from ebmphys.kernels.detmath import sigmoid
 from ebmphys.kernels.rng import INIT_RBM_VISIBLE, RBM_HIDDEN, RBM_VISIBLE, philox4x32, threshold
 
 _MASK32 = 0xFFFFFFFF
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_INV_LN2 = 1.44269504088896338700e00
-_ROUNDING = 1.5 * 2.0**52
-_ROUNDING_BITS = int(np.array([_ROUNDING]).view(np.int64)[0])
-_C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10, _C11, _C12, _C13 = (1.0 / math.factorial(m) for m in range(2, 14))
 
 
 @njit(cache=True, inline="always")
@@ -53,34 +46,18 @@ def bernoulli(p, word):
     return np.uint8(word < threshold(p))
 
 
-@njit(cache=True, fastmath={"contract"})
+@njit(cache=True)
 def layer_probabilities(total_input, out, work):
-    """out[u] = sigmoid(total_input[u]) = 1 / (1 + exp(-total_input[u])), vectorised.
+    """out[u] = sigmoid(total_input[u]) = 1 / (1 + exp(-total_input[u])), by :func:`ebmphys.kernels.detmath.sigmoid`.
 
-    exp(z) for z = -x clamped to [-40, 40] is 2**k * P(r) with k = round(z / ln 2),
-    r = z - k ln 2 (|r| <= ln(2)/2, Cody-Waite split of ln 2) and P the degree-13
-    Taylor polynomial (truncation < 1e-17 relative); 2**k is built from the bits of
-    the rounding sum.  Plain arithmetic, so the loops vectorise (about 3x faster
-    than calling libm's exp per unit).  Accuracy: relative error below 4e-16 for
-    x > -36; for x <= -36, where sigmoid(x) < 2.4e-16, absolute error below 5e-18.
-    ``work`` is a float64 buffer at least as long as ``total_input``; ``out`` must
-    not overlap ``total_input``.
+    The same function the CUDA twin calls per unit, so probabilities have the same
+    bits on both targets (plain arithmetic, no fused multiply-adds; the loop
+    vectorises).  Accuracy: relative error below 4e-16 for x > -36; for x <= -36,
+    where sigmoid(x) < 2.4e-16, absolute error below 5e-18.  ``out`` must not
+    overlap ``total_input``.  ``work`` is not used (kept for existing callers).
     """
-    n = total_input.shape[0]
-    for u in range(n):
-        z = min(max(-total_input[u], -40.0), 40.0)
-        t = z * _INV_LN2 + _ROUNDING
-        k = t - _ROUNDING
-        r = (z - k * _LN2_HI) - k * _LN2_LO
-        p = ((((((_C13 * r + _C12) * r + _C11) * r + _C10) * r + _C9) * r + _C8) * r + _C7) * r + _C6
-        p = (((((p * r + _C5) * r + _C4) * r + _C3) * r + _C2) * r + 1.0) * r + 1.0
-        out[u] = p
-        work[u] = t
-    bits = work.view(np.int64)
-    for u in range(n):
-        bits[u] = (bits[u] - _ROUNDING_BITS + 1023) << 52
-    for u in range(n):
-        out[u] = 1.0 / (1.0 + out[u] * work[u])
+    for u in range(total_input.shape[0]):
+        out[u] = sigmoid(total_input[u])
 
 
 @njit(cache=True)
