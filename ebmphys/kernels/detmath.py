@@ -157,7 +157,7 @@ def _log1p_unit(y):
     u = y
     k = 0.0
     if 1.0 + y > _SQRT2:
-        u = (1.0 + y) * 0.5 - 1.0  # exact: (1 + y) / 2 lies in [0.7, 1]
+        u = mul(1.0 + y, 0.5) - 1.0  # exact: (1 + y) / 2 lies in [0.7, 1]
         k = 1.0
     s = u / (2.0 + u)
     q = mul(s, s)

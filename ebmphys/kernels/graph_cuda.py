@@ -8,8 +8,9 @@ position p of colour class c of kernel row m uses word p % 4 of
 below ``rng.threshold(spin_updates.p_up(rule, s, f, beta))``: the same per-site
 function as the CPU, with the same bits because ``p_up`` uses
 :func:`ebmphys.kernels.detmath.exp`.  The local field ``f = h_i + sum_j J_ij s_j``
-adds exact products (a coupling times a spin of +-1) in CSR order, so no fused
-multiply-add can change it.
+adds products in CSR order as the CPU does; the products (a coupling times a spin
+of +-1) are exact, and written with :func:`ebmphys.kernels.detmath.mul` all the
+same, so that no fused multiply-add appears in the compiled kernel at all.
 
 One thread serves the up to four sites of one Philox block of one chain; colour
 classes are successive launches.  Energies ``-1/2 s.J.s - h.s`` are float sums,
@@ -23,6 +24,7 @@ import numpy as np
 from numba import cuda, int64
 
 from ebmphys.kernels.common_cuda import launch
+from ebmphys.kernels.detmath import mul
 from ebmphys.kernels.rng import philox4x32, threshold
 from ebmphys.kernels.spin_updates import p_up
 
@@ -44,7 +46,7 @@ def _color_class(spins, indptr, indices, data, h, sites, start, n_c, betas, beta
             site = sites[start + pos]
             f = h[site]
             for q in range(indptr[site], indptr[site + 1]):
-                f += data[q] * spins[m, indices[q]]
+                f += mul(data[q], spins[m, indices[q]])
             spins[m, site] = 1 if words[lane] < threshold(p_up(rule, spins[m, site], f, beta)) else -1
 
 
@@ -77,9 +79,9 @@ def _observables(spins, indptr, indices, data, h, energy, mags, column):
         s = spins[m, i]
         acc = 0.0
         for k in range(indptr[i], indptr[i + 1]):
-            acc += data[k] * spins[m, indices[k]]
-        pair += s * acc
-        field += s * h[i]
+            acc += mul(data[k], spins[m, indices[k]])
+        pair += mul(s, acc)
+        field += mul(s, h[i])
         mag += int64(s)
     energy[m, column] = -0.5 * pair - field
     mags[m, column] = mag

@@ -96,6 +96,53 @@ def pytest_pyfunc_call(pyfuncitem):
     return True
 
 
+#: set by test_ptx.py in a simulator child: write every kernel launch's argument types there (JSON)
+RECORD_ENV = "EBMPHYS_RECORD_KERNEL_LAUNCHES"
+
+
+def _describe(arg):
+    """A JSON-able description of a kernel argument's Numba type (arrays by dtype, rank and layout)."""
+    import numpy as np
+
+    ary = getattr(arg, "_ary", arg)
+    if isinstance(ary, np.ndarray):
+        return ["array", ary.dtype.str, ary.ndim, "C" if ary.flags.c_contiguous else "A"]
+    if isinstance(arg, (bool, np.bool_)):
+        return ["boolean"]
+    if isinstance(arg, (int, np.integer)):
+        return ["int64"]
+    if isinstance(arg, (float, np.floating)):
+        return ["float64"]
+    raise TypeError(f"unexpected kernel argument {arg!r}")
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _record_kernel_launches():
+    """In a simulator child asked to (RECORD_ENV), record (module, kernel, argument types) of every launch."""
+    path = os.environ.get(RECORD_ENV)
+    if not (IN_SIMULATOR and path):
+        yield
+        return
+    import json
+
+    from numba.cuda.simulator.kernel import FakeCUDAKernel
+
+    seen = set()
+    original = FakeCUDAKernel.__call__
+
+    def recording(self, *args):
+        if not self._device:
+            seen.add(json.dumps([self.fn.__module__, self.fn.__name__, [_describe(a) for a in args]]))
+        return original(self, *args)
+
+    FakeCUDAKernel.__call__ = recording
+    try:
+        yield
+    finally:
+        FakeCUDAKernel.__call__ = original
+        Path(path).write_text(json.dumps(sorted(json.loads(x) for x in seen)))
+
+
 def pytest_runtest_setup(item):
     if item.get_closest_marker("gpu") is None:
         return
