@@ -210,3 +210,40 @@ def test_auto_picks_the_simulator_as_a_device():
 
     assert registry.check_device("cuda") == "cuda"
     assert registry.cuda_status().simulator
+
+
+STUDY = """
+[study]
+name = "gpu-mini"
+[model]
+dimension = 2
+sizes = [4]
+[temperatures]
+values = [2.5]
+[sampling]
+n_sweeps = 4
+burn_in = 2
+n_chains = 2
+device = "{device}"
+[checkpoint]
+sweeps = 2
+seconds = 0
+"""
+
+
+def test_study_on_the_gpu_writes_the_cpu_file_and_gives_each_worker_a_gpu(tmp_path):
+    from ebmphys.storage import StudyFile
+    from ebmphys.study import parse_study, run_study
+    from ebmphys.study.executors import default_workers, local_pool, visible_gpus
+
+    data = {}
+    for device in ("cpu", "cuda"):
+        path = run_study(parse_study(STUDY.format(device=device)), tmp_path / f"{device}.h5", workers=1, quiet=True)
+        with StudyFile(path) as f:
+            data[device] = f.datasets()
+    assert sorted(data["cpu"]) == sorted(data["cuda"])
+    for name in data["cpu"]:
+        _same_bits(data["cpu"][name], data["cuda"][name])
+    assert visible_gpus() == ["0"] and default_workers(5, "cuda") == 1  # the simulator has one device
+    with pytest.raises(ValueError, match=r"workers must be at most the number of GPUs \(1\)"):
+        local_pool(2, "metropolis", "cuda")
