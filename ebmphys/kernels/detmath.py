@@ -37,6 +37,19 @@ by a small factor and vectorise on the CPU.  Inputs are assumed finite.
 
 The functions are ``@njit`` functions of scalars, callable from CPU kernels, from
 CUDA kernels (numba-cuda compiles them as device functions) and from Python.
+
+What is guaranteed, and how it is checked.  With IEEE-754 binary64 arithmetic,
+round to nearest, no flush-to-zero (both targets by default: numba-cuda's
+``fastmath=False`` keeps double precision IEEE, and NVIDIA GPUs never flush
+doubles), a kernel whose float operations are +, -, *, / and comparisons in a
+fixed order, with no fusable product (a float multiply without explicit
+rounding whose result feeds an add or subtract), computes the same bits on
+both targets.  ``tests/cuda/test_ptx.py`` compiles every CUDA kernel and fails
+on any ``fma`` or fusable multiply in the PTX; ``tests/cuda/test_sim_twins.py``
+(simulator: the kernels' logic, but CPU arithmetic) and ``tests/cuda/test_gpu.py``
+(a real GPU: the compiled arithmetic, at realistic sizes) compare the twins'
+outputs bit for bit.  Only the last can confirm that ptxas and the hardware honour
+the PTX rounding as documented.
 """
 
 import math

@@ -83,7 +83,7 @@ def _observables(spins, indptr, indices, data, h, energy, mags, column):
         pair += mul(s, acc)
         field += mul(s, h[i])
         mag += int64(s)
-    energy[m, column] = -0.5 * pair - field
+    energy[m, column] = mul(-0.5, pair) - field
     mags[m, column] = mag
 
 
