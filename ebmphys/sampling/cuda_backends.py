@@ -48,11 +48,6 @@ def _row_betas(betas) -> np.ndarray:
     return np.ascontiguousarray(betas, dtype=np.float64)
 
 
-def _outputs(out: dict):
-    """The energy and magnetisation arrays of ``out`` (None, None when nothing is recorded)."""
-    return (out["energy"], out["magnetization"]) if out else (None, None)
-
-
 class _CudaIsing:
     """What every CUDA Ising backend shares: host-drawn initial spins, state checks, swaps on the device."""
 
@@ -236,21 +231,28 @@ class CudaGraphLocalBackend(_CudaIsing):
         out["energy"][:, column] = energy.copy_to_host()[:, 0]
         out["magnetization"][:, column] = mags.copy_to_host()[:, 0]
 
-    def run(self, spins, sweep0, n_sweeps, record_every, out, column0, tune=False):
-        after = None
-        if out:
-            n_records = n_sweeps // record_every
-            energy, mags = self._records(spins, n_records)
+    def _recorder(self, spins, n_sweeps: int, record_every: int, out: dict):
+        """(after-sweep callback, finish(column0)) that record on the device every ``record_every`` sweeps."""
+        if not out:
+            return None, lambda column0: None
+        n_records = n_sweeps // record_every
+        energy, mags = self._records(spins, n_records)
 
-            def after(t):
-                if (t + 1) % record_every == 0:
-                    self.graph.observables(spins, *self.csr, self.fields, energy, mags, (t + 1) // record_every - 1)
+        def after(t):
+            if (t + 1) % record_every == 0:
+                self.graph.observables(spins, *self.csr, self.fields, energy, mags, (t + 1) // record_every - 1)
 
-        self.graph.sweeps(spins, *self.csr, self.fields, self.sites, self.offsets, self.d_betas, self.rule, self.k0,
-                          self.k1, self.chain0, sweep0, n_sweeps, LOCAL, after)
-        if out:
+        def finish(column0):
             out["energy"][:, column0:column0 + n_records] = energy.copy_to_host()
             out["magnetization"][:, column0:column0 + n_records] = mags.copy_to_host()
+
+        return after, finish
+
+    def run(self, spins, sweep0, n_sweeps, record_every, out, column0, tune=False):
+        after, finish = self._recorder(spins, n_sweeps, record_every, out)
+        self.graph.sweeps(spins, *self.csr, self.fields, self.sites, self.offsets, self.d_betas, self.rule, self.k0,
+                          self.k1, self.chain0, sweep0, n_sweeps, LOCAL, after)
+        finish(column0)
 
     def anneal(self, spins, betas, step0, log_w, energy_sum):
         d_log_w, d_sum = self.cuda.to_device(log_w), self.cuda.to_device(energy_sum)
