@@ -49,7 +49,8 @@ def _run(args) -> int:
         raise UserError(f"--workers must be >= 1, got {args.workers}")
     try:
         if args.scheduler:
-            with dask_executor(args.scheduler, spec.data["sampling"]["algorithm"]) as (executor, threads):
+            with dask_executor(args.scheduler, spec.data["sampling"]["algorithm"],
+                               spec.data["sampling"]["device"]) as (executor, threads):
                 run_study(spec, path, mode=mode, workers=threads, quiet=args.quiet, executor=executor)
         else:
             run_study(spec, path, mode=mode, workers=args.workers, quiet=args.quiet)

@@ -165,12 +165,13 @@ def _run_locked(spec: StudySpec, store: CheckpointedFile, mode: str, workers: in
     # holds when the large lattices run last
     progress = Progress(sum(t.total_sweeps * w for t, w in zip(tasks, work)), enabled=not quiet, desc=spec.name,
                         unit="spin-sweep", initial=sum(d * w for d, w in zip(done, work)))
-    n_workers = workers or default_workers(len(ready) or 1)
+    device = spec.data["sampling"]["device"]
+    n_workers = workers or default_workers(len(ready) or 1, device)
     if ready and not quiet and not sys.stderr.isatty():
         log(f"{len(ready)} of {len(tasks)} tasks to run on {n_workers} worker(s), writing {path}")
     own = executor is None and bool(ready)
     if own:
-        executor = local_pool(n_workers, spec.data["sampling"]["algorithm"])
+        executor = local_pool(n_workers, spec.data["sampling"]["algorithm"], device)
     in_flight, pending = {}, []
     last_commit = time.monotonic()
     try:

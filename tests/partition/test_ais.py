@@ -16,6 +16,7 @@ from ebmphys.partition import BETA_C, ising2d_log_z, log_z_exact
 from ebmphys.partition.ais import AISWarning, adaptive_schedule, ais, reverse_ais, weight_statistics
 from ebmphys.partition.rbm_exact import rbm_log_z_exact
 from ebmphys.partition.schedules import check_schedule, geometric, linear, sigmoid
+from ebmphys.sampling import registry
 from ebmphys.testing import SMALL_SYSTEMS
 
 Z_TOL = 5.0
@@ -156,7 +157,9 @@ def test_low_ess_warns():
         ais(LatticeIsing((4, 4)), 0.1, n_chains=100, n_steps=100, seed=0)
 
 
-def test_bad_input():
+def test_bad_input(monkeypatch):
+    # device="cuda" takes the no-GPU path on every machine: the CUDA probe reports no device
+    monkeypatch.setattr(registry, "_cuda_status", registry.CudaStatus("device", "forced by the test"))
     model = LatticeIsing((4, 4))
     with pytest.raises(ValueError, match="n_chains"):
         ais(model, 0.5, n_chains=0)

@@ -20,15 +20,14 @@ invariant:
 Shared with the kernel: the order of the float sums (the increment of step k is
 (g_k - g_{k-1}) a.v + (b_k - b_{k-1}) b.v, then softplus(b_k x_j) - softplus(b_{k-1} x_j)
 added for j = 0, 1, ...; a.v, b.v and x = c + v.W summed over active units in increasing
-order), so log weights agree to the last bit.  softplus(x) = max(x, 0) + log1p(exp(-|x|))
-and the logistic function 1 / (1 + e) or e / (1 + e), e = exp(-|x|), are written here with
-Python's ``math`` (the libm functions Numba calls).
+order), so log weights agree to the last bit, and the scalar functions softplus and sigmoid
+of :mod:`ebmphys.kernels.detmath` (plain arithmetic, the same bits on every target; their
+accuracy against the C library is tested with detmath).
 """
-
-import math
 
 import numpy as np
 
+from ebmphys.kernels.detmath import sigmoid, softplus
 from tests.reference import graph as graph_ref
 from tests.reference import lattice as lattice_ref
 from tests.reference.rng import AIS_HIDDEN, AIS_INIT, AIS_SPIN, AIS_VISIBLE, MASK32, bernoulli, word
@@ -72,15 +71,6 @@ def graph_anneal(graph, spins, rule, betas, step0, key, chain0):
                                 stream_base=AIS_SPIN)
         energy[m] = graph.energy(spins[m])
     return spins, log_w, energy, energy_sum
-
-
-def softplus(x: float) -> float:
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-def sigmoid(x: float) -> float:
-    e = math.exp(-abs(x))
-    return 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
 
 
 def _draw(prob, step, chain, stream, key) -> np.ndarray:

@@ -26,7 +26,7 @@ def sigmoid(x) -> np.ndarray:
     """1 / (1 + exp(-x)) by the kernel's own function (see the module docstring)."""
     x = np.ascontiguousarray(x, dtype=np.float64)
     out = np.empty_like(x)
-    layer_probabilities(x, out, np.empty_like(x))
+    layer_probabilities(x, out)
     return out
 
 

@@ -35,7 +35,7 @@ MASK32 = 0xFFFFFFFF
 def sigmoid(x: np.ndarray) -> np.ndarray:
     x = np.ascontiguousarray(x, dtype=np.float64)
     out = np.empty_like(x)
-    rbm_cpu.layer_probabilities(x, out, np.empty_like(x))
+    rbm_cpu.layer_probabilities(x, out)
     return out
 
 

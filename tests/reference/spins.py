@@ -1,6 +1,6 @@
 """Reference twin of :mod:`ebmphys.kernels.spin_updates`: single-spin update probabilities and random spins.
 
-Re-derived (nothing shared): with local field f and beta = 1/T (k_B = 1),
+Re-derived, sharing only the exponential: with local field f and beta = 1/T (k_B = 1),
 
 * Metropolis: flip with probability min(1, exp(-beta dE)), dE = 2 s f, so
   P(s' = +1) = p_flip for s = -1 and 1 - p_flip for s = +1;
@@ -8,14 +8,14 @@ Re-derived (nothing shared): with local field f and beta = 1/T (k_B = 1),
   e = exp(2 beta f) when 2 beta f < 0 (no overflow).
 
 These are the formulas of the kernel's docstring written in the same floating-point
-operations (Python's ``math.exp`` is the same libm ``exp`` Numba calls), so the
-thresholds agree bit for bit; ``test_twin_spin_updates`` checks the tables.
+operations, with the kernel's exponential :func:`ebmphys.kernels.detmath.exp` (plain
+arithmetic, the same bits on every target; its accuracy is tested against ``math.exp``
+in the detmath tests), so the thresholds agree bit for bit.
 """
-
-import math
 
 import numpy as np
 
+from ebmphys.kernels.detmath import exp
 from tests.reference.rng import word
 
 METROPOLIS = "metropolis"
@@ -26,13 +26,13 @@ def p_up(rule: str, spin: int, field: float, beta: float) -> float:
     """P(s' = +1) for an update of ``spin`` in local ``field`` under ``rule``."""
     if rule == METROPOLIS:
         d_energy = 2.0 * spin * field
-        p_flip = 1.0 if d_energy <= 0.0 else math.exp(-beta * d_energy)
+        p_flip = 1.0 if d_energy <= 0.0 else exp(-beta * d_energy)
         return p_flip if spin < 0 else 1.0 - p_flip
     x = -2.0 * beta * field
     if x > 0.0:
-        e = math.exp(-x)
+        e = exp(-x)
         return e / (1.0 + e)
-    return 1.0 / (1.0 + math.exp(x))
+    return 1.0 / (1.0 + exp(x))
 
 
 def random_spins(n_chains: int, n_spins: int, key, stream: int, chain0: int) -> np.ndarray:
