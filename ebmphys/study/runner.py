@@ -19,6 +19,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -74,6 +75,23 @@ def _kill_hook() -> Callable[[str], None]:
 def log(message: str) -> None:
     """A plain progress line on stderr."""
     print(f"ebmphys run: {message}", file=sys.stderr, flush=True)
+
+
+def _submit(executor: Executor, job: Job):
+    """Submit a job with SIGINT blocked, so that worker processes started here inherit a blocked SIGINT.
+
+    Ctrl-C reaches every process of the terminal's process group; workers would print
+    a KeyboardInterrupt traceback each (also while they import).  This way only this
+    process answers it (an interrupt that arrives meanwhile is delivered on return),
+    and it stops the workers itself.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        return executor.submit(run_job, job)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return executor.submit(run_job, job)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
 
 
 def _block(task: Task, result: JobResult) -> Block:
@@ -277,7 +295,7 @@ def _run_locked(spec: StudySpec, store: CheckpointedFile, mode: str, workers: in
             while ready and len(in_flight) < 2 * n_workers:
                 i = ready.popleft()
                 job = Job(task=tasks[i], start=done[i], stop=stops[i].popleft(), states=states[i])
-                in_flight[executor.submit(run_job, job)] = i
+                in_flight[_submit(executor, job)] = i
             finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             for future in finished:
                 i = in_flight.pop(future)
