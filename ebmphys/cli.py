@@ -34,6 +34,7 @@ import warnings
 
 from ebmphys import __version__
 from ebmphys.exceptions import UserError, WriteError
+from ebmphys.limits import LargeRunWarning
 
 COMMAND_MODULES = [
     "ebmphys.study.commands",
@@ -118,6 +119,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"ebmphys{command}: warning: {' '.join(str(message).split())}", file=sys.stderr)
 
         with warnings.catch_warnings():
+            warnings.simplefilter("always", LargeRunWarning)
             warnings.showwarning = show
             status = int(args.func(args) or 0)
         return status
