@@ -95,43 +95,59 @@ def _write_layout(f: h5py.File, layout: StudyLayout) -> None:
                        compression_opts=1, chunks=state_chunks(layout.n_chains, nb))
 
 
-def _regions(f: h5py.File, sizes: Sequence[int], n_chains: int, block: Block):
-    """(dataset path, selection, data in file order) of everything ``block`` writes."""
-    name = size_group(sizes[block.size_index])
-    t, chains = block.temperature_index, slice(block.seed_index * n_chains, (block.seed_index + 1) * n_chains)
-    out = []
-    for observable, data in (("energy", block.energy), ("magnetization", block.magnetization)):
-        if data.shape[1]:
-            steps = f["observables"][name][observable]["step"][()]
-            r0, r1 = np.searchsorted(steps, [block.start, block.stop], side="right")
-            out.append((f"observables/{name}/{observable}/value", (slice(r0, r1), t, chains), data.T))
-    if block.configurations.shape[1]:
-        steps = f["particles"][name]["spins"]["step"][()]
-        r0, r1 = np.searchsorted(steps, [block.start, block.stop], side="right")
-        out.append((f"particles/{name}/spins/value", (slice(r0, r1), t, chains, slice(None)),
-                    block.configurations.transpose(1, 0, 2)))
-    out.append((f"checkpoint/{name}/states", (t, chains, slice(None)), block.states))
-    out.append((f"checkpoint/{name}/sweep", (t, block.seed_index), np.int64(block.stop)))
-    return out
+class _Regions:
+    """Where blocks go in a study file: (dataset path, selection, data in file order) of each write.
+
+    The record times (``step``) are read once per dataset, so a checkpoint of many blocks costs few
+    HDF5 look-ups.
+    """
+
+    def __init__(self, f: h5py.File):
+        self.sizes = f["parameters/sizes"][()].tolist()
+        self.n_chains = int(f["parameters"].attrs["n_chains_per_seed"])
+        self._f = f
+        self._steps: dict[str, np.ndarray] = {}
+
+    def _rows(self, series: str, block: Block) -> slice:
+        if series not in self._steps:
+            self._steps[series] = self._f[f"{series}/step"][()]
+        r0, r1 = np.searchsorted(self._steps[series], [block.start, block.stop], side="right")
+        return slice(int(r0), int(r1))
+
+    def of(self, block: Block) -> list[tuple[str, tuple, np.ndarray]]:
+        name = size_group(self.sizes[block.size_index])
+        n = self.n_chains
+        t, chains = block.temperature_index, slice(block.seed_index * n, (block.seed_index + 1) * n)
+        out = []
+        for observable, data in (("energy", block.energy), ("magnetization", block.magnetization)):
+            if data.shape[1]:
+                series = f"observables/{name}/{observable}"
+                out.append((f"{series}/value", (self._rows(series, block), t, chains), data.T))
+        if block.configurations.shape[1]:
+            series = f"particles/{name}/spins"
+            out.append((f"{series}/value", (self._rows(series, block), t, chains, slice(None)),
+                        block.configurations.transpose(1, 0, 2)))
+        out.append((f"checkpoint/{name}/states", (t, chains, slice(None)), block.states))
+        out.append((f"checkpoint/{name}/sweep", (t, block.seed_index), np.int64(block.stop)))
+        return out
 
 
-def _write_block(f: h5py.File, sizes: Sequence[int], n_chains: int, block: Block) -> None:
-    for path, selection, data in _regions(f, sizes, n_chains, block):
-        f[path][selection] = data
-
-
-def _verify_blocks(f: h5py.File, blocks: Sequence[Block], complete: bool) -> None:
-    """Read back what :func:`_write_block` wrote (checksums verified on read) and compare it."""
-    sizes = f["parameters"]["sizes"][()].tolist()
-    n_chains = int(f["parameters"].attrs["n_chains_per_seed"])
-    last = {}  # a later block of a task overwrites its checkpoint: compare with the last write
+def _write_blocks(f: h5py.File, blocks: Sequence[Block]) -> list[tuple[str, tuple, np.ndarray]]:
+    """Write ``blocks``; return the writes that hold at the end (a task's later block overwrites its checkpoint)."""
+    regions, last = _Regions(f), {}
     for block in blocks:
-        for path, selection, data in _regions(f, sizes, n_chains, block):
+        for path, selection, data in regions.of(block):
+            f[path][selection] = data
             last[path, repr(selection)] = (path, selection, data)
-    for path, selection, data in last.values():
+    return list(last.values())
+
+
+def _verify_writes(f: h5py.File, writes, complete: bool | None = None) -> None:
+    """Read back the ``writes`` of :func:`_write_blocks` (checksums verified on read) and compare them."""
+    for path, selection, data in writes:
         if not np.array_equal(f[path][selection], data, equal_nan=True):
             raise ValueError(f"{path} does not hold the data written")
-    if bool(f.attrs["complete"]) != bool(complete):
+    if complete is not None and bool(f.attrs["complete"]) != bool(complete):
         raise ValueError("the complete flag was not written")
 
 
@@ -215,13 +231,11 @@ class CheckpointedFile:
         ebmphys.exceptions.WriteError
             If the write fails; the previous file is left as it was.
         """
+        writes = []
         with atomic_hdf5(self.target, copy_from=self.target,
-                         verify=lambda g: _verify_blocks(g, blocks, complete)) as f:
+                         verify=lambda g: _verify_writes(g, writes, complete)) as f:
             self.hook("copied")
-            sizes = f["parameters"]["sizes"][()].tolist()
-            n_chains = int(f["parameters"].attrs["n_chains_per_seed"])
-            for block in blocks:
-                _write_block(f, sizes, n_chains, block)
+            writes += _write_blocks(f, blocks)
             f.attrs["complete"] = bool(complete)
             self.hook("written")
 
@@ -239,10 +253,11 @@ class CheckpointedFile:
         with h5py.File(self.target, "r") as old:
 
             def verify(g: h5py.File) -> None:  # one task in memory at a time
+                regions = _Regions(g)
                 for size_index, t, k, sweeps in keep:
-                    _verify_blocks(g, [_read_block(old, sizes, n_chains, size_index, t, k, sweeps)], False)
+                    _verify_writes(g, regions.of(_read_block(old, sizes, n_chains, size_index, t, k, sweeps)))
 
             with atomic_hdf5(self.target, verify=verify) as f:
                 _write_layout(f, layout)
                 for size_index, t, k, sweeps in keep:
-                    _write_block(f, sizes, n_chains, _read_block(old, sizes, n_chains, size_index, t, k, sweeps))
+                    _write_blocks(f, [_read_block(old, sizes, n_chains, size_index, t, k, sweeps)])
