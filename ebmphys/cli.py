@@ -10,10 +10,10 @@ the command line) also prints the traceback:
 =====  ==========================================================================
   2    bad input a user can fix (:class:`ebmphys.exceptions.UserError`: bad spec
        or value, existing output, damaged or foreign input file, a run too large
-       for this machine), and command-line usage errors
+       for this machine; a missing or unreadable file, an unreachable scheduler:
+       any other ``OSError``), and command-line usage errors
   1    a failed write (:class:`ebmphys.exceptions.WriteError`: no space left,
-       quota, I/O error), any other ``OSError``, running out of memory, or an
-       internal error
+       quota, I/O error), running out of memory, or an internal error
 130    interrupted (Ctrl-C), at any moment: while the package is imported, while
        running, or while the process exits
 =====  ==========================================================================
@@ -42,8 +42,7 @@ COMMAND_MODULES = [
     "ebmphys.partition.commands",
 ]
 
-_USER_ERRORS = (UserError, ValueError, TypeError, FileExistsError, FileNotFoundError, IsADirectoryError,
-                NotADirectoryError, PermissionError)
+_USER_ERRORS = (UserError, ValueError, TypeError, OSError)
 
 
 class _Parser(argparse.ArgumentParser):
@@ -133,8 +132,6 @@ def main(argv: list[str] | None = None) -> int:
             status, message = 1, _one_line(exc)
         elif isinstance(exc, _USER_ERRORS):
             status, message = 2, _one_line(exc)
-        elif isinstance(exc, OSError):
-            status, message = 1, _one_line(exc)
         elif isinstance(exc, MemoryError):
             status, message = 1, "out of memory (" + (_one_line(exc) if str(exc) else "an allocation failed") + ")"
         else:

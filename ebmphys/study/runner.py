@@ -220,10 +220,13 @@ def run_study(spec: StudySpec, output, *, mode: str = "new", workers: int | None
     return path
 
 
-def _check_resources(spec: StudySpec, store: CheckpointedFile, workers: int | None, n_tasks: int) -> int:
+def _check_resources(spec: StudySpec, store: CheckpointedFile, workers: int | None, n_tasks: int,
+                     local: bool) -> int:
     """Check memory and disk before anything is written; return the number of workers to use.
 
-    Without ``workers`` the default (all cores) is reduced to what memory allows.
+    Without ``workers`` the default (all cores) is reduced to what memory allows.  With a
+    caller's executor (``local`` False) the jobs may run on other machines: this process
+    is checked for itself and one job.
     """
     r = study_resources(spec.data)
     n_workers = workers or default_workers(n_tasks)
@@ -231,8 +234,9 @@ def _check_resources(spec: StudySpec, store: CheckpointedFile, workers: int | No
         limit, _ = memory_limit()
         if limit is not None and r.memory(n_workers) > limit:
             n_workers = max(1, min(n_workers, (limit - r.runner_memory) // max(1, r.job_memory)))
-    require_memory(r.memory(n_workers), f"running {n_workers} worker(s) on tasks of up to {r.largest} "
-                                        f"(--workers, model.sizes, sampling.n_chains)")
+    here = n_workers if local else 1
+    require_memory(r.memory(here), f"running {here} worker(s) on tasks of up to {r.largest} "
+                                   f"(--workers, model.sizes, sampling.n_chains)")
     existing = store.target.stat().st_size if store.target.exists() else 0
     # the last checkpoint copies the whole file: the finished file twice, less what exists already
     require_disk(max(0, 2 * r.file_bytes - existing), store.target,
@@ -248,7 +252,7 @@ def _run_locked(spec: StudySpec, store: CheckpointedFile, mode: str, workers: in
     if mode == "new" and path.exists():
         raise RunError(f"{path} already exists; use --resume to continue it or --overwrite to replace it")
     tasks = expand(spec)
-    n_workers = _check_resources(spec, store, workers, len(tasks))
+    n_workers = _check_resources(spec, store, workers, len(tasks), local=executor is None)
     committed = None  # sweeps of each task in the file on disk (None: no file of this run yet)
 
     def write(update, *args, **kwargs):
