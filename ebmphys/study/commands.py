@@ -24,7 +24,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from ebmphys.exceptions import DamagedDataError, UserError
+from ebmphys.exceptions import DamagedDataError, UserError, WriteError
 from ebmphys.limits import format_bytes
 from ebmphys.storage import StudyFile, StudyFileError
 from ebmphys.storage.layout import FILE_FORMAT as STUDY_FORMAT
@@ -100,7 +100,11 @@ def _run(args) -> int:
     def after(done: Path) -> None:
         if not args.quiet and not sys.stderr.isatty():
             log("sampling done; analysing")
-        report(done, args.format, args.quiet)
+        try:
+            report(done, args.format, args.quiet)
+        except WriteError as exc:
+            raise exc.with_context(f"the study file {done} is complete; ebmphys plot {done} writes the table and "
+                                   f"the figure once space is freed") from None
 
     try:
         if args.scheduler:

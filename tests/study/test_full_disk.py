@@ -29,7 +29,7 @@ sizes = [8]
 [temperatures]
 values = [2.0, 3.0]
 [sampling]
-n_sweeps = 600
+n_sweeps = 1000
 n_chains = 2
 [record]
 configurations_every = 1
@@ -70,24 +70,24 @@ def small_disk(tmp_path):
         subprocess.run(["umount", "-l", str(d)], capture_output=True)
 
 
-def fill(directory: Path) -> Path:
-    """Take every free byte of the file system of ``directory``; return the filler to delete later."""
+def fill(directory: Path, until=None) -> Path:
+    """Take every free byte of the file system of ``directory``; return the filler to delete later.
+
+    With ``until`` (a ``subprocess.Popen``), keep taking whatever is freed (a checkpoint that replaces a file
+    frees the old one's pages) until that process ends.
+    """
     filler = directory / "filler"
     with open(filler, "wb", buffering=0) as fh:
-        chunk = b"\0" * 65536
         while True:
-            try:
-                fh.write(chunk)
-            except OSError as exc:
-                assert exc.errno in (errno.ENOSPC, errno.EDQUOT)
-                break
-        for size in (4096, 1):  # the last pages
-            try:
-                while True:
-                    fh.write(b"\0" * size)
-            except OSError:
-                pass
-    return filler
+            for size in (65536, 4096, 1):
+                try:
+                    while True:
+                        fh.write(bytes(size))
+                except OSError as exc:
+                    assert exc.errno in (errno.ENOSPC, errno.EDQUOT)
+            if until is None or until.poll() is not None:
+                return filler
+            time.sleep(0.0005)
 
 
 def test_full_disk_mid_run_then_resume_is_bit_identical(small_disk, tmp_path):
@@ -99,13 +99,13 @@ def test_full_disk_mid_run_then_resume_is_bit_identical(small_disk, tmp_path):
     proc = subprocess.Popen([sys.executable, "-m", "ebmphys.cli", "run", "disk.toml", "--workers", "1", "--quiet"],
                             cwd=disk, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     inodes, deadline = set(), time.monotonic() + 120
-    while len(inodes) < 3 and proc.poll() is None and time.monotonic() < deadline:  # created, then two checkpoints
+    while len(inodes) < 2 and proc.poll() is None and time.monotonic() < deadline:  # created, then a checkpoint
         try:
             inodes.add(out.stat().st_ino)
         except FileNotFoundError:
             pass
         time.sleep(0.002)
-    filler = fill(disk)
+    filler = fill(disk, until=proc)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 1, err  # no segfault, no traceback
     assert err.count("\n") == 1 and err.startswith(f"ebmphys run: error: no space left on device while writing {out}; "
@@ -115,8 +115,8 @@ def test_full_disk_mid_run_then_resume_is_bit_identical(small_disk, tmp_path):
     with StudyFile(out) as f:
         assert not f.complete and f.verify() == []
         sweeps = f.sweeps_done(8)
-        assert 0 < sweeps.sum() < 2 * 600
-    assert f"at sweep {sweeps.min()} of 600 of task L = 8" in err
+        assert 0 < sweeps.sum() < 2 * 1000
+    assert f"at sweep {sweeps.min()} of 1000 of task L = 8" in err
     assert main(["inspect", str(out)]) == 0  # readable, intact, and not complete
     filler.unlink()
     run_study(spec, out, mode="resume", workers=1, quiet=True)
@@ -130,7 +130,7 @@ def test_full_disk_mid_run_then_resume_is_bit_identical(small_disk, tmp_path):
 
 def test_a_study_larger_than_the_disk_is_refused_up_front(small_disk, capsys):
     disk = small_disk("1m")
-    (disk / "disk.toml").write_text(SPEC.replace("n_sweeps = 600", "n_sweeps = 40000"))
+    (disk / "disk.toml").write_text(SPEC.replace("n_sweeps = 1000", "n_sweeps = 40000"))
     assert main(["run", str(disk / "disk.toml"), "--out", str(disk / "disk.h5"), "--quiet"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "of disk, more than the" in err and f"free on {disk}" in err
@@ -182,7 +182,7 @@ def test_train_on_a_full_disk(small_disk, tmp_path, monkeypatch, capsys):
     first, deadline = out.stat().st_ino, time.monotonic() + 120
     while out.stat().st_ino == first and proc.poll() is None and time.monotonic() < deadline:
         time.sleep(0.001)  # until the resumed run has written a checkpoint
-    filler = fill(disk)
+    filler = fill(disk, until=proc)
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 1 and err.startswith(
         f"ebmphys train: error: no space left on device while writing {out}; the last complete checkpoint, "
