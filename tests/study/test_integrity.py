@@ -175,3 +175,16 @@ def test_intact_file_is_complete_only_when_verified(reference, capsys):
     assert main(["inspect", str(src / "small.h5"), "--verify"]) == 0
     out = capsys.readouterr().out
     assert "status: complete (every dataset verified)" in out and "DAMAGED" not in out
+
+
+def test_large_files_have_their_configurations_read_only_by_verify(reference, tmp_path, capsys, monkeypatch):
+    """Above VERIFY_LIMIT plain ``inspect`` skips the stored configurations and says so instead of 'complete'."""
+    import ebmphys.study.commands as commands
+
+    monkeypatch.setattr(commands, "VERIFY_LIMIT", 0)
+    path = damaged_copy(reference, tmp_path, "particles/L8/spins/value", flip_bytes)
+    assert main(["inspect", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert "every dataset verified except the configurations" in out and "status: complete" not in out
+    _, err = one_line_error(capsys, ["inspect", str(path), "--verify"], 2)
+    assert "particles/L8/spins/value (checksum mismatch (Fletcher-32))" in err
