@@ -202,8 +202,7 @@ def atomic_hdf5(path, *, copy_from=None, verify: Callable[[h5py.File], None] | N
     sees fail.  When the block ends the file is flushed and closed; if any write
     failed a :class:`WriteError` is raised; otherwise the file is reopened
     read-only and passed to ``verify`` (which reads back what it must and raises
-    to refuse the file), then swapped in as in :func:`atomic_path`.  Code in the
-    block may call :func:`check_writes` to stop early once a write has failed.
+    to refuse the file), then swapped in as in :func:`atomic_path`.
 
     Raises
     ------

@@ -8,6 +8,13 @@ memory until the next checkpoint, which writes all pending results at once
 restarts from the sweep and configurations of the last checkpoint, so the
 finished file holds the same bits as an uninterrupted run.
 
+Before anything is written the run's memory and disk are estimated and refused
+when they cannot fit (:mod:`ebmphys.limits`).  A failed write (no space left,
+quota, I/O error) stops the run with a :class:`ebmphys.exceptions.WriteError`
+whose message names the last complete checkpoint, which stays on disk.  A resume
+first verifies the whole file (checksums, physics): tasks whose data are damaged
+or missing restart from sweep 0 in a rebuilt file.
+
 Fault injection for tests: with ``EBMPHYS_KILL_AT="point:n"`` the process kills
 itself with SIGKILL the n-th time it reaches ``point``: ``job`` (a job result
 arrived, not yet written), ``copied`` (checkpoint copy made, nothing written)

@@ -60,7 +60,8 @@ def save_checkpoint(path, params: dict, model: dict, state: dict, history: dict,
 
     def verify(g: h5py.File) -> None:
         for name, data in arrays.items():
-            if not np.array_equal(g[name][()], data, equal_nan=True):
+            stored = g[name][()]
+            if not np.array_equal(stored, data, equal_nan=stored.dtype.kind == "f"):
                 raise ValueError(f"{name} does not hold the data written")
 
     with atomic_hdf5(path, verify=verify) as f:
