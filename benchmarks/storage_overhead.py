@@ -145,11 +145,11 @@ def main() -> None:
               f"({100 * (cpu_c / cpu_u - 1):.1f}% of CPU time) of the run storing configurations every sweep "
               f"(packbits + none, with against without), and 4 bytes per chunk; with them that run's overhead over "
               f"storing no configurations is {100 * (wall_c / base_wall - 1):.1f}% (wall) / "
-              f"{100 * (cpu_c / base_cpu - 1):.1f}% (CPU). Target: under 10%."]
+              f"{100 * (cpu_c / base_cpu - 1):.1f}% (CPU)."]
     lines += ["", "Target: overhead under 10%. On a loaded shared machine the wall time of one run varies by up to 2x "
               "between repetitions, so the CPU column (all the work runs in the measuring process) is the cleaner "
               "measurement. Compression runs in the process that writes the file; `record.compression = \"none\"` "
-              "(bit-packing only, 8x smaller than int8) is the choice for recording every sweep, the default gzip "
+              "(bit-packing only, 8x smaller than int8) is the default and the choice for recording every sweep; gzip "
               "gives the smallest files when configurations are recorded every few sweeps or less often."]
     body = "\n".join(lines) + "\n"
     print(body)
