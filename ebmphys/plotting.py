@@ -1,4 +1,7 @@
-"""Figures of a study summary (matplotlib, Agg backend: no display needed).
+"""Figures of a study summary and of an RBM training run (matplotlib, Agg backend: no display needed).
+
+Figures are written atomically (:func:`ebmphys.storage.atomic.atomic_path`): a
+failed write leaves any previous figure as it was.
 
 :func:`plot_study` draws one figure with six panels against T (k_B = 1, T in
 units of J/k_B): energy per spin, |m| per spin, specific heat per spin,
@@ -20,6 +23,7 @@ import numpy as np  # noqa: E402
 
 from ebmphys.partition.kaufman import ising2d_energy, ising2d_specific_heat  # noqa: E402
 from ebmphys.partition.onsager import T_C, onsager_magnetization  # noqa: E402
+from ebmphys.storage.atomic import atomic_path  # noqa: E402
 
 FORMATS = ("png", "pdf")
 
@@ -87,8 +91,94 @@ def plot_study(summary, path, fmt: str = "png") -> Path:
     _crossing_panel(axes.flat[5], summary, exact)
     fig.suptitle(f"{summary.name}: {summary.dimension}D Ising, J = {summary.J:g}, h = {summary.h:g}, "
                  f"{summary.n_chains} chains per point" + ("" if summary.complete else "  (incomplete file)"))
-    fig.savefig(path, dpi=110)
-    plt.close(fig)
+    _save(fig, path, fmt, dpi=110)
+    return path
+
+
+def _save(fig, path: Path, fmt: str, dpi: int) -> None:
+    try:
+        with atomic_path(path) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi, metadata={"Creator": "ebmphys"} if fmt == "pdf" else {"Software": "ebmphys"})
+    finally:
+        plt.close(fig)
+
+
+def image_shape(n_units: int) -> tuple[int, int] | None:
+    """(side, side) when ``n_units`` is a perfect square larger than 1 (e.g. 64 -> 8 x 8), else None."""
+    side = int(round(np.sqrt(n_units)))
+    return (side, side) if side > 1 and side * side == n_units else None
+
+
+def _grid(ax, images: np.ndarray, shape: tuple[int, int], title: str, cmap: str, symmetric: bool) -> None:
+    """Draw ``images`` (n, n_units) as a square-ish mosaic of ``shape`` images, one pixel gap."""
+    n = len(images)
+    cols = int(np.ceil(np.sqrt(n)))
+    rows = int(np.ceil(n / cols))
+    h, w = shape
+    canvas = np.full((rows * (h + 1) - 1, cols * (w + 1) - 1), np.nan)
+    for k, image in enumerate(images):
+        r, c = divmod(k, cols)
+        canvas[r * (h + 1):r * (h + 1) + h, c * (w + 1):c * (w + 1) + w] = image.reshape(shape)
+    limit = np.nanmax(np.abs(canvas)) if symmetric else None
+    ax.imshow(canvas, cmap=cmap, vmin=-limit if symmetric else 0, vmax=limit if symmetric else 1,
+              interpolation="nearest")
+    ax.set_title(title, fontsize=9)
+    ax.set_xticks([])
+    ax.set_yticks([])
+
+
+def plot_training(history: dict, W: np.ndarray, samples: np.ndarray | None, path, fmt: str = "png",
+                  title: str = "") -> Path:
+    """Draw the figure of an RBM training run: learning curves, filters and model samples.
+
+    Parameters
+    ----------
+    history : dict
+        ``{"epoch": [...], monitor: [...]}`` as stored in a training checkpoint; one
+        panel per monitor against the epoch.
+    W : float64 (n_visible, n_hidden)
+        Weights; when the visible units form a square image, each hidden unit's filter
+        (a column of W) is drawn as an image (blue negative, red positive).
+    samples : uint8 (n, n_visible) or None
+        Model samples, drawn as binary images when the units form a square image.
+    path : path-like
+        Output file; its suffix is replaced by ``.{fmt}``.
+    fmt : {"png", "pdf"}
+    title : str
+
+    Returns
+    -------
+    Path
+        The file written.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+    path = Path(path).with_suffix("." + fmt)
+    monitors = [name for name in history if name != "epoch"]
+    shape = image_shape(W.shape[0])
+    n_panels = max(1, len(monitors)) + (2 if shape else 0)
+    fig, axes = plt.subplots(1, n_panels, figsize=(4.2 * n_panels, 4.0), constrained_layout=True, squeeze=False)
+    axes = list(axes.flat)
+    epochs = np.asarray(history.get("epoch", []))
+    for ax, name in zip(axes, monitors):
+        values = np.asarray(history[name], dtype=np.float64)
+        ax.plot(epochs[: len(values)] if len(epochs) >= len(values) else np.arange(1, len(values) + 1), values, "o-", ms=3)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name.replace("_", " ") + (" (nats)" if "likelihood" in name else ""))
+        ax.grid(alpha=0.3)
+    if not monitors:
+        axes[0].text(0.5, 0.5, "no monitors recorded", ha="center", va="center", transform=axes[0].transAxes)
+        axes[0].set_axis_off()
+    if shape:
+        _grid(axes[-2], W.T[:100], shape, f"filters (columns of W), {min(100, W.shape[1])} of {W.shape[1]}",
+              "RdBu_r", True)
+        if samples is not None and len(samples):
+            _grid(axes[-1], np.asarray(samples[:100], dtype=np.float64), shape,
+                  f"model samples (block Gibbs), {min(100, len(samples))}", "gray_r", False)
+        else:
+            axes[-1].set_axis_off()
+    fig.suptitle(title)
+    _save(fig, path, fmt, dpi=110)
     return path
 
 

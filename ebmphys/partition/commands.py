@@ -41,9 +41,10 @@ from pathlib import Path
 import numpy as np
 
 from ebmphys.exceptions import UserError
+from ebmphys.limits import require_memory
 from ebmphys.models.ising import LatticeIsing
 from ebmphys.models.rbm import RBM
-from ebmphys.partition.estimate import METHODS
+from ebmphys.partition.estimate import DEFAULTS, METHODS
 
 MODEL_TYPES = ("ising", "rbm", "rbm-digits", "rbm-random")
 
@@ -121,6 +122,9 @@ def model_from_table(table: dict, base_dir: Path):
     if kind == "rbm-random":
         rng = np.random.default_rng(_get(table, "seed", int, 0))
         nv, nh = _get(table, "n_visible", int), _get(table, "n_hidden", int)
+        if nv < 1 or nh < 1:
+            raise UserError(f"[model]: n_visible and n_hidden must be >= 1, got {nv} and {nh}")
+        require_memory(24 * nv * nh, f"[model] rbm-random of {nv} x {nh} units (n_visible, n_hidden)")
         scale = _get(table, "weight_scale", float, 1.0)
         return RBM(nv, nh, W=rng.normal(0.0, scale, (nv, nh)), b=rng.normal(0.0, 1.0, nv),
                    c=rng.normal(0.0, 1.0, nh)), None
@@ -128,7 +132,10 @@ def model_from_table(table: dict, base_dir: Path):
     from ebmphys.training import RBMTrainer
 
     X = load_binary_digits()
-    trainer = RBMTrainer(_get(table, "n_hidden", int, 20), n_iter=_get(table, "epochs", int, 30),
+    n_hidden = _get(table, "n_hidden", int, 20)
+    require_memory(40 * X.shape[1] * n_hidden + 48 * 20 * (X.shape[1] + n_hidden),
+                   f"[model] rbm-digits with {n_hidden} hidden units (n_hidden)")
+    trainer = RBMTrainer(n_hidden, n_iter=_get(table, "epochs", int, 30),
                          learning_rate=_get(table, "learning_rate", float, 0.05), batch_size=20,
                          random_state=_get(table, "seed", int, 0))
     return trainer.fit(X).rbm_, X
@@ -170,13 +177,39 @@ def _model_from_args(args):
     return model, data if args.data is None else _load_data(args.data)
 
 
+# ---------------------------------------------------------------------------- sizes
+
+
+def memory_estimate(model, method: str, chains: int | None, steps: int | None) -> tuple[int, str]:
+    """Bytes ``estimate(model, method, ...)`` needs, and what they are for (to name in a refusal).
+
+    Ising lattices: the neighbour table and its construction (about (8 + 40 d) bytes a
+    spin) plus, per chain, the configuration, its copies and the cluster work arrays
+    of the reverse-AIS start (40 bytes a spin).  RBMs: the weights (twice) and, per
+    chain, the visible and hidden units and their inputs in float64.
+    """
+    default_chains, _ = DEFAULTS.get(method, (1, None))
+    chains = chains or default_chains or 1
+    if isinstance(model, RBM):
+        units = model.n_visible + model.n_hidden
+        return (16 * model.n_visible * model.n_hidden + 48 * chains * units,
+                f"logz --method {method}: {chains} chain(s) on an RBM of {model.n_visible} x {model.n_hidden} "
+                f"units (--n-chains)")
+    if method in ("exact", "kaufman"):
+        return 0, ""
+    n, d = model.n_spins, model.ndim
+    per_chain = {"ti": 3, "wang-landau": 3 + 16 * d}.get(method, 40)
+    return (n * (8 + 40 * d) + chains * n * per_chain,
+            f"logz --method {method}: {chains} chain(s) x {n:.3g} spins (--n-chains, the lattice size)")
+
+
 # ---------------------------------------------------------------------------- estimates
 
 
 def estimate(model, data, method: str, beta: float, chains: int | None, steps: int | None, schedule: str,
              seed: int) -> dict:
     """Run one estimator; return the JSON-able result (estimate, stderr, method, seconds, parameters, ...)."""
-    from ebmphys.partition.estimate import DEFAULTS, estimate_log_z
+    from ebmphys.partition.estimate import estimate_log_z
 
     default_chains, default_steps = DEFAULTS.get(method, (None, None))
     chains = default_chains if chains is None else chains
@@ -227,6 +260,8 @@ def run_study(path: Path, out_dir: Path, quiet: bool = False) -> dict:
     schedules = _get(cfg, "schedules", list, ["linear"], where="[ais]")
     chains = _get(cfg, "n_chains", int, 100, where="[ais]")
     seed = _get(cfg, "seed", int, 0, where="[ais]")
+    require_memory(*memory_estimate(model, "reverse-ais" if _get(cfg, "reverse", bool, False, where="[ais]") else "ais",
+                                    chains, None))
     runs = [("forward", s) for s in schedules]
     if _get(cfg, "reverse", bool, False, where="[ais]"):
         runs.append(("reverse", schedules[0]))
@@ -308,6 +343,7 @@ def run_logz(args: argparse.Namespace) -> int:
         if value is not None and value < 1:
             raise UserError(f"--{flag.replace('_', '-')} must be >= 1, got {value}")
     model, data = _model_from_args(args)
+    require_memory(*memory_estimate(model, args.method, args.n_chains, args.steps))
     result = estimate(model, data, args.method, args.beta, args.n_chains, args.steps, args.schedule, args.seed)
     if args.json:
         print(json.dumps(result))

@@ -26,13 +26,17 @@ Energies and magnetisations are extensive totals (E and M = sum_i s_i, k_B = 1,
 J is the energy unit).  Configurations are bit-packed with ``np.packbits`` over
 the C-ordered sites (+1 -> 1, -1 -> 0, big-endian bit order), chunked and
 optionally compressed (none by default; gzip or lzf on request).  All datasets are created, at full size, when the file is.
+Every dataset carries HDF5's Fletcher-32 checksum, verified on every read.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from ebmphys.storage.atomic import create_dataset
 
 FILE_FORMAT = "ebmphys-study-1"
 CREATOR = "ebmphys"
@@ -49,6 +53,8 @@ DESCRIPTIONS = {
 }
 OBSERVABLE_CHUNK_ELEMENTS = 2**15
 SPIN_CHUNK_BYTES = 2**16
+MAX_CHUNK_BYTES = 2**24
+"""Largest chunk ebmphys makes (16 MiB; HDF5's own limit is 4 GiB): huge lattices or many chains are split."""
 
 
 def size_group(L: int) -> str:
@@ -61,15 +67,37 @@ def n_bytes(n_spins: int) -> int:
     return -(-n_spins // 8)
 
 
+def chain_chunk(n_chains_per_seed: int, bytes_per_chain: int) -> int:
+    """Chains per chunk: the largest divisor of ``n_chains_per_seed`` whose chunk fits :data:`MAX_CHUNK_BYTES`.
+
+    A divisor, so that a chunk never mixes the chains of two seeds (two tasks):
+    damage found in a chunk names the tasks to re-run.
+    """
+    n = n_chains_per_seed
+    fit = max(1, MAX_CHUNK_BYTES // max(1, bytes_per_chain))
+    if fit >= n:
+        return n
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return max(d for d in small + [n // d for d in small] if d <= fit)
+
+
 def observable_chunks(n_records: int, n_chains_per_seed: int) -> tuple[int, int, int]:
     """Chunk shape of an observable: one task's chains at one temperature, many records."""
-    return (max(1, min(n_records, OBSERVABLE_CHUNK_ELEMENTS // n_chains_per_seed)), 1, n_chains_per_seed)
+    c = chain_chunk(n_chains_per_seed, 8)
+    return (max(1, min(n_records, OBSERVABLE_CHUNK_ELEMENTS // c)), 1, c)
 
 
 def spin_chunks(n_configurations: int, n_chains_per_seed: int, nbytes: int) -> tuple[int, int, int, int]:
     """Chunk shape of the configurations: one task's chains at one temperature, about 64 KiB."""
-    per = n_chains_per_seed * nbytes
-    return (max(1, min(n_configurations, SPIN_CHUNK_BYTES // per)), 1, n_chains_per_seed, nbytes)
+    b = min(nbytes, MAX_CHUNK_BYTES)
+    c = chain_chunk(n_chains_per_seed, b)
+    return (max(1, min(n_configurations, SPIN_CHUNK_BYTES // (c * b))), 1, c, b)
+
+
+def state_chunks(n_chains_per_seed: int, nbytes: int) -> tuple[int, int, int]:
+    """Chunk shape of the checkpoint configurations: one task's chains at one temperature."""
+    b = min(nbytes, MAX_CHUNK_BYTES)
+    return (1, chain_chunk(n_chains_per_seed, b), b)
 
 
 def pack_spins(states: np.ndarray) -> np.ndarray:
@@ -85,19 +113,25 @@ def unpack_spins(packed: np.ndarray, n_spins: int) -> np.ndarray:
 
 def time_series_group(parent, name: str, steps: np.ndarray, shape: tuple, dtype, chunks: tuple, fill,
                       compression: str = "none") -> None:
-    """Create an H5MD time series ``name`` (step, time, value) under ``parent``; ``compression`` gzip, lzf or none."""
+    """Create an H5MD time series ``name`` (step, time, value) under ``parent``; ``compression`` gzip, lzf or none.
+
+    Every dataset carries a Fletcher-32 checksum (:func:`ebmphys.storage.atomic.create_dataset`).
+    """
     g = parent.create_group(name)
-    g.create_dataset("step", data=np.asarray(steps, dtype=np.int64))
-    time = g.create_dataset("time", data=np.asarray(steps, dtype=np.float64))
-    time.attrs["unit"] = "sweep"
-    g["step"].attrs["unit"] = "sweep"
-    value = g.create_dataset(
-        "value", shape=(len(steps),) + tuple(shape), dtype=dtype, chunks=chunks, fillvalue=fill,
+    create_dataset(g, "step", data=np.asarray(steps, dtype=np.int64)).attrs["unit"] = "sweep"
+    create_dataset(g, "time", data=np.asarray(steps, dtype=np.float64)).attrs["unit"] = "sweep"
+    value = create_dataset(
+        g, "value", shape=(len(steps),) + tuple(shape), dtype=dtype, chunks=chunks, fillvalue=fill,
         compression=None if compression == "none" else compression, compression_opts=1 if compression == "gzip" else None,
         shuffle=np.dtype(dtype).itemsize > 1,
     )
     value.attrs["unit"] = UNITS[name]
     value.attrs["description"] = DESCRIPTIONS[name]
+
+
+def energy_bound(J: float, h: float, dimension: int, n_spins: int) -> float:
+    """Largest |E| on a periodic hypercubic lattice: n_spins * (dimension * |J| + |h|) (each bond once)."""
+    return n_spins * (dimension * abs(J) + abs(h))
 
 
 @dataclass(frozen=True)

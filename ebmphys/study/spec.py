@@ -26,7 +26,8 @@ from typing import Any
 
 import numpy as np
 
-from ebmphys.exceptions import DeviceError
+from ebmphys.exceptions import DeviceError, ResourceError
+from ebmphys.limits import require_memory
 from ebmphys.sampling.registry import DEVICES, algorithms, check_device
 
 REQUIRED = object()
@@ -283,8 +284,11 @@ class StudySpec:
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def _check_study(data: dict) -> None:
-    t = data["temperatures"]
+T_MIN = 1.0 / np.finfo(np.float64).max
+"""Lowest temperature whose beta = 1/T is a finite float64 (about 5.6e-309)."""
+
+
+def _check_temperatures(t: dict) -> None:
     ranged = [t[k] is not None for k in ("min", "max", "count")]
     if t["values"] is not None and any(ranged):
         raise SpecError("give either temperatures.values or temperatures.min/max/count, not both")
@@ -294,6 +298,124 @@ def _check_study(data: dict) -> None:
             raise SpecError(f"temperatures need 'values' or all of min, max, count; missing temperatures.{missing[0]}")
         if t["min"] > t["max"] or (t["count"] > 1 and t["min"] == t["max"]):
             raise SpecError(f"temperatures.min = {t['min']} must be below temperatures.max = {t['max']}")
+        named = [("temperatures.min", t["min"]), ("temperatures.max", t["max"])]
+    else:
+        named = [(f"temperatures.values[{i}]", T) for i, T in enumerate(t["values"])]
+    for key, T in named:
+        if not (T >= T_MIN and math.isfinite(1.0 / T)):
+            raise SpecError(f"{key} = {T!r} is not allowed: beta = 1/T must be a finite number (T >= {T_MIN:.3g})")
+    if t["values"] is not None:
+        seen = {}
+        for i, T in enumerate(t["values"]):
+            if T in seen:
+                raise SpecError(f"temperatures.values = {t['values']} must not repeat a temperature: "
+                                f"values[{seen[T]}] = values[{i}] = {T!r}")
+            seen[T] = i
+
+
+def _check_energy_scale(data: dict) -> None:
+    """Energies |E| <= N (d |J| + |h|) must be finite, and so must E^2 (the specific heat needs it)."""
+    m = data["model"]
+    L, d = max(m["sizes"]), m["dimension"]
+    bound = float(L) ** d * (d * abs(m["J"]) + abs(m["h"]))
+    if not math.isfinite(bound * bound):
+        key = "model.J" if d * abs(m["J"]) >= abs(m["h"]) else "model.h"
+        raise SpecError(f"{key} = {m[key.split('.')[1]]!r} is not allowed: energies on the L = {L} lattice reach "
+                        f"N (d |J| + |h|) = {bound:.3g}, whose square (needed for the specific heat) overflows float64")
+
+
+@dataclass(frozen=True)
+class StudyResources:
+    """Estimated memory and disk of a study, computed from the spec alone (Python ints: no overflow).
+
+    Attributes
+    ----------
+    job_memory : int
+        Bytes one worker needs to run one job of the largest lattice: lattice tables
+        (neighbour indices and their construction), the chains' configurations and
+        cluster work arrays, and the job's records.
+    runner_memory : int
+        Bytes the process writing the file holds: the latest configurations of every
+        task, task bookkeeping and the record times.
+    summary_memory : int
+        Bytes the summary (run, plot) needs to analyse the largest size.
+    file_bytes : int
+        Size of the finished study file (uncompressed data).
+    n_tasks : int
+    largest : str
+        The largest lattice and its chains, in words (for messages).
+    """
+
+    job_memory: int
+    runner_memory: int
+    summary_memory: int
+    file_bytes: int
+    n_tasks: int
+    largest: str
+
+    def memory(self, workers: int = 1) -> int:
+        """Peak bytes with ``workers`` workers: the run (writer + jobs), or the summary afterwards."""
+        return max(self.runner_memory + workers * self.job_memory, self.summary_memory)
+
+
+_CLUSTER_ALGORITHMS = ("wolff", "swendsen-wang")
+_TASK_OVERHEAD = 2048  # bytes of Python objects per task (Task, job queue, futures)
+
+
+def study_resources(data: dict) -> StudyResources:
+    """Estimate the memory and disk a validated spec needs (see :class:`StudyResources`)."""
+    m, t, smp, rec = data["model"], data["temperatures"], data["sampling"], data["record"]
+    d, chains = m["dimension"], smp["n_chains"]
+    n_t = len(t["values"]) if t["values"] is not None else t["count"]
+    n_seeds = len(smp["seeds"])
+    total = smp["burn_in"] + smp["n_sweeps"]
+    n_rec = smp["n_sweeps"] // rec["observables_every"]
+    n_conf = smp["n_sweeps"] // rec["configurations_every"] if rec["configurations_every"] else 0
+    job = min(total, -(-data["checkpoint"]["sweeps"] // rec["observables_every"]) * rec["observables_every"])
+    n_jobs = -(-total // job)
+    L = max(m["sizes"])
+    N = L**d
+    nb = -(-N // 8)
+    tables = N * (8 + 40 * d)  # int32 neighbour table and its int64 construction
+    work = chains * N * (3 + (32 if smp["algorithm"] in _CLUSTER_ALGORITHMS else 0))
+    job_records = chains * (16 * (job // rec["observables_every"])
+                            + (job // rec["configurations_every"] * nb if rec["configurations_every"] else 0))
+    n_tasks = len(m["sizes"]) * n_t * n_seeds
+    states = sum(n_t * n_seeds * chains * size**d for size in m["sizes"])
+    runner = 2 * states + n_tasks * (_TASK_OVERHEAD + 40 * n_jobs) + 32 * n_rec + 2 * job_records
+    summary = 40 * n_rec * n_t * n_seeds * chains + 32 * n_rec
+    per_size = [n_t * n_seeds * chains * (16 * n_rec + (n_conf + 1) * -(-size**d // 8)) + 32 * (n_rec + n_conf)
+                for size in m["sizes"]]
+    return StudyResources(
+        job_memory=tables + work + job_records, runner_memory=runner, summary_memory=summary,
+        file_bytes=sum(per_size) + 2**16, n_tasks=n_tasks,
+        largest=f"L = {L} ({N:.3g} spins) x {chains} chain(s), {smp['algorithm']}",
+    )
+
+
+def _check_sizes(data: dict) -> None:
+    """Refuse a spec whose run or summary cannot fit in memory (the disk is checked when the output is known)."""
+    r = study_resources(data)
+    smp = data["sampling"]
+    n_rec = smp["n_sweeps"] // data["record"]["observables_every"]
+    if r.summary_memory >= r.runner_memory + r.job_memory:
+        what = (f"the summary of {n_rec:.3g} records x {r.n_tasks // len(data['model']['sizes'])} "
+                f"(temperature, seed) points x {smp['n_chains']} chain(s) per size (sampling.n_sweeps / "
+                f"record.observables_every, temperatures, sampling.seeds, sampling.n_chains)")
+    elif r.job_memory >= r.runner_memory:
+        what = f"sampling {r.largest} (model.sizes, sampling.n_chains)"
+    else:
+        what = (f"running {r.n_tasks:.3g} tasks of up to {r.largest} (model.sizes, temperatures, sampling.seeds, "
+                f"sampling.n_chains, checkpoint.sweeps)")
+    try:
+        require_memory(r.memory(), what)
+    except ResourceError as exc:
+        raise SpecError(str(exc)) from None
+
+
+def _check_study(data: dict) -> None:
+    _check_temperatures(data["temperatures"])
+    _check_energy_scale(data)
     sizes = data["model"]["sizes"]
     odd = [L for L in sizes if L % 2]
     if odd:
@@ -316,6 +438,11 @@ def _check_study(data: dict) -> None:
         raise SpecError(f"record.configurations_every = {conf} must not exceed sampling.n_sweeps = {data['sampling']['n_sweeps']}")
     if conf % every:
         raise SpecError(f"record.configurations_every = {conf} must be a multiple of record.observables_every = {every}")
+    _check_sizes(data)
+    t = data["temperatures"]
+    if t["values"] is None and len(np.unique(np.linspace(t["min"], t["max"], t["count"]))) != t["count"]:
+        raise SpecError(f"temperatures.count = {t['count']} repeats temperatures between temperatures.min = "
+                        f"{t['min']!r} and temperatures.max = {t['max']!r} (closer than float64 resolution)")
 
 
 def parse_study(text: str, source: str = "spec") -> StudySpec:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ebmphys.analysis import BinderCrossing, ExponentFit, binder_crossing, fit_gamma_over_nu, thermo_observables
-from ebmphys.storage import StudyFile
+from ebmphys.storage import StudyFile, atomic_path
 
 QUANTITIES = ("energy", "abs_magnetization", "specific_heat", "susceptibility", "binder")
 """Per-spin observables of the summary table, in table order."""
@@ -160,8 +160,11 @@ HEADERS = ("T", "L", "e", "e_err", "|m|", "|m|_err", "C", "C_err", "chi", "chi_e
 
 
 def write_csv(summary: StudySummary, path) -> None:
-    """One row per (L, T): T, L, then each quantity of :data:`QUANTITIES` with its error, records per chain."""
-    with open(path, "w", newline="") as fh:
+    """One row per (L, T): T, L, then each quantity of :data:`QUANTITIES` with its error, records per chain.
+
+    Written atomically (:func:`ebmphys.storage.atomic_path`): a failed write leaves any previous table.
+    """
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(HEADERS)
         for i, L in enumerate(summary.sizes):
