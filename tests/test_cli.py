@@ -273,7 +273,7 @@ def test_damaged_training_file_is_refused(train_spec, capsys):
 
 
 @pytest.mark.parametrize("argv, message", [
-    (["logz", "--ising2d", "100000"], "logz --method ais: 100 chain(s) x 1e+10 spins (--chains, the lattice size) "
+    (["logz", "--ising2d", "100000"], "logz --method ais: 100 chain(s) x 1e+10 spins (--n-chains, the lattice size) "
                                      "needs about"),
     (["logz", "--ising2d", "4", "--J", "1e308"], "overflows float64"),
 ])
