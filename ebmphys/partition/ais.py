@@ -61,7 +61,8 @@ from ebmphys.partition.exact import boltzmann_probabilities
 from ebmphys.partition.rbm_exact import MAX_EXACT_RBM_UNITS
 from ebmphys.partition.result import LogZEstimate
 from ebmphys.partition.schedules import SCHEDULES, check_schedule, equal_length_schedule, named_schedule
-from ebmphys.sampling.chains import AnnealResult, Chains
+from ebmphys.limits import require_memory
+from ebmphys.sampling.chains import BYTES_PER_VARIABLE, AnnealResult, Chains, n_variables
 from ebmphys.sampling.registry import check_device
 
 BASES = ("data", "uniform")
@@ -330,8 +331,12 @@ def _path(model, beta: float, algorithm, base, data):
     raise TypeError(f"model must be a LatticeIsing, GraphIsing or RBM, got {type(model).__name__}")
 
 
-def _check_chains(n_chains) -> int:
-    return positive_int("n_chains", n_chains, minimum=2)
+def _check_chains(n_chains, model, what: str, name: str = "n_chains") -> int:
+    """``name`` >= 2, and a batch of that many configurations of ``model`` must fit in memory."""
+    n_chains = positive_int(name, n_chains, minimum=2)
+    require_memory(n_chains * n_variables(model) * BYTES_PER_VARIABLE,
+                   f"{what}: {n_chains} chains x {n_variables(model)} variables ({name}, the model size)")
+    return n_chains
 
 
 # ---------------------------------------------------------------------------- schedules
@@ -413,7 +418,7 @@ def adaptive_schedule(model, beta: float = 1.0, *, n_steps: int | None = None, t
     for name, value in (("target_cess", target_cess), ("pilot_cess", pilot_cess)):
         if value is not None and not 0.0 < finite_real(name, value) < 1.0:
             raise ValueError(f"{name} must be in (0, 1), got {value}")
-    n_pilot_chains = _check_chains(n_pilot_chains)
+    n_pilot_chains = _check_chains(n_pilot_chains, model, "adaptive_schedule", "n_pilot_chains")
     sweeps_per_step = positive_int("sweeps_per_step", sweeps_per_step)
     seed = resolve_seed(seed)
     device = check_device(device)
@@ -498,7 +503,7 @@ def ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, s
     start = time.perf_counter()
     device = check_device(device)
     beta = _check_beta(beta)
-    n_chains = _check_chains(n_chains)
+    n_chains = _check_chains(n_chains, model, "ais")
     seed = resolve_seed(seed)
     path = _path(model, beta, algorithm, base, data)
     betas = _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, data, device)
@@ -538,7 +543,7 @@ def reverse_ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int =
     start = time.perf_counter()
     device = check_device(device)
     beta = _check_beta(beta)
-    n_chains = _check_chains(n_chains)
+    n_chains = _check_chains(n_chains, model, "reverse_ais")
     burn_in = positive_int("burn_in", burn_in, minimum=0)
     seed = resolve_seed(seed)
     path = _path(model, beta, algorithm, base, data)

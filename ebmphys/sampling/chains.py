@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ebmphys.kernels.rng import EXCHANGE, philox_block, resolve_seed, split_seed
+from ebmphys.limits import require_memory
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.progress import Progress
 from ebmphys.sampling.backends import threads_for
@@ -44,6 +45,17 @@ from ebmphys.sampling.registry import check_device, lookup
 MAX_SWEEP = 2**32 - 1
 #: spin updates per kernel call between progress updates (when a progress display is on)
 _WORK_PER_CALL = 2**24
+#: memory estimate per variable of every chain: configurations in the user and kernel layouts, and
+#: per-chain work arrays (cluster stacks, gradients, hidden layers), generously
+BYTES_PER_VARIABLE = 64
+
+
+def n_variables(model) -> int:
+    """Number of variables of one configuration of ``model`` (spins, units or coordinates), for size checks."""
+    for names in (("n_sites",), ("n_spins",), ("n_visible", "n_hidden"), ("dim",)):
+        if all(hasattr(model, name) for name in names):
+            return sum(int(getattr(model, name)) for name in names)
+    return 1
 
 
 @dataclass
@@ -194,6 +206,9 @@ class Chains:
             self.ladder = False
         n_betas = self.betas.shape[0]
         self.n_rows = self.n_chains * n_betas
+        require_memory(self.n_rows * n_variables(model) * BYTES_PER_VARIABLE,
+                       f"Chains: {self.n_chains} chain(s) x {n_betas} beta(s) x {n_variables(model)} variables "
+                       f"(n_chains, beta, the model size)")
         if (self.chain0 + self.n_chains) * n_betas > 2**32:
             raise ValueError("(chain0 + n_chains) x (number of betas) must not exceed 2**32 (the counter's chain word)")
         k0, k1 = split_seed(self.seed)
@@ -297,6 +312,10 @@ class Chains:
                              f"{self._sweep}, n_sweeps may be at most {MAX_SWEEP - self._sweep}, got {n_sweeps}")
         record = self.check_record(record)
         n_records = n_sweeps // thin if record else 0
+        if record:
+            require_memory(8 * self.n_rows * n_records * len(self.observables),
+                           f"run: {n_records} records x {self.n_rows} chain(s) x {len(self.observables)} "
+                           f"observables (n_sweeps / thin, n_chains, record)")
         out = {name: np.zeros((self.n_rows, n_records)) for name in self.observables} if record else {}
         backend = self._backend
         flipped0 = None if backend.flipped is None else backend.flipped.copy()

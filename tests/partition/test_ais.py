@@ -217,3 +217,11 @@ def test_rbm_trainer_hook_stores_the_ais_estimate():
     result = trainer.estimate_log_z(X, n_chains=50, n_steps=300, seed=1)
     assert trainer.log_z() == (result.log_z, "ais")
     np.testing.assert_allclose(trainer.score_samples(X[:5]), -trainer.rbm_.free_energy(X[:5]) - result.log_z)
+
+
+def test_impossible_chain_counts_are_refused_before_allocating():
+    from ebmphys.exceptions import ResourceError
+
+    with pytest.raises(ResourceError, match=r"ais: 1000000000000 chains x 16 variables \(n_chains, the model size\) "
+                                            r"needs about"):
+        ais(LatticeIsing((4, 4)), 0.4, n_chains=10**12)

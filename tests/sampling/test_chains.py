@@ -161,3 +161,16 @@ def test_every_function_gives_the_same_device_error(function, device, message, m
     with pytest.raises(DeviceError) as info:
         _device_calls()[function](device)
     assert str(info.value).startswith(message)
+
+
+def test_impossible_sizes_are_refused_before_allocating():
+    from ebmphys.exceptions import ResourceError
+
+    model = MODELS["lattice-2d-periodic"]
+    with pytest.raises(ResourceError, match=r"Chains: 1000000000000 chain\(s\) x 1 beta\(s\) x 24 variables .* needs "
+                                            r"about .* of memory, more than"):
+        Chains(model, algorithm="metropolis", beta=0.4, n_chains=10**12)
+    with pytest.raises(ResourceError, match=r"run: 2147483648 records x 5 chain\(s\)"):
+        _chains("lattice-2d-periodic", "metropolis").run(2**31)
+    with pytest.raises(ResourceError, match="needs about"):
+        ebmphys.sample(model, beta=0.4, n_sweeps=10, n_chains=10**12)
