@@ -45,6 +45,7 @@ from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.rbm import RBM
 from ebmphys.partition.rbm_exact import MAX_EXACT_RBM_UNITS, exact_is_feasible, rbm_log_z_exact
 from ebmphys.progress import Progress
+from ebmphys.sampling.cuda_backends import rbm_train_epoch
 from ebmphys.sampling.registry import check_device
 from ebmphys.training import monitors as _monitors
 from ebmphys.training.checkpoint import load_checkpoint, save_checkpoint
@@ -205,7 +206,8 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
     checkpoint_every : int >= 1, default 1
     device : {"cpu", "cuda", "auto"}, default "cpu"
         Where the training kernels run, checked by
-        :func:`ebmphys.sampling.registry.check_device` (no CUDA kernels yet).
+        :func:`ebmphys.sampling.registry.check_device`: training epochs, sampling and the AIS
+        monitor run there (same bits on every device); real-valued data need the CPU.
     verbose : bool or int >= 0, default False
         Report progress (per epoch, with the monitors) through :class:`ebmphys.progress.Progress`:
         a bar on a terminal or in Jupyter, one line per 10% of the epochs otherwise.
@@ -404,9 +406,12 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
                 f"method or n_chains changed after training started ({s['chains'].shape[0]} persistent chains "
                 f"exist, {expected_chains} needed); call fit to start again"
             )
+        if X.dtype != np.uint8 and check_device(self.device) == "cuda":
+            raise ValueError("real-valued data in [0, 1] train on device='cpu' only (the CUDA epoch kernel takes "
+                             "binary rows); binarise the data or use device='cpu'")
         k0, k1 = split_seed(self.seed_)
         lr = learning_rate_at(self.learning_rate_schedule, float(self.learning_rate), self.epoch_, int(self.n_iter))
-        s["chain_step"] = rbm_cpu.train_epoch(
+        s["chain_step"] = rbm_train_epoch(self.device)(
             X, order, int(self.batch_size), rbm.W, np.ascontiguousarray(rbm.W.T), rbm.b, rbm.c,
             s["vel_W"], s["vel_b"], s["vel_c"], s["chains"], self.method == "pcd", int(self.k), s["chain_step"],
             self.examples_seen_, float(lr), float(self.momentum), float(self.weight_decay), bool(self.centering),
@@ -421,7 +426,8 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         names = self._monitor_names()
         ais_log_z = None
         if "ais_log_likelihood" in names:
-            ais_log_z = _monitors.ais_log_z(self.rbm_, X, seed=derive_seed(self.seed_, self.epoch_))
+            ais_log_z = _monitors.ais_log_z(self.rbm_, X, seed=derive_seed(self.seed_, self.epoch_),
+                                            device=self.device)
         values = _monitors.evaluate(names, self.rbm_, monitor_data, ais_log_z=ais_log_z)
         self.log_z_estimate_ = ais_log_z
         return values
@@ -542,7 +548,7 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         if X is not None:
             X = self._rows(X)
             _require_binary(X, "X", "the base-rate model of AIS")
-        result = ais(rbm, data=X, **ais_options)
+        result = ais(rbm, data=X, **({"device": self.device} | ais_options))
         self.set_log_z_estimate(result.log_z)
         return result
 

@@ -63,7 +63,7 @@ def ais_log_likelihood(rbm, v, log_z: float) -> float:
     return float((-rbm.free_energy(v)).mean() - log_z)
 
 
-def ais_log_z(rbm, train_data, seed: int) -> float:
+def ais_log_z(rbm, train_data, seed: int, device: str = "cpu") -> float:
     """Forward AIS estimate of log Z with AIS_CHAINS chains and AIS_STEPS steps.
 
     The base-rate model's visible biases come from ``train_data`` (binary rows).  AIS
@@ -72,7 +72,7 @@ def ais_log_z(rbm, train_data, seed: int) -> float:
     """
     from ebmphys.partition.ais import ais
 
-    return float(ais(rbm, n_chains=AIS_CHAINS, n_steps=AIS_STEPS, data=train_data, seed=seed).log_z)
+    return float(ais(rbm, n_chains=AIS_CHAINS, n_steps=AIS_STEPS, data=train_data, seed=seed, device=device).log_z)
 
 
 def evaluate(names, rbm, v, *, ais_log_z: float | None = None) -> dict[str, float]:

@@ -247,3 +247,22 @@ def test_study_on_the_gpu_writes_the_cpu_file_and_gives_each_worker_a_gpu(tmp_pa
     assert visible_gpus() == ["0"] and default_workers(5, "cuda") == 1  # the simulator has one device
     with pytest.raises(ValueError, match=r"workers must be at most the number of GPUs \(1\)"):
         local_pool(2, "metropolis", "cuda")
+
+
+@pytest.mark.filterwarnings("ignore::ebmphys.partition.ais.AISWarning")
+def test_rbm_trainer_on_the_device_gives_the_cpu_model():
+    """RBMTrainer(device="cuda"): PCD epochs, samples and the AIS monitor with the CPU's bits."""
+    X = (np.random.default_rng(4).random((12, 6)) < 0.4).astype(np.uint8)
+    args = dict(learning_rate=0.1, batch_size=4, n_iter=2, random_state=9, monitors=("ais_log_likelihood",))
+    fitted = {}
+    for device in ("cpu", "cuda"):
+        trainer = ebmphys.RBMTrainer(3, device=device, **args)
+        with pytest.MonkeyPatch.context() as mp:
+            mp.setattr("ebmphys.training.monitors.AIS_STEPS", 5)
+            mp.setattr("ebmphys.training.monitors.AIS_CHAINS", 4)
+            trainer.fit(X)
+        fitted[device] = (trainer.rbm_.W, trainer.history_["ais_log_likelihood"], trainer.sample(3, 2, seed=1))
+    for a, b in zip(fitted["cpu"], fitted["cuda"]):
+        np.testing.assert_array_equal(a, b)
+    with pytest.raises(ValueError, match="real-valued data in \\[0, 1\\] train on device='cpu' only"):
+        ebmphys.RBMTrainer(3, device="cuda", **dict(args, monitors=())).fit(X * 0.5)
