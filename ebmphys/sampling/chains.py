@@ -39,7 +39,7 @@ from ebmphys.limits import require_memory
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.progress import Progress
 from ebmphys.sampling.backends import threads_for
-from ebmphys.sampling.registry import check_device, lookup
+from ebmphys.sampling.registry import resolve
 
 #: the sweep counter is a 32-bit word of the random-number counter
 MAX_SWEEP = 2**32 - 1
@@ -157,7 +157,8 @@ class Chains:
     seed : int in [0, 2**64), optional
         Key of the counter-based generator; None draws one (``chains.seed``).
     device : {"cpu", "cuda", "auto"}
-        Where the kernels run (see :func:`ebmphys.sampling.registry.check_device`).
+        Where the kernels run (see :func:`ebmphys.sampling.registry.check_device`; with
+        "auto", an algorithm without GPU kernels runs on the CPU).
     initial_states : array, optional
         Starting configurations, shape (n_chains, *site_shape) or, for a ladder,
         (n_chains, n_betas, *site_shape), in the model's dtype (int8 spins in {-1, +1},
@@ -184,8 +185,7 @@ class Chains:
     def __init__(self, model, *, algorithm: str, beta, n_chains: int = 1, seed: int | None = None,
                  device: str = "cpu", initial_states=None, exchange_every: int | None = None, sweep: int = 0,
                  chain0: int = 0, **options):
-        self.device = check_device(device)
-        factory = lookup(model, algorithm, self.device)
+        self.device, factory = resolve(model, algorithm, device)
         self.model = model
         self.algorithm = algorithm
         self.n_chains = positive_int("n_chains", n_chains)

@@ -252,6 +252,34 @@ BACKEND_MODULES = ("ebmphys.sampling.backends", "ebmphys.sampling.cuda_backends"
 _backends_loaded = False
 
 
+def resolve(model, algorithm, device) -> tuple[str, Callable]:
+    """The device that will run ``algorithm`` on ``model`` and the factory serving it there.
+
+    ``device`` as for :func:`check_device`; with ``"auto"``, an algorithm that has no
+    kernel on the chosen GPU runs on the CPU instead (a :class:`DeviceChoice`
+    warning says so).  Errors as :func:`check_device` and :func:`lookup`.
+    """
+    resolved = check_device(device)
+    if device == "auto" and resolved == "cuda":
+        kind = model_kind(model)
+        _load_backends()
+        if (kind, algorithm, "cuda") not in _REGISTRY and (kind, algorithm, "cpu") in _REGISTRY:
+            warnings.warn(f"device='auto': algorithm {algorithm!r} has no CUDA kernel for a {type(model).__name__}; "
+                          f"it runs on the CPU", DeviceChoice, stacklevel=3)
+            resolved = "cpu"
+    return resolved, lookup(model, algorithm, resolved)
+
+
+def cpu_only(device, what: str) -> str:
+    """Check ``device`` for ``what``, which has CPU kernels only: ``"auto"`` gives the CPU, ``"cuda"`` an error."""
+    if check_device(device) == "cuda":
+        if device == "auto":
+            return "cpu"
+        raise DeviceError(f"{what} has no CUDA kernel; use device='cpu' (or device='auto', which falls back to "
+                          f"the CPU)")
+    return "cpu"
+
+
 def _load_backends() -> None:
     """Import every module of BACKEND_MODULES, once (some may already be imported: chains imports backends)."""
     global _backends_loaded

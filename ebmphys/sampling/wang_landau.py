@@ -34,7 +34,7 @@ from ebmphys.kernels.spin_updates import random_spins
 from ebmphys.kernels.wang_landau_cpu import wang_landau_walkers
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.ising import LatticeIsing
-from ebmphys.sampling.registry import check_device
+from ebmphys.sampling.registry import cpu_only
 
 
 def _betas(beta) -> np.ndarray:
@@ -148,14 +148,14 @@ def wang_landau(model: LatticeIsing, *, n_chains: int = 4, flatness: float = 0.8
         Upper limit on the sweeps of each walker.
     seed : int in [0, 2**64) or None
     device : {"cpu", "cuda", "auto"}
-        Where the walkers run (``ebmphys.sampling.registry.check_device``).
+        Where the walkers run: the CPU ("cuda" is refused: no GPU kernel; "auto" gives the CPU).
 
     Returns
     -------
     WangLandauResult
     """
     start = time.perf_counter()
-    check_device(device)
+    cpu_only(device, "wang_landau")
     if not isinstance(model, LatticeIsing):
         raise TypeError(f"model must be a LatticeIsing, got {type(model).__name__}")
     if model.h != 0:

@@ -111,3 +111,28 @@ def test_importing_ebmphys_and_running_on_the_cpu_never_imports_numba_cuda():
             "assert 'numba.cuda' not in sys.modules and 'numba_cuda' not in sys.modules, sorted(sys.modules)")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_auto_runs_an_algorithm_without_gpu_kernels_on_the_cpu(fresh):
+    import ebmphys
+    from ebmphys.sampling import Chains
+
+    fresh.setattr(registry, "_probe_cuda", lambda: CudaStatus(None, "a pretend GPU"))
+    with pytest.warns(DeviceChoice, match="algorithm 'wolff' has no CUDA kernel for a LatticeIsing; it runs on the CPU"):
+        chains = Chains(ebmphys.LatticeIsing((4, 4)), algorithm="wolff", beta=0.4, device="auto")
+    assert chains.device == "cpu"
+    with pytest.raises(ValueError, match="for a LatticeIsing on device 'cuda'"):
+        Chains(ebmphys.LatticeIsing((4, 4)), algorithm="wolff", beta=0.4, device="cuda")
+
+
+def test_wang_landau_refuses_cuda_and_runs_auto_on_the_cpu(fresh):
+    import ebmphys
+    from ebmphys.partition import wang_landau
+
+    fresh.setattr(registry, "_probe_cuda", lambda: CudaStatus(None, "a pretend GPU"))
+    with pytest.raises(DeviceError, match="wang_landau has no CUDA kernel; use device='cpu'"):
+        wang_landau(ebmphys.LatticeIsing((4, 4)), device="cuda")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeviceChoice)
+        result = wang_landau(ebmphys.LatticeIsing((2, 2)), n_chains=2, log_f_final=1e-2, seed=0, device="auto")
+    assert result.n_chains == 2
