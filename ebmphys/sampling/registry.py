@@ -138,11 +138,15 @@ def lookup(model, algorithm, device: str) -> Callable:
 
 
 #: modules whose import registers backends (imported on first lookup: they import Numba kernels)
-BACKEND_MODULES = ("ebmphys.sampling.backends",)
+BACKEND_MODULES = ("ebmphys.sampling.backends", "ebmphys.sampling.potts")
+
+
+_loaded = []
 
 
 def _load_backends() -> None:
-    """Import the modules that register backends, once."""
-    if not _REGISTRY:
+    """Import the modules that register backends, once (``backends`` is already imported by ``chains``)."""
+    if not _loaded:
         for name in BACKEND_MODULES:
             importlib.import_module(name)
+        _loaded.append(True)
