@@ -27,6 +27,7 @@ magnetisation M = (q max_a n_a - N) / (q - 1); lattice energies are
 import math
 
 import numpy as np
+import numba
 from numba import njit, prange
 
 from ebmphys.kernels.potts_updates import (HEATBATH, count_state, graph_heatbath, graph_metropolis,
@@ -35,6 +36,13 @@ from ebmphys.kernels.rng import LOCAL, WANG_LANDAU, philox4x32, threshold
 from ebmphys.kernels.wang_landau_cpu import check_flatness, visit
 
 _MASK32 = 0xFFFFFFFF
+#: with at least this many rows per thread, each thread runs whole rows (no barrier per colour class)
+ROWS_PER_THREAD = 4
+
+
+def rows_per_thread(n_rows: int) -> bool:
+    """Whether a batch of ``n_rows`` rows is shared out by rows (``by_row``) rather than by blocks of sites."""
+    return n_rows >= ROWS_PER_THREAD * numba.get_num_threads()
 
 
 @njit(cache=True)
@@ -43,24 +51,55 @@ def sites_per_block(rule):
     return 4 if rule == HEATBATH else 2
 
 
-@njit(cache=True, parallel=True)
-def _lattice_class(states, neighbors, sites, start, n_c, q, rule, bond_t, field_t, k0, k1, chain0, sweep, stream):
+@njit(cache=True, inline="always")
+def _lattice_block(sp, neighbors, sites, start, n_c, block, q, rule, bond, field, counts, weights, k0, k1, chain,
+                   sweep, stream):
+    """Update the sites of one Philox block of one colour class (positions block * P .. block * P + P - 1)."""
     per = sites_per_block(rule)
-    n_blocks = (n_c + per - 1) // per
-    for job in prange(states.shape[0] * n_blocks):
-        m = job // n_blocks
-        block = job - m * n_blocks
-        sp = states[m]
-        w = philox4x32(block, sweep, chain0 + m, stream, k0, k1)
-        for lane in range(per):
-            pos = block * per + lane
-            if pos < n_c:
-                i = sites[start + pos]
-                if rule == HEATBATH:
-                    sp[i] = lattice_heatbath(sp, neighbors, i, q, bond_t[m], field_t[m], w[lane])
-                else:
-                    sp[i] = lattice_metropolis(sp, neighbors, i, q, bond_t[m], field_t[m], w[2 * lane],
-                                               w[2 * lane + 1])
+    w = philox4x32(block, sweep, chain, stream, k0, k1)
+    for lane in range(per):
+        pos = block * per + lane
+        if pos < n_c:
+            i = sites[start + pos]
+            if rule == HEATBATH:
+                sp[i] = lattice_heatbath(sp, neighbors, i, q, bond, field, counts, weights, w[lane])
+            else:
+                sp[i] = lattice_metropolis(sp, neighbors, i, q, bond, field, w[2 * lane], w[2 * lane + 1])
+
+
+@njit(cache=True, parallel=True)
+def _lattice_sweep_by_class(states, neighbors, sites, offsets, q, rule, bond_t, field_t, k0, k1, chain0, sweep,
+                            counts, weights):
+    """One sweep, the blocks of each colour class of every row shared out over threads (few rows, large lattices)."""
+    per = sites_per_block(rule)
+    for c in range(offsets.shape[0] - 1):
+        n_c = offsets[c + 1] - offsets[c]
+        n_blocks = (n_c + per - 1) // per
+        for job in prange(states.shape[0] * n_blocks):
+            m = job // n_blocks
+            _lattice_block(states[m], neighbors, sites, offsets[c], n_c, job - m * n_blocks, q, rule, bond_t[m],
+                           field_t[m], counts[job], weights[job], k0, k1, chain0 + m, sweep, LOCAL + c)
+
+
+@njit(cache=True, parallel=True)
+def _lattice_sweeps_by_row(states, neighbors, sites, offsets, q, rule, bond_t, field_t, k0, k1, chain0, sweep0,
+                           n_sweeps, record_every, J, h, out_energy, out_magnetization, column0):
+    """Whole runs, one row per thread (many rows): no barrier per colour class."""
+    per = sites_per_block(rule)
+    for m in prange(states.shape[0]):
+        counts = np.empty(q + 1, dtype=np.int64)
+        weights = np.empty(q)
+        column = column0
+        for t in range(n_sweeps):
+            for c in range(offsets.shape[0] - 1):
+                n_c = offsets[c + 1] - offsets[c]
+                for block in range((n_c + per - 1) // per):
+                    _lattice_block(states[m], neighbors, sites, offsets[c], n_c, block, q, rule, bond_t[m], field_t[m],
+                                   counts, weights, k0, k1, chain0 + m, sweep0 + t, LOCAL + c)
+            if record_every > 0 and (t + 1) % record_every == 0:
+                out_energy[m, column], out_magnetization[m, column] = lattice_energy_magnetization(
+                    states[m], neighbors, q, J, h)
+                column += 1
 
 
 @njit(cache=True)
@@ -88,17 +127,26 @@ def lattice_observables(states, neighbors, q, J, h, out_energy, out_magnetizatio
 
 @njit(cache=True)
 def lattice_sweeps(states, neighbors, sites, offsets, q, rule, bond_t, field_t, k0, k1, chain0, sweep0, n_sweeps,
-                   record_every, J, h, out_energy, out_magnetization, column0):
+                   record_every, J, h, out_energy, out_magnetization, column0, by_row):
     """Run ``n_sweeps`` colour-class sweeps numbered ``sweep0, ...`` (row m is chain ``chain0 + m``).
 
     ``bond_t``, ``field_t``: per-row tables of :func:`update_tables`.  After every
     ``record_every``-th sweep (0: never) E and M go to ``out_*[:, column0 + k]``.
+    ``by_row`` (see :func:`rows_per_thread`): each thread runs whole rows; else the blocks
+    of each colour class are shared out over threads.  The bits are the same.
     """
+    if by_row:
+        _lattice_sweeps_by_row(states, neighbors, sites, offsets, q, rule, bond_t, field_t, k0, k1, chain0, sweep0,
+                               n_sweeps, record_every, J, h, out_energy, out_magnetization, column0)
+        return
+    per = sites_per_block(rule)
+    n_jobs = states.shape[0] * ((np.diff(offsets).max() + per - 1) // per)
+    counts = np.empty((n_jobs, q + 1), dtype=np.int64)
+    weights = np.empty((n_jobs, q))
     column = column0
     for t in range(n_sweeps):
-        for c in range(offsets.shape[0] - 1):
-            _lattice_class(states, neighbors, sites, offsets[c], offsets[c + 1] - offsets[c], q, rule, bond_t,
-                           field_t, k0, k1, chain0, sweep0 + t, LOCAL + c)
+        _lattice_sweep_by_class(states, neighbors, sites, offsets, q, rule, bond_t, field_t, k0, k1, chain0, sweep0 + t,
+                                counts, weights)
         if record_every > 0 and (t + 1) % record_every == 0:
             lattice_observables(states, neighbors, q, J, h, out_energy, out_magnetization, column)
             column += 1
@@ -129,26 +177,54 @@ def update_tables(rule, J, h, z, betas):
     return bond, field_w
 
 
-@njit(cache=True, parallel=True)
-def _graph_class(states, indptr, indices, tables, fields, sites, start, n_c, q, rule, betas, k0, k1, chain0, sweep,
-                 stream):
+@njit(cache=True, inline="always")
+def _graph_block(sp, indptr, indices, tables, fields, sites, start, n_c, block, q, rule, beta, weights, k0, k1, chain,
+                 sweep, stream):
+    """Update the sites of one Philox block of one colour class of a graph row."""
     per = sites_per_block(rule)
-    n_blocks = (n_c + per - 1) // per
-    for job in prange(states.shape[0] * n_blocks):
-        m = job // n_blocks
-        block = job - m * n_blocks
-        sp = states[m]
-        beta = betas[m]
-        w = philox4x32(block, sweep, chain0 + m, stream, k0, k1)
-        for lane in range(per):
-            pos = block * per + lane
-            if pos < n_c:
-                i = sites[start + pos]
-                if rule == HEATBATH:
-                    sp[i] = graph_heatbath(sp, indptr, indices, tables, fields, i, q, beta, w[lane])
-                else:
-                    sp[i] = graph_metropolis(sp, indptr, indices, tables, fields, i, q, beta, w[2 * lane],
-                                             w[2 * lane + 1])
+    w = philox4x32(block, sweep, chain, stream, k0, k1)
+    for lane in range(per):
+        pos = block * per + lane
+        if pos < n_c:
+            i = sites[start + pos]
+            if rule == HEATBATH:
+                sp[i] = graph_heatbath(sp, indptr, indices, tables, fields, i, q, beta, weights, w[lane])
+            else:
+                sp[i] = graph_metropolis(sp, indptr, indices, tables, fields, i, q, beta, w[2 * lane], w[2 * lane + 1])
+
+
+@njit(cache=True, parallel=True)
+def _graph_sweep_by_class(states, indptr, indices, tables, fields, sites, offsets, rule, betas, k0, k1, chain0, sweep,
+                          weights):
+    q = fields.shape[1]
+    per = sites_per_block(rule)
+    for c in range(offsets.shape[0] - 1):
+        n_c = offsets[c + 1] - offsets[c]
+        n_blocks = (n_c + per - 1) // per
+        for job in prange(states.shape[0] * n_blocks):
+            m = job // n_blocks
+            _graph_block(states[m], indptr, indices, tables, fields, sites, offsets[c], n_c, job - m * n_blocks, q,
+                         rule, betas[m], weights[job], k0, k1, chain0 + m, sweep, LOCAL + c)
+
+
+@njit(cache=True, parallel=True)
+def _graph_sweeps_by_row(states, indptr, indices, tables, fields, sites, offsets, rule, betas, k0, k1, chain0, sweep0,
+                         n_sweeps, record_every, out_energy, out_magnetization, column0):
+    q = fields.shape[1]
+    per = sites_per_block(rule)
+    for m in prange(states.shape[0]):
+        weights = np.empty(q)
+        column = column0
+        for t in range(n_sweeps):
+            for c in range(offsets.shape[0] - 1):
+                n_c = offsets[c + 1] - offsets[c]
+                for block in range((n_c + per - 1) // per):
+                    _graph_block(states[m], indptr, indices, tables, fields, sites, offsets[c], n_c, block, q, rule,
+                                 betas[m], weights, k0, k1, chain0 + m, sweep0 + t, LOCAL + c)
+            if record_every > 0 and (t + 1) % record_every == 0:
+                out_energy[m, column], out_magnetization[m, column] = graph_energy_magnetization(
+                    states[m], indptr, indices, tables, fields)
+                column += 1
 
 
 @njit(cache=True)
@@ -164,28 +240,41 @@ def graph_energy(sp, indptr, indices, tables, fields):
     return -0.5 * pair - field
 
 
+@njit(cache=True)
+def graph_energy_magnetization(sp, indptr, indices, tables, fields):
+    """(E, M) of one graph configuration."""
+    n, q = fields.shape
+    counts = np.zeros(q, dtype=np.int64)
+    for i in range(n):
+        counts[sp[i]] += 1
+    return graph_energy(sp, indptr, indices, tables, fields), (q * counts.max() - n) / (q - 1.0)
+
+
 @njit(cache=True, parallel=True)
 def graph_observables(states, indptr, indices, tables, fields, out_energy, out_magnetization, column):
     """Write E and M of every row into ``out_*[:, column]`` (graph layout)."""
-    n, q = fields.shape
     for m in prange(states.shape[0]):
-        counts = np.zeros(q, dtype=np.int64)
-        for i in range(n):
-            counts[states[m, i]] += 1
-        out_energy[m, column] = graph_energy(states[m], indptr, indices, tables, fields)
-        out_magnetization[m, column] = (q * counts.max() - n) / (q - 1.0)
+        out_energy[m, column], out_magnetization[m, column] = graph_energy_magnetization(states[m], indptr, indices,
+                                                                                         tables, fields)
 
 
 @njit(cache=True)
 def graph_sweeps(states, indptr, indices, tables, fields, sites, offsets, rule, betas, k0, k1, chain0, sweep0,
-                 n_sweeps, record_every, out_energy, out_magnetization, column0):
-    """Run ``n_sweeps`` colour-class sweeps of a graph model (row m: chain ``chain0 + m``, beta ``betas[m]``)."""
-    q = fields.shape[1]
+                 n_sweeps, record_every, out_energy, out_magnetization, column0, by_row):
+    """Run ``n_sweeps`` colour-class sweeps of a graph model (row m: chain ``chain0 + m``, beta ``betas[m]``).
+
+    Threads share rows or blocks as in :func:`lattice_sweeps`.
+    """
+    if by_row:
+        _graph_sweeps_by_row(states, indptr, indices, tables, fields, sites, offsets, rule, betas, k0, k1, chain0,
+                             sweep0, n_sweeps, record_every, out_energy, out_magnetization, column0)
+        return
+    per = sites_per_block(rule)
+    weights = np.empty((states.shape[0] * ((np.diff(offsets).max() + per - 1) // per), fields.shape[1]))
     column = column0
     for t in range(n_sweeps):
-        for c in range(offsets.shape[0] - 1):
-            _graph_class(states, indptr, indices, tables, fields, sites, offsets[c], offsets[c + 1] - offsets[c], q,
-                         rule, betas, k0, k1, chain0, sweep0 + t, LOCAL + c)
+        _graph_sweep_by_class(states, indptr, indices, tables, fields, sites, offsets, rule, betas, k0, k1, chain0,
+                              sweep0 + t, weights)
         if record_every > 0 and (t + 1) % record_every == 0:
             graph_observables(states, indptr, indices, tables, fields, out_energy, out_magnetization, column)
             column += 1

@@ -68,17 +68,29 @@ def uniform_state(q, word):
 
 
 @njit(cache=True, inline="always")
-def lattice_heatbath(sp, neighbors, i, q, bond_w, field_w, word):
-    """New state of lattice site i under the heat-bath rule (module docstring)."""
+def categorical(weights, q, word):
+    """The heat-bath rule: state #{a in 0..q-2 : word >= threshold(C_a / S)} for weights w_0..w_{q-1} >= 0, S > 0."""
     total = 0.0
     for a in range(q):
-        total += bond_w[count_state(sp, neighbors, i, a)] * field_w[a]
+        total += weights[a]
     new = 0
     cumulative = 0.0
     for a in range(q - 1):
-        cumulative += bond_w[count_state(sp, neighbors, i, a)] * field_w[a]
+        cumulative += weights[a]
         new += word >= threshold(cumulative / total)
     return new
+
+
+@njit(cache=True, inline="always")
+def lattice_heatbath(sp, neighbors, i, q, bond_w, field_w, counts, weights, word):
+    """New state of lattice site i under the heat-bath rule; ``counts`` (q + 1,) int64 and ``weights`` (q,) are scratch."""
+    for a in range(q + 1):
+        counts[a] = 0
+    for k in range(neighbors.shape[1]):
+        counts[sp[neighbors[i, k]]] += 1
+    for a in range(q):
+        weights[a] = bond_w[counts[a]] * field_w[a]
+    return categorical(weights, q, word)
 
 
 @njit(cache=True, inline="always")
@@ -102,20 +114,15 @@ def graph_field(sp, indptr, indices, tables, fields, i, a):
 
 
 @njit(cache=True, inline="always")
-def graph_heatbath(sp, indptr, indices, tables, fields, i, q, beta, word):
-    """New state of graph site i under the heat-bath rule, w_a = exp(beta (f_a - max_b f_b))."""
-    top = graph_field(sp, indptr, indices, tables, fields, i, 0)
-    for a in range(1, q):
-        top = max(top, graph_field(sp, indptr, indices, tables, fields, i, a))
-    total = 0.0
+def graph_heatbath(sp, indptr, indices, tables, fields, i, q, beta, weights, word):
+    """New state of graph site i under the heat-bath rule, w_a = exp(beta (f_a - max_b f_b)); ``weights`` (q,) scratch."""
+    top = -np.inf
     for a in range(q):
-        total += math.exp(beta * (graph_field(sp, indptr, indices, tables, fields, i, a) - top))
-    new = 0
-    cumulative = 0.0
-    for a in range(q - 1):
-        cumulative += math.exp(beta * (graph_field(sp, indptr, indices, tables, fields, i, a) - top))
-        new += word >= threshold(cumulative / total)
-    return new
+        weights[a] = graph_field(sp, indptr, indices, tables, fields, i, a)
+        top = max(top, weights[a])
+    for a in range(q):
+        weights[a] = math.exp(beta * (weights[a] - top))
+    return categorical(weights, q, word)
 
 
 @njit(cache=True, inline="always")

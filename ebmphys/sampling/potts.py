@@ -108,7 +108,8 @@ class LatticeLocalBackend(_LatticeLayout):
         m = self.model
         potts_cpu.lattice_sweeps(kstate, m.neighbors, self.sites, self.offsets, self.q, self.rule, self.bond_table,
                                  self.field_table, self.k0, self.k1, self.chain0, sweep0, n_sweeps,
-                                 record_every if out else 0, m.J, m.h, e, mag, column0)
+                                 record_every if out else 0, m.J, m.h, e, mag, column0,
+                                 potts_cpu.rows_per_thread(kstate.shape[0]))
 
 
 class LatticeClusterBackend(_LatticeLayout):
@@ -171,7 +172,7 @@ class GraphLocalBackend(_PottsBackend):
         e, m = _outputs(out, kstate.shape[0])
         potts_cpu.graph_sweeps(kstate, *self.csr, self.model.fields, self.sites, self.offsets, self.rule, self.betas,
                                self.k0, self.k1, self.chain0, sweep0, n_sweeps, record_every if out else 0, e, m,
-                               column0)
+                               column0, potts_cpu.rows_per_thread(kstate.shape[0]))
 
 
 def _local(rule: int, backend):
