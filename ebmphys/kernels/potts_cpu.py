@@ -297,18 +297,29 @@ def _unsatisfied(sp, neighbors):
     return (real - equal) // 2
 
 
+@njit(cache=True, inline="always")
+def _distance(level, lo, hi):
+    """Distance of ``level`` from the window [lo, hi] (0 inside)."""
+    return lo - level if level < lo else (level - hi if level > hi else 0)
+
+
 @njit(cache=True, parallel=True)
-def wang_landau_walkers(states, neighbors, q, flatness, check_every, log_f_final, max_trials, k0, k1, chain0, log_g,
-                        visited, trials, final_log_f):
+def wang_landau_walkers(states, neighbors, q, lo, hi, flatness, check_every, log_f_final, max_trials, k0, k1, chain0,
+                        log_g, visited, trials, final_log_f):
     """Wang-Landau walkers of a zero-field lattice Potts model, one per row of ``states`` (lattice layout).
 
-    Levels: the number a of unsatisfied bonds (E = -J (B - a)).  Trial t of the walker
-    in row w uses the words of ``philox4x32(t mod 2**32, t // 2**32, chain0 + w,
-    rng.WANG_LANDAU)``: word 0 picks the site ((word N) >> 32), word 1 the proposed
-    state (:func:`potts_updates.proposal`), word 2 accepts iff below
+    Levels: the number a of unsatisfied bonds (E = -J (B - a)); the walk is confined to
+    the window lo <= a <= hi (a trial leaving it is rejected; the whole range is
+    0 .. B).  Trial t of the walker in row w uses the words of ``philox4x32(t mod 2**32,
+    t // 2**32, chain0 + w, rng.WANG_LANDAU)``: word 0 picks the site ((word N) >> 32),
+    word 1 the proposed state (:func:`potts_updates.proposal`), word 2 accepts iff below
     ``threshold(min(1, g(a) / g(a')))``.  The schedule (flatness checks every
     ``check_every`` trials, then 1/t) is that of :mod:`ebmphys.kernels.wang_landau_cpu`;
-    outputs as there.
+    outputs as there (``trials`` counts the trials of the walk).
+
+    A walker that starts outside the window first enters it: entry trial u (words of
+    ``philox4x32(u mod 2**32, 2**31 + u // 2**32, chain0 + w, rng.WANG_LANDAU)``, laid
+    out as above) is accepted iff it does not increase the distance to the window.
     """
     n = neighbors.shape[0]
     n_levels = log_g.shape[1]
@@ -320,6 +331,18 @@ def wang_landau_walkers(states, neighbors, q, flatness, check_every, log_f_final
         vis[:] = False
         hist = np.zeros(n_levels, dtype=np.int64)
         level = _unsatisfied(sp, neighbors)
+        u = 0
+        while _distance(level, lo, hi) > 0 and u < max_trials:
+            r = philox4x32(u & _MASK32, 0x80000000 | ((u >> 32) & 0x7FFFFFFF), (chain0 + w) & _MASK32, WANG_LANDAU,
+                           k0, k1)
+            i = np.int64((np.uint64(r[0]) * np.uint64(n)) >> np.uint64(32))
+            a = np.int64(sp[i])
+            b = proposal(a, q, r[1])
+            new = level + count_state(sp, neighbors, i, a) - count_state(sp, neighbors, i, b)
+            if _distance(new, lo, hi) <= _distance(level, lo, hi):
+                sp[i] = b
+                level = new
+            u += 1
         log_f = 1.0
         phase2 = False
         n_visited = 0
@@ -330,7 +353,7 @@ def wang_landau_walkers(states, neighbors, q, flatness, check_every, log_f_final
             a = np.int64(sp[i])
             b = proposal(a, q, r[1])
             new = level + count_state(sp, neighbors, i, a) - count_state(sp, neighbors, i, b)
-            if r[2] < threshold(math.exp(min(lg[level] - lg[new], 0.0))):
+            if lo <= new <= hi and r[2] < threshold(math.exp(min(lg[level] - lg[new], 0.0))):
                 sp[i] = b
                 level = new
             log_f, n_visited, t = visit(level, lg, hist, vis, log_f, n_visited, t, phase2)

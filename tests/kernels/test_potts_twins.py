@@ -136,22 +136,26 @@ def test_swendsen_wang_twin(name):
     np.testing.assert_array_equal(m[:, 1], model.magnetization(expected))
 
 
-@pytest.mark.parametrize("model", [LatticePotts((2, 3), q=3), LatticePotts((2, 2, 2), q=5, J=-1.0, periodic=False)])
-def test_wang_landau_walker_twin(model):
-    """Both phases of the schedule: 100000 trials reach the 1/t phase on these small lattices."""
+@pytest.mark.parametrize("model,window", [(LatticePotts((2, 3), q=3), None),
+                                          (LatticePotts((2, 2, 2), q=5, J=-1.0, periodic=False), None),
+                                          (LatticePotts((3, 4), q=4), (4, 12))])
+def test_wang_landau_walker_twin(model, window):
+    """Both phases of the schedule: 100000 trials reach the 1/t phase on these small lattices; one walk in a window."""
     k0, k1 = split_seed(SEED)
     n_trials = 100000
     start = ref.random_states(2, model.n_spins, model.q, SEED + 5)
     kstate = _padded(model, start)
     n_levels = model.n_bonds + 1
+    lo, hi = (0, n_levels - 1) if window is None else window
     log_g, visited = np.zeros((2, n_levels)), np.zeros((2, n_levels), bool)
     trials, final = np.zeros(2, np.int64), np.zeros(2)
-    potts_cpu.wang_landau_walkers(kstate, model.neighbors, model.q, 0.8, 100, 1e-300, n_trials, k0, k1, CHAIN0,
-                                  log_g, visited, trials, final)
+    potts_cpu.wang_landau_walkers(kstate, model.neighbors, model.q, lo, hi, 0.8, 100, 1e-300, n_trials, k0, k1,
+                                  CHAIN0, log_g, visited, trials, final)
     assert np.all(trials == n_trials)
     for w in range(2):
-        lg, vis, log_f, sp = ref.wang_landau_walker(model, start[w], n_trials, SEED, CHAIN0 + w)
+        lg, vis, log_f, sp = ref.wang_landau_walker(model, start[w], n_trials, SEED, CHAIN0 + w, window=window)
         np.testing.assert_array_equal(log_g[w], lg)
         np.testing.assert_array_equal(visited[w], vis)
         np.testing.assert_array_equal(kstate[w, :-1], sp)
         assert final[w] == log_f and log_f == vis.sum() / n_trials  # in the 1/t phase
+        assert not vis[:lo].any() and not vis[hi + 1:].any()

@@ -179,11 +179,12 @@ def swendsen_wang_step(model, sp, beta, step, seed, chain):
         sp[i] = uniform_state(q, words(r // 4, step, chain, CLUSTER + 1, seed)[r % 4])
 
 
-def wang_landau_walker(model, sp, n_trials, seed, chain, flatness=0.8, check_every=100):
+def wang_landau_walker(model, sp, n_trials, seed, chain, flatness=0.8, check_every=100, window=None):
     """The first ``n_trials`` trials of one Potts Wang-Landau walker; returns (ln g, visited, ln f, sp).
 
     The schedule as documented in :mod:`ebmphys.kernels.wang_landau_cpu` (flatness
-    checks every ``check_every`` trials, then 1/t), with no stopping rule.
+    checks every ``check_every`` trials, then 1/t), with no stopping rule; ``window``
+    (lo, hi) confines the walk to lo <= level <= hi after the documented entry phase.
     """
     n, q = model.n_spins, model.q
     n_levels = model.n_bonds + 1
@@ -195,7 +196,23 @@ def wang_landau_walker(model, sp, n_trials, seed, chain, flatness=0.8, check_eve
     def neighbours_in(i, a):
         return sum(1 for j in model.neighbors[i] if j < n and sp[j] == a)
 
+    lo, hi = (0, n_levels - 1) if window is None else window
+
+    def distance(x):
+        return max(lo - x, x - hi, 0)
+
     level = model.n_bonds - int(model.equal_bonds(sp))
+    u = 0
+    while distance(level) > 0:
+        r = words(u & 0xFFFFFFFF, 2**31 + (u >> 32), chain, WANG_LANDAU, seed)
+        i = (r[0] * n) >> 32
+        a = int(sp[i])
+        b = proposal(a, q, r[1])
+        new = level + neighbours_in(i, a) - neighbours_in(i, b)
+        if distance(new) <= distance(level):
+            sp[i] = b
+            level = new
+        u += 1
     log_f, phase2, n_visited = 1.0, False, 0
     for t in range(n_trials):
         r = words(t & 0xFFFFFFFF, t >> 32, chain, WANG_LANDAU, seed)
@@ -203,7 +220,7 @@ def wang_landau_walker(model, sp, n_trials, seed, chain, flatness=0.8, check_eve
         a = int(sp[i])
         b = proposal(a, q, r[1])
         new = level + neighbours_in(i, a) - neighbours_in(i, b)
-        if r[2] < threshold(math.exp(min(lg[level] - lg[new], 0.0))):
+        if lo <= new <= hi and r[2] < threshold(math.exp(min(lg[level] - lg[new], 0.0))):
             sp[i] = b
             level = new
         lg[level] += log_f
