@@ -1,4 +1,4 @@
-"""Exact partition functions and Boltzmann distributions of small Potts models by enumerating every state.
+"""Exact partition functions and Boltzmann distributions of small Potts models and Potts-Bernoulli RBMs.
 
 Works for every Potts model (:class:`ebmphys.models.LatticePotts`, :class:`GraphPotts`,
 :class:`PairwisePotts`) through its ``energy`` method, in chunks of 2**18 states.
@@ -71,3 +71,32 @@ def potts_boltzmann_probabilities(model, beta: float) -> np.ndarray:
     log_w = np.concatenate([-b * model.energy(enumerate_potts_states(model.n_spins, model.q, s, min(s + _CHUNK, n)))
                             for s in range(0, n, _CHUNK)])
     return np.exp(log_w - logsumexp(log_w))
+
+
+#: exact log Z of a Potts-Bernoulli RBM sums over 2**n_hidden or q**n_visible states, whichever is fewer
+MAX_EXACT_POTTS_RBM_STATES = 2**22
+
+
+def potts_rbm_log_z_exact(rbm) -> float:
+    """log Z = log sum_{v, h} exp(-E(v, h)) of a :class:`ebmphys.models.PottsBernoulliRBM`.
+
+    Sums over the smaller layer with the other summed out analytically:
+    over h, log Z = logsumexp_h [c.h + sum_i logsumexp_a (b_i(a) + sum_j W_ij(a) h_j)];
+    over v, log Z = logsumexp_v [-F(v)].  Refused above ``MAX_EXACT_POTTS_RBM_STATES`` states.
+    """
+    n_h, n_v = 2**rbm.n_hidden, rbm.q**rbm.n_visible
+    if min(n_h, n_v) > MAX_EXACT_POTTS_RBM_STATES:
+        raise ValueError(f"exact log Z of a Potts-Bernoulli RBM sums over min(2**n_hidden, q**n_visible) = "
+                         f"{min(n_h, n_v)} states, above the limit of {MAX_EXACT_POTTS_RBM_STATES} (use AIS)")
+    partial = []
+    if n_h <= n_v:
+        for start in range(0, n_h, _CHUNK):
+            k = np.arange(start, min(start + _CHUNK, n_h), dtype=np.int64)
+            h = ((k[:, None] >> np.arange(rbm.n_hidden - 1, -1, -1)) & 1).astype(np.float64)
+            x = rbm.b[None] + np.einsum("iaj,bj->bia", rbm.W, h)
+            partial.append(logsumexp(h @ rbm.c + logsumexp(x, axis=2).sum(axis=1)))
+    else:
+        for start in range(0, n_v, _CHUNK):
+            v = enumerate_potts_states(rbm.n_visible, rbm.q, start, min(start + _CHUNK, n_v))
+            partial.append(logsumexp(-rbm.free_energy(v)))
+    return float(logsumexp(partial))

@@ -12,23 +12,25 @@ model kind          algorithms                                  a "sweep" is
 ``lattice-potts``   "metropolis", "heatbath"                    N single-site updates
                     "wolff", "swendsen-wang" (J > 0, no field)  one cluster update
 ``graph-potts``     "metropolis", "heatbath"                    N single-site updates
+``potts-rbm``       "gibbs"                                     one block-Gibbs step (v, h)
 ==================  ==========================================  ===========================
 
 Observables: ``"energy"`` (total E, the model's convention, weights exp(-beta E);
 parallel tempering uses it) and ``"magnetization"``, the extensive Potts order
 parameter M = (q max_a n_a - N) / (q - 1), so M / N = m and the moments of m
 (<m>, <m^2>, <m^4>, Binder cumulant) follow from its time series.
-Configurations are uint8 states in 0..q-1.
+Configurations are uint8 states in 0..q-1 (Potts-Bernoulli RBMs: the visible
+layer; they record no observables, as binary RBMs).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ebmphys.kernels import potts_cluster_cpu, potts_cpu
+from ebmphys.kernels import potts_cluster_cpu, potts_cpu, potts_rbm_cpu
 from ebmphys.kernels.lattice_cpu import threshold_table
 from ebmphys.kernels.potts_updates import HEATBATH, METROPOLIS, random_states
-from ebmphys.kernels.rng import CLUSTER, INIT
+from ebmphys.kernels.rng import CLUSTER, INIT, INIT_RBM_VISIBLE
 from ebmphys.sampling.backends import _no_options, _outputs, _row_betas
 from ebmphys.sampling.registry import register
 
@@ -175,6 +177,82 @@ class GraphLocalBackend(_PottsBackend):
                                column0, potts_cpu.rows_per_thread(kstate.shape[0]))
 
 
+class PottsRBMGibbsBackend:
+    """Block-Gibbs sampling of a ``PottsBernoulliRBM`` (layout and counters of :mod:`potts_rbm_cpu`).
+
+    The user configurations are the visible rows v (uint8 in 0..q-1); sweep counter t
+    means "after Gibbs step t", and h_t, a pure function of (v_t, t), is redrawn at the
+    start of every ``run``.  At inverse temperature beta the chains sample
+    exp(-beta E); all rows share one beta.
+    """
+
+    observables = ()
+    flipped = None
+
+    def __init__(self, rbm, betas, k0, k1, chain0):
+        self.rbm = rbm
+        self.k0, self.k1, self.chain0 = k0, k1, chain0
+        self.n_sites = rbm.n_visible
+        self.set_betas(betas)
+
+    def set_betas(self, betas) -> None:
+        betas = _row_betas(betas)
+        if betas.size and np.any(betas != betas[0]):
+            raise ValueError("Potts-RBM block Gibbs runs every chain at one beta; a ladder of betas is not supported")
+        self.betas = betas
+        beta = float(betas[0]) if betas.size else 1.0
+        r = self.rbm
+        self.W, self.b, self.c = beta * r.W, beta * r.b, beta * r.c
+        self.WT = np.ascontiguousarray(self.W.transpose(2, 0, 1))
+
+    def initial_states(self, n_rows: int) -> np.ndarray:
+        """v_i ~ softmax(beta b_i) (stream ``rng.INIT_RBM_VISIBLE``)."""
+        return potts_rbm_cpu.independent_visible(self.b, n_rows, self.k0, self.k1, self.chain0, INIT_RBM_VISIBLE)
+
+    def check_states(self, states, name: str) -> np.ndarray:
+        return self.rbm.check_visible(states, name)
+
+    def to_kernel(self, states: np.ndarray) -> np.ndarray:
+        return np.ascontiguousarray(states, dtype=np.uint8)
+
+    def from_kernel(self, v: np.ndarray) -> np.ndarray:
+        return v.copy()
+
+    def latent(self, v: np.ndarray, sweep: int) -> np.ndarray:
+        """The hidden states h_t that belong to visible rows ``v`` at sweep counter t = ``sweep``."""
+        h = np.empty((v.shape[0], self.rbm.n_hidden), dtype=np.uint8)
+        potts_rbm_cpu.start_chains(self.W, self.c, v, h, sweep, self.chain0, self.k0, self.k1)
+        return h
+
+    def run(self, v, sweep0, n_sweeps, record_every, out, column0, tune=False):
+        h = self.latent(v, sweep0)
+        potts_rbm_cpu.block_gibbs(self.W, self.WT, self.b, self.c, h, v, sweep0 + 1, n_sweeps, self.chain0, self.k0,
+                                  self.k1)
+
+    def observe(self, v, out, column):
+        pass
+
+    def swap(self, v, rows_a, rows_b) -> None:
+        v[np.concatenate([rows_a, rows_b])] = v[np.concatenate([rows_b, rows_a])]
+
+    def updates_per_sweep(self, n_rows: int) -> int:
+        return (self.rbm.n_visible * self.rbm.q + self.rbm.n_hidden) * n_rows
+
+    def anneal(self, v, betas, step0, log_w, energy_sum, *, base_bias, base_weights):
+        """Base-rate annealing (:func:`ebmphys.kernels.potts_rbm_cpu.anneal`; the parameters at beta = 1)."""
+        r = self.rbm
+        potts_rbm_cpu.anneal(r.W, np.ascontiguousarray(r.W.transpose(2, 0, 1)), r.b, r.c,
+                             np.ascontiguousarray(base_bias, dtype=np.float64), betas,
+                             np.ascontiguousarray(base_weights, dtype=np.float64), v, log_w, step0, self.k0, self.k1,
+                             self.chain0)
+        return None
+
+
+def _potts_rbm_gibbs(model, betas, k0, k1, chain0, **options):
+    _no_options(options)
+    return PottsRBMGibbsBackend(model, betas, k0, k1, chain0)
+
+
 def _local(rule: int, backend):
     def factory(model, betas, k0, k1, chain0, **options):
         _no_options(options)
@@ -196,3 +274,4 @@ for _rule, _name in ((METROPOLIS, "metropolis"), (HEATBATH, "heatbath")):
     register("graph-potts", _name, "cpu", _local(_rule, GraphLocalBackend))
 for _name in ("wolff", "swendsen-wang"):
     register("lattice-potts", _name, "cpu", _cluster(_name))
+register("potts-rbm", "gibbs", "cpu", _potts_rbm_gibbs)

@@ -17,7 +17,8 @@ from collections import deque
 
 import numpy as np
 
-from ebmphys.kernels.rng import CLUSTER, CLUSTER_STATE, INIT, LOCAL, WANG_LANDAU, philox4x32, split_seed
+from ebmphys.kernels.rng import (AIS_HIDDEN, AIS_VISIBLE, CLUSTER, CLUSTER_STATE, INIT, LOCAL, RBM_HIDDEN, RBM_VISIBLE,
+                                 WANG_LANDAU, philox4x32, split_seed)
 
 
 def words(c0, c1, c2, c3, seed):
@@ -239,3 +240,75 @@ def wang_landau_walker(model, sp, n_trials, seed, chain, flatness=0.8, check_eve
                 phase2 = True
                 log_f = n_visited / (t + 1)
     return lg, visited, log_f, sp
+
+
+# ---------------------------------------------------------------------------- Potts-Bernoulli RBMs
+
+
+def _sigmoid(x: float) -> float:
+    e = math.exp(-abs(x))
+    return 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
+
+
+def _softplus(x: float) -> float:
+    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
+
+
+def _hidden_input(rbm, v, scale=1.0):
+    out = []
+    for j in range(rbm.n_hidden):
+        x = rbm.c[j]
+        for i in range(rbm.n_visible):
+            x += rbm.W[i, v[i], j]
+        out.append(scale * x)
+    return out
+
+
+def _draw_hidden(x, step, chain, stream, seed):
+    return [1 if words(j // 4, step, chain, stream, seed)[j % 4] < threshold(_sigmoid(xj)) else 0
+            for j, xj in enumerate(x)]
+
+
+def _draw_visible(rbm, h, step, chain, stream, seed, scale=1.0, base=None, base_weight=0.0):
+    v = []
+    for i in range(rbm.n_visible):
+        x = []
+        for a in range(rbm.q):
+            xa = rbm.b[i, a]
+            for j in range(rbm.n_hidden):
+                if h[j]:
+                    xa += rbm.W[i, a, j]
+            x.append((base_weight * base[i, a] if base is not None else 0.0) + scale * xa)
+        top = max(x)
+        v.append(categorical([math.exp(xa - top) for xa in x], words(i // 4, step, chain, stream, seed)[i % 4]))
+    return v
+
+
+def potts_rbm_gibbs(rbm, v, step0, n_steps, seed, chain):
+    """h at step step0 - 1 from v, then steps step0 .. step0 + n_steps - 1; returns (v, h) as lists."""
+    h = _draw_hidden(_hidden_input(rbm, v), step0 - 1, chain, RBM_HIDDEN, seed)
+    v = list(v)
+    for step in range(step0, step0 + n_steps):
+        v = _draw_visible(rbm, h, step, chain, RBM_VISIBLE, seed)
+        h = _draw_hidden(_hidden_input(rbm, v), step, chain, RBM_HIDDEN, seed)
+    return v, h
+
+
+def potts_rbm_anneal(rbm, a, betas, base_weights, v, step0, seed, chain):
+    """The base-rate annealing of :func:`ebmphys.kernels.potts_rbm_cpu.anneal` for one chain: (log w, final v)."""
+    v = list(v)
+    log_w = 0.0
+    for k in range(1, len(betas)):
+        x = _hidden_input(rbm, v)
+        av = sum(a[i, v[i]] for i in range(rbm.n_visible))
+        bv = sum(rbm.b[i, v[i]] for i in range(rbm.n_visible))
+        inc = (base_weights[k] - base_weights[k - 1]) * av + (betas[k] - betas[k - 1]) * bv
+        for xj in x:
+            inc += _softplus(betas[k] * xj) - _softplus(betas[k - 1] * xj)
+        log_w += inc
+        if k < len(betas) - 1:
+            step = step0 + k
+            h = _draw_hidden([betas[k] * xj for xj in x], step, chain, AIS_HIDDEN, seed)
+            v = _draw_visible(rbm, h, step, chain, AIS_VISIBLE, seed, scale=betas[k], base=a,
+                              base_weight=base_weights[k])
+    return log_w, v
