@@ -1,4 +1,4 @@
-"""Partition functions: exact enumeration, Kaufman's 2D torus formula, Onsager's limit, AIS and reverse AIS, thermodynamic integration, Wang-Landau."""
+"""Partition functions: exact enumeration, Kaufman's 2D torus formula, Onsager's limit, exact Potts results, AIS and reverse AIS, thermodynamic integration, Wang-Landau."""
 
 from ebmphys.partition.ais import AISResult, AISWarning, adaptive_schedule, ais, reverse_ais, weight_statistics
 from ebmphys.partition.exact import (
@@ -19,6 +19,20 @@ from ebmphys.partition.onsager import (
     onsager_magnetization,
     onsager_specific_heat,
 )
+from ebmphys.partition.potts_critical import (
+    potts_beta_c,
+    potts_critical_energy,
+    potts_latent_heat,
+    potts_transition_energies,
+)
+from ebmphys.partition.potts_exact import (
+    enumerate_potts_states,
+    potts_boltzmann_probabilities,
+    potts_energy_spectrum,
+    potts_log_z_exact,
+    potts_rbm_log_z_exact,
+    potts_state_index,
+)
 from ebmphys.partition.thermodynamic import TIResult, thermodynamic_integration
 from ebmphys.sampling.wang_landau import WangLandauResult, wang_landau
 
@@ -34,6 +48,7 @@ __all__ = [
     "ais",
     "boltzmann_probabilities",
     "energy_spectrum",
+    "enumerate_potts_states",
     "enumerate_states",
     "ising2d_energy",
     "ising2d_log_z",
@@ -44,6 +59,15 @@ __all__ = [
     "onsager_log_z_per_spin",
     "onsager_magnetization",
     "onsager_specific_heat",
+    "potts_beta_c",
+    "potts_boltzmann_probabilities",
+    "potts_critical_energy",
+    "potts_energy_spectrum",
+    "potts_latent_heat",
+    "potts_log_z_exact",
+    "potts_rbm_log_z_exact",
+    "potts_state_index",
+    "potts_transition_energies",
     "reverse_ais",
     "state_index",
     "thermodynamic_integration",
