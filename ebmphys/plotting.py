@@ -6,6 +6,11 @@ susceptibility per spin, Binder cumulant (with the estimated T_c), and the
 Binder crossing temperatures of successive sizes.  For the 2D model with
 J > 0 and h = 0 it adds the exact curves: Kaufman's finite-torus energy and
 specific heat for every size, Onsager's spontaneous magnetisation and T_c.
+For a 2D Potts study (``summary.q > 0``) it marks the exact T_c = J / ln(1 + sqrt q)
+and, for q <= 4, the critical energy -(1 + 1/sqrt q) J on the energy panel.
+
+:func:`plot_dos_study` draws the figure of a density-of-states (Wang-Landau) study
+of a first-order transition (see :mod:`ebmphys.study.dos`).
 """
 
 from __future__ import annotations
@@ -33,7 +38,11 @@ _PANELS = (
 
 
 def _exact_2d(summary) -> bool:
-    return summary.dimension == 2 and summary.h == 0.0 and summary.J > 0
+    return summary.dimension == 2 and summary.h == 0.0 and summary.J > 0 and not summary.q
+
+
+def _potts_2d(summary) -> bool:
+    return summary.dimension == 2 and summary.J > 0 and bool(summary.q)
 
 
 def plot_study(summary, path, fmt: str = "png") -> Path:
@@ -78,6 +87,14 @@ def plot_study(summary, path, fmt: str = "png") -> Path:
             ax.axvline(T_C * summary.J, color="0.5", lw=0.8, ls=":")
         axes.flat[0].plot([], [], "-", color="0.3", lw=0.9, label="exact (Kaufman, same L)")
         axes.flat[0].plot([], [], ":", color="0.5", label=f"exact $T_c$ = {T_C * summary.J:.4f}")
+    if _potts_2d(summary):
+        t_exact = summary.J / np.log1p(np.sqrt(summary.q))
+        for ax in axes.flat[:5]:
+            ax.axvline(t_exact, color="0.5", lw=0.8, ls=":")
+        axes.flat[0].plot([], [], ":", color="0.5", label=f"exact $T_c$ = {t_exact:.4f}")
+        if summary.q <= 4:
+            axes.flat[0].plot([t_exact], [-(1 + 1 / np.sqrt(summary.q)) * summary.J], "k*", ms=9,
+                              label="exact $e(T_c) = -(1 + 1/\\sqrt{q})J$")
     tc = summary.critical_temperature
     if tc is not None:
         axes.flat[4].axvspan(tc[0] - tc[1], tc[0] + tc[1], color="tab:red", alpha=0.25)
@@ -85,8 +102,14 @@ def plot_study(summary, path, fmt: str = "png") -> Path:
     for ax in axes.flat[:5]:
         ax.legend(fontsize=8)
     _crossing_panel(axes.flat[5], summary, exact)
-    fig.suptitle(f"{summary.name}: {summary.dimension}D Ising, J = {summary.J:g}, h = {summary.h:g}, "
-                 f"{summary.n_chains} chains per point" + ("" if summary.complete else "  (incomplete file)"))
+    if _potts_2d(summary):
+        axes.flat[5].axhline(summary.J / np.log1p(np.sqrt(summary.q)), color="0.5", ls=":", label="exact $T_c$")
+        axes.flat[5].legend(fontsize=8)
+    model = (f"{summary.q}-state Potts, J = {summary.J:g}" if summary.q
+             else f"Ising, J = {summary.J:g}, h = {summary.h:g}")
+    nu = "" if summary.nu is None else f", $\\nu$ = {summary.nu.value:.3f} ± {summary.nu.error:.3f}"
+    fig.suptitle(f"{summary.name}: {summary.dimension}D {model}, {summary.n_chains} chains per point{nu}"
+                 + ("" if summary.complete else "  (incomplete file)"))
     fig.savefig(path, dpi=110)
     plt.close(fig)
     return path

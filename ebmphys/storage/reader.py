@@ -12,7 +12,7 @@ from pathlib import Path
 import h5py
 import numpy as np
 
-from ebmphys.storage.layout import CREATOR, FILE_FORMAT, OBSERVABLES, size_group, unpack_spins
+from ebmphys.storage.layout import CREATOR, FILE_FORMAT, OBSERVABLES, size_group, unpack_states
 
 
 class StudyFileError(ValueError):
@@ -64,6 +64,8 @@ class StudyFile:
         self.dimension = int(par.attrs["dimension"])
         self.J = float(par.attrs["J"])
         self.h = float(par.attrs["h"])
+        #: 0 for an Ising study, the number of states of a Potts study
+        self.q = int(par.attrs.get("q", 0))
         self.n_chains_per_seed = int(par.attrs["n_chains_per_seed"])
         self.total_sweeps = int(par.attrs["total_sweeps"])
         self.sizes: list[int] = par["sizes"][()].tolist()
@@ -137,17 +139,17 @@ class StudyFile:
     def configurations(self, L: int, temperature_index: int, chain: int) -> np.ndarray:
         """Stored configurations of one chain: int8 (n_configurations, L, ..., L) in {-1, +1}.
 
-        Configurations not yet written read as all -1.
+        Configurations not yet written read as all -1 (Potts studies: uint8 states, unwritten ones 0).
         """
         name = self._size(L)
         if not self.has_configurations:
             raise ValueError(f"{self.path} holds no configurations (record.configurations_every = 0)")
         packed = self._f["particles"][name]["spins"]["value"][:, temperature_index, chain, :]
-        return unpack_spins(packed, self.n_spins(L)).reshape((-1,) + (L,) * self.dimension)
+        return unpack_states(packed, self.n_spins(L), self.q).reshape((-1,) + (L,) * self.dimension)
 
     def checkpoint_states(self, L: int) -> np.ndarray:
-        """Configurations at the last checkpoint: int8 (n_T, n_chains, n_spins)."""
-        return unpack_spins(self._f["checkpoint"][self._size(L)]["states"][()], self.n_spins(L))
+        """Configurations at the last checkpoint: int8 (n_T, n_chains, n_spins) (Potts studies: uint8 states)."""
+        return unpack_states(self._f["checkpoint"][self._size(L)]["states"][()], self.n_spins(L), self.q)
 
     def datasets(self) -> dict[str, np.ndarray]:
         """Every dataset of the file by its HDF5 path (for comparisons and export)."""

@@ -72,7 +72,8 @@ def describe_file(f: StudyFile) -> str:
     """What a study file holds and whether it is complete (the text of ``ebmphys inspect``)."""
     lines = [
         f"{f.path}: ebmphys study {f.name!r} (written by ebmphys {f.package_version})",
-        f"  model: {f.dimension}D Ising, periodic L^{f.dimension}, J = {f.J:g}, h = {f.h:g}",
+        (f"  model: {f.dimension}D {f.q}-state Potts, periodic L^{f.dimension}, J = {f.J:g}" if f.q else
+         f"  model: {f.dimension}D Ising, periodic L^{f.dimension}, J = {f.J:g}, h = {f.h:g}"),
         f"  sizes: {f.sizes}",
         f"  temperatures ({len(f.temperatures)}): {np.array2string(f.temperatures, precision=4, separator=', ', max_line_width=10**6)}",
         f"  seeds: {f.seeds}, chains per (L, T): {f.n_chains}, sweeps per task (incl. burn-in): {f.total_sweeps}",
