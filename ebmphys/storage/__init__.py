@@ -1,4 +1,5 @@
-"""HDF5 study files: H5MD-style layout, an atomic-swap writer and a reader by (size, temperature, chain)."""
+"""HDF5 study files: H5MD-style layout, an atomic-swap writer and a reader by (size, temperature, chain);
+density-of-states (Wang-Landau) study files in :mod:`ebmphys.storage.dos`."""
 
 from ebmphys.storage.layout import Block, StudyLayout, pack_spins, pack_states, unpack_spins, unpack_states
 from ebmphys.storage.reader import StudyFile, StudyFileError

@@ -13,6 +13,7 @@ import numpy as np
 
 from ebmphys.exceptions import UserError
 from ebmphys.storage import StudyFile
+from ebmphys.storage.dos import DosStudyFile, is_dos_file
 from ebmphys.study.spec import SpecError, load_study
 from ebmphys.study.executors import dask_executor
 from ebmphys.study.runner import RunError, log, run_study
@@ -25,6 +26,11 @@ def outputs(study_path: Path, fmt: str) -> tuple[Path, Path]:
 
 def report(study_path: Path, fmt: str, quiet: bool) -> None:
     """Summarise a study file: write the CSV table and the figure, print the table unless ``quiet``."""
+    if is_dos_file(study_path):
+        from ebmphys.study.dos import report_dos
+
+        report_dos(study_path, fmt, quiet)
+        return
     from ebmphys.plotting import plot_study
     from ebmphys.study.summary import format_table, summarize, write_csv
 
@@ -47,12 +53,17 @@ def _run(args) -> int:
     mode = "resume" if args.resume else "overwrite" if args.overwrite else "new"
     if args.workers is not None and args.workers < 1:
         raise UserError(f"--workers must be >= 1, got {args.workers}")
+    if spec.density_of_states:  # workers warm the Ising Metropolis kernels; the Potts ones load from the cache
+        from ebmphys.study.dos import run_dos_study as runner
+        warm = "metropolis"
+    else:
+        runner, warm = run_study, spec.data["sampling"]["algorithm"]
     try:
         if args.scheduler:
-            with dask_executor(args.scheduler, spec.data["sampling"]["algorithm"]) as (executor, threads):
-                run_study(spec, path, mode=mode, workers=threads, quiet=args.quiet, executor=executor)
+            with dask_executor(args.scheduler, warm) as (executor, threads):
+                runner(spec, path, mode=mode, workers=threads, quiet=args.quiet, executor=executor)
         else:
-            run_study(spec, path, mode=mode, workers=args.workers, quiet=args.quiet)
+            runner(spec, path, mode=mode, workers=args.workers, quiet=args.quiet)
     except RunError as exc:
         raise UserError(str(exc)) from None
     if not args.quiet and not sys.stderr.isatty():
@@ -95,6 +106,14 @@ def describe_file(f: StudyFile) -> str:
 
 
 def _inspect(args) -> int:
+    if is_dos_file(args.file):
+        from ebmphys.study.dos import describe_dos_file
+
+        with DosStudyFile(args.file) as f:
+            print(describe_dos_file(f))
+            if args.spec:
+                print("\n" + f.spec_toml)
+        return 0
     with StudyFile(args.file) as f:
         print(describe_file(f))
         if args.spec:
