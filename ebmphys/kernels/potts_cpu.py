@@ -26,12 +26,19 @@ magnetisation M = (q max_a n_a - N) / (q - 1); lattice energies are
 
 import math
 
-import numpy as np
 import numba
+import numpy as np
 from numba import njit, prange
 
-from ebmphys.kernels.potts_updates import (HEATBATH, count_state, graph_heatbath, graph_metropolis,
-                                           lattice_heatbath, lattice_metropolis, proposal)
+from ebmphys.kernels.potts_updates import (
+    HEATBATH,
+    count_state,
+    graph_heatbath,
+    graph_metropolis,
+    lattice_heatbath,
+    lattice_metropolis,
+    proposal,
+)
 from ebmphys.kernels.rng import LOCAL, WANG_LANDAU, philox4x32, threshold
 from ebmphys.kernels.wang_landau_cpu import check_flatness, visit
 

@@ -29,8 +29,14 @@ from scipy.special import expit, logsumexp
 from sklearn.base import BaseEstimator
 
 from ebmphys.kernels import potts_rbm_cpu
-from ebmphys.kernels.rng import (HOST_TRAINER_INIT, HOST_TRAINER_ORDER, INIT_RBM_VISIBLE, host_generator, resolve_seed,
-                                 split_seed)
+from ebmphys.kernels.rng import (
+    HOST_TRAINER_INIT,
+    HOST_TRAINER_ORDER,
+    INIT_RBM_VISIBLE,
+    host_generator,
+    resolve_seed,
+    split_seed,
+)
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.potts import check_q
 from ebmphys.models.potts_rbm import PottsBernoulliRBM

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from ebmphys.kernels import potts_cluster_cpu, potts_cpu
-from ebmphys.kernels.potts_updates import HEATBATH, METROPOLIS, random_states
 from ebmphys.kernels.lattice_cpu import threshold_table
+from ebmphys.kernels.potts_updates import HEATBATH, METROPOLIS, random_states
 from ebmphys.kernels.rng import CLUSTER, INIT, split_seed
 from ebmphys.models import GraphPotts, LatticePotts
 from ebmphys.testing import random_categorical_graph

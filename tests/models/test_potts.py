@@ -6,12 +6,21 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
-from ebmphys.models import GraphPotts, LatticeIsing, LatticePotts, PairwisePotts
+from ebmphys.models import GraphPotts, LatticePotts, PairwisePotts
 from ebmphys.partition import log_z_exact
-from ebmphys.partition.potts_critical import (potts_beta_c, potts_critical_energy, potts_latent_heat,
-                                              potts_transition_energies)
-from ebmphys.partition.potts_exact import (enumerate_potts_states, potts_boltzmann_probabilities,
-                                           potts_energy_spectrum, potts_log_z_exact, potts_state_index)
+from ebmphys.partition.potts_critical import (
+    potts_beta_c,
+    potts_critical_energy,
+    potts_latent_heat,
+    potts_transition_energies,
+)
+from ebmphys.partition.potts_exact import (
+    enumerate_potts_states,
+    potts_boltzmann_probabilities,
+    potts_energy_spectrum,
+    potts_log_z_exact,
+    potts_state_index,
+)
 from ebmphys.testing import random_categorical_graph
 
 

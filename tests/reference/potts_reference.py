@@ -17,8 +17,19 @@ from collections import deque
 
 import numpy as np
 
-from ebmphys.kernels.rng import (AIS_HIDDEN, AIS_VISIBLE, CLUSTER, CLUSTER_STATE, INIT, LOCAL, RBM_HIDDEN, RBM_VISIBLE,
-                                 WANG_LANDAU, philox4x32, split_seed)
+from ebmphys.kernels.rng import (
+    AIS_HIDDEN,
+    AIS_VISIBLE,
+    CLUSTER,
+    CLUSTER_STATE,
+    INIT,
+    LOCAL,
+    RBM_HIDDEN,
+    RBM_VISIBLE,
+    WANG_LANDAU,
+    philox4x32,
+    split_seed,
+)
 
 
 def words(c0, c1, c2, c3, seed):
