@@ -166,7 +166,8 @@ def plot_dos_study(summary, path, fmt: str = "png") -> Path:
         ax.set_xlabel("energy per site $E/N$  [J]")
         ax.set_ylabel("probability density of $E/N$")
         ax.set_title(f"energy distribution {title}")
-        ax.legend(fontsize=8)
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
     ax = axes[0, 2]
     ax.errorbar(x, v["latent_heat_peak"], yerr=err["latent_heat_peak"], fmt="o", capsize=3, label="peak distance")
     ax.errorbar(x, v["latent_heat_mean"], yerr=err["latent_heat_mean"], fmt="s", capsize=3,
