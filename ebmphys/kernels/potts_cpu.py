@@ -19,6 +19,10 @@ uses ``philox4x32(p // P, t, chain0 + m, rng.LOCAL + c)``, P sites per block:
 heat bath P = 4, word p % 4; Metropolis P = 2, words 2 (p % 2) (proposal) and
 2 (p % 2) + 1 (acceptance).
 
+Threads: with at least ``ROWS_PER_THREAD`` rows per thread each thread runs whole
+rows for the whole call (one parallel region, no barrier per colour class); with
+fewer rows the threads share the blocks of each colour class.  The bits are the same.
+
 Observables: total energy E (the model's convention) and the extensive Potts
 magnetisation M = (q max_a n_a - N) / (q - 1); lattice energies are
 -J (number of satisfied bonds) - sum_i h[sigma_i].

@@ -3,11 +3,14 @@
 Every function follows the counter layout of the kernel module it mirrors (see
 the module docstrings of :mod:`ebmphys.kernels.potts_cpu`,
 :mod:`ebmphys.kernels.potts_cluster_cpu` and :mod:`ebmphys.kernels.potts_updates`)
-and is compared with it bit for bit in ``tests/kernels/test_potts_twins.py``.  The
-only shared code is the Philox block function (``rng.philox4x32``, checked against
-Random123's known answers in ``tests/kernels/test_rng.py``); thresholds, weights,
-colourings, clusters (connected components by breadth-first search instead of
-union-find) are computed here from scratch.
+and is compared with it bit for bit in ``tests/kernels/test_potts_twins.py`` (and
+``tests/models/test_potts_rbm.py``).  Shared with the kernels: the stream numbers of
+the registry in :mod:`ebmphys.kernels.rng` (names, not layout), a model's neighbour
+table and colouring (its geometry), and the order of floating-point sums.  Everything
+else is written here from the documented rules: Philox4x32-10 in plain Python
+integers (:func:`philox`), thresholds, weights, the categorical rule, clusters
+(connected components by breadth-first search instead of union-find) and the
+Wang-Landau schedule.
 """
 
 from __future__ import annotations
@@ -27,15 +30,25 @@ from ebmphys.kernels.rng import (
     RBM_HIDDEN,
     RBM_VISIBLE,
     WANG_LANDAU,
-    philox4x32,
-    split_seed,
 )
+
+_MASK = 0xFFFFFFFF
+
+
+def philox(counter, key):
+    """Philox4x32-10 (Salmon et al. 2011) on Python integers: four 32-bit words from counter (c0..c3) and key (k0, k1)."""
+    c0, c1, c2, c3 = counter
+    k0, k1 = key
+    for _ in range(10):
+        p0, p1 = 0xD2511F53 * c0, 0xCD9E8D57 * c2
+        c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & _MASK, (p0 >> 32) ^ c3 ^ k1, p0 & _MASK
+        k0, k1 = (k0 + 0x9E3779B9) & _MASK, (k1 + 0xBB67AE85) & _MASK
+    return [c0, c1, c2, c3]
 
 
 def words(c0, c1, c2, c3, seed):
-    """The four uint32 words of one Philox block, as Python ints."""
-    k0, k1 = split_seed(seed)
-    return [int(w) for w in philox4x32(c0, c1, c2, c3, k0, k1)]
+    """The four uint32 words of the block with counter (c0, c1, c2, c3) under the 64-bit ``seed`` (k0 = low word)."""
+    return philox((c0, c1, c2, c3), (seed & _MASK, seed >> 32))
 
 
 def threshold(p: float) -> int:
