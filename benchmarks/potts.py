@@ -1,6 +1,6 @@
 """Potts models: sweep rates, Wolff cost per independent sample at beta_c, and the q = 10 latent heat.
 
-Run:  python benchmarks/potts.py          (about 10 minutes on a busy 2-core machine)
+Run:  python benchmarks/potts.py          (about 1 minute on a quiet 2-core machine)
 
 Three measurements, written to BENCHMARKS.md (section "Potts models"):
 
@@ -16,7 +16,7 @@ Three measurements, written to BENCHMARKS.md (section "Potts models"):
    one chain on one thread; heat bath for comparison at L = 16, 32.
 3. The q = 10 latent heat against Baxter's exact 0.696049 versus run time: Wang-Landau
    g(E) (2 walkers per size, energy window [-1.9, -0.75] per site, ln f = 3e-5) for
-   L = 12, 16, 20, analysed as in ``studies/potts_q10.toml`` (side means at the
+   L = 12, 16, 20 (2 walkers: a statistical error of about 0.01 on each size), analysed as in ``studies/potts_q10.toml`` (side means at the
    equal-weight point with ratio q, and the peak distance at equal heights
    extrapolated as a + b / L^2), with the cumulative wall time after each size.
 """
