@@ -2,7 +2,9 @@
 
 Conventions used throughout the package: k_B = 1, ``beta = 1/T``; Ising spins
 are int8 in {-1, +1} with energy ``E(s) = -sum_<ij> J_ij s_i s_j - sum_i h_i s_i``
-(J > 0 ferromagnetic); RBM units are in {0, 1}.
+(J > 0 ferromagnetic); Potts states are uint8 in 0..q-1 with energy
+``E = -sum_<ij> J_ij delta(s_i, s_j) - sum_i h_i[s_i]``; RBM units are in {0, 1}
+(Potts-Bernoulli RBMs: visible units in 0..q-1).
 
 The names below are imported on first use (PEP 562), so that ``import ebmphys``
 is instant and the ``ebmphys`` command can answer Ctrl-C with one line even
@@ -16,13 +18,19 @@ __version__ = "0.1.0"
 _EXPORTS = {
     "Chains": "ebmphys.sampling",
     "GraphIsing": "ebmphys.models",
+    "GraphPotts": "ebmphys.models",
     "LatticeIsing": "ebmphys.models",
+    "LatticePotts": "ebmphys.models",
+    "PairwisePotts": "ebmphys.models",
+    "PottsBernoulliRBM": "ebmphys.models",
+    "PottsRBMTrainer": "ebmphys.training",
     "RBMTrainer": "ebmphys.training",
     "SampleResult": "ebmphys.sampling",
     "sample": "ebmphys.sampling",
 }
 
-__all__ = ["Chains", "GraphIsing", "LatticeIsing", "RBMTrainer", "SampleResult", "sample", "__version__"]
+__all__ = ["Chains", "GraphIsing", "GraphPotts", "LatticeIsing", "LatticePotts", "PairwisePotts", "PottsBernoulliRBM",
+           "PottsRBMTrainer", "RBMTrainer", "SampleResult", "sample", "__version__"]
 
 
 def __getattr__(name: str):

@@ -9,6 +9,11 @@ susceptibility per spin, Binder cumulant (with the estimated T_c), and the
 Binder crossing temperatures of successive sizes.  For the 2D model with
 J > 0 and h = 0 it adds the exact curves: Kaufman's finite-torus energy and
 specific heat for every size, Onsager's spontaneous magnetisation and T_c.
+For a 2D Potts study (``summary.q > 0``) it marks the exact T_c = J / ln(1 + sqrt q)
+and, for q <= 4, the critical energy -(1 + 1/sqrt q) J on the energy panel.
+
+:func:`plot_dos_study` draws the figure of a density-of-states (Wang-Landau) study
+of a first-order transition (see :mod:`ebmphys.study.dos`).
 """
 
 from __future__ import annotations
@@ -37,7 +42,11 @@ _PANELS = (
 
 
 def _exact_2d(summary) -> bool:
-    return summary.dimension == 2 and summary.h == 0.0 and summary.J > 0
+    return summary.dimension == 2 and summary.h == 0.0 and summary.J > 0 and not summary.q
+
+
+def _potts_2d(summary) -> bool:
+    return summary.dimension == 2 and summary.J > 0 and bool(summary.q)
 
 
 def plot_study(summary, path, fmt: str = "png") -> Path:
@@ -82,6 +91,14 @@ def plot_study(summary, path, fmt: str = "png") -> Path:
             ax.axvline(T_C * summary.J, color="0.5", lw=0.8, ls=":")
         axes.flat[0].plot([], [], "-", color="0.3", lw=0.9, label="exact (Kaufman, same L)")
         axes.flat[0].plot([], [], ":", color="0.5", label=f"exact $T_c$ = {T_C * summary.J:.4f}")
+    if _potts_2d(summary):
+        t_exact = summary.J / np.log1p(np.sqrt(summary.q))
+        for ax in axes.flat[:5]:
+            ax.axvline(t_exact, color="0.5", lw=0.8, ls=":")
+        axes.flat[0].plot([], [], ":", color="0.5", label=f"exact $T_c$ = {t_exact:.4f}")
+        if summary.q <= 4:
+            axes.flat[0].plot([t_exact], [-(1 + 1 / np.sqrt(summary.q)) * summary.J], "k*", ms=9,
+                              label="exact $e(T_c) = -(1 + 1/\\sqrt{q})J$")
     tc = summary.critical_temperature
     if tc is not None:
         axes.flat[4].axvspan(tc[0] - tc[1], tc[0] + tc[1], color="tab:red", alpha=0.25)
@@ -89,8 +106,14 @@ def plot_study(summary, path, fmt: str = "png") -> Path:
     for ax in axes.flat[:5]:
         ax.legend(fontsize=8)
     _crossing_panel(axes.flat[5], summary, exact)
-    fig.suptitle(f"{summary.name}: {summary.dimension}D Ising, J = {summary.J:g}, h = {summary.h:g}, "
-                 f"{summary.n_chains} chains per point" + ("" if summary.complete else "  (incomplete file)"))
+    if _potts_2d(summary):
+        axes.flat[5].axhline(summary.J / np.log1p(np.sqrt(summary.q)), color="0.5", ls=":", label="exact $T_c$")
+        axes.flat[5].legend(fontsize=8)
+    model = (f"{summary.q}-state Potts, J = {summary.J:g}" if summary.q
+             else f"Ising, J = {summary.J:g}, h = {summary.h:g}")
+    nu = "" if summary.nu is None else f", $\\nu$ = {summary.nu.value:.3f} ± {summary.nu.error:.3f}"
+    fig.suptitle(f"{summary.name}: {summary.dimension}D {model}, {summary.n_chains} chains per point{nu}"
+                 + ("" if summary.complete else "  (incomplete file)"))
     _save(fig, path, fmt, dpi=110)
     return path
 
@@ -201,3 +224,80 @@ def _crossing_panel(ax, summary, exact: bool) -> None:
         ax.axhline(T_C * summary.J, color="0.5", ls=":", label=f"exact $T_c$ = {T_C * summary.J:.4f}")
     ax.set_xlim(0, 1.15 * x.max())
     ax.legend(fontsize=8)
+
+
+def plot_dos_study(summary, path, fmt: str = "png") -> Path:
+    """Draw the figure of a density-of-states study (a :class:`ebmphys.study.dos.DosSummary`).
+
+    Panels: P(E/N) at the exact beta_c and at each size's equal-height point; the
+    latent heat (peak distance and side means) against 1/L^d with the extrapolation
+    and Baxter's value; e_ord and e_dis against 1/L^d; the interface tension; and the
+    finite-size transition points beta_eh(L), beta_ew(L).
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+    path = Path(path).with_suffix("." + fmt)
+    fig, axes = plt.subplots(2, 3, figsize=(15, 8.5), constrained_layout=True)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    sizes = np.array(summary.sizes, dtype=float)
+    x = sizes ** (-float(summary.dimension))
+    ref = summary.baxter
+    v, err = summary.values, summary.errors
+    for k, (key, title) in enumerate((("beta_c", "at the exact $\\beta_c$"), ("beta_eh", "at equal peak heights"))):
+        ax = axes[0, k]
+        for i, L in enumerate(summary.sizes):
+            if key in summary.distributions.get(L, {}):
+                e, p = summary.distributions[L][key]
+                ok = p > 0
+                ax.plot(e[ok], p[ok] * L**summary.dimension, "-", color=colors[i % len(colors)], label=f"L = {L}")
+        if ref is not None:
+            for name in ("e_ord", "e_dis"):
+                ax.axvline(ref[name], color="0.4", ls=":", lw=0.9)
+        ax.set_xlabel("energy per site $E/N$  [J]")
+        ax.set_ylabel("probability density of $E/N$")
+        ax.set_title(f"energy distribution {title}")
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(fontsize=8)
+    ax = axes[0, 2]
+    ax.errorbar(x, v["latent_heat_peak"], yerr=err["latent_heat_peak"], fmt="o", capsize=3, label="peak distance")
+    ax.errorbar(x, v["latent_heat_mean"], yerr=err["latent_heat_mean"], fmt="s", capsize=3,
+                label="side means at equal weight (ratio q)")
+    fit = summary.latent_heat_extrapolated
+    if fit is not None:
+        xs = np.linspace(0, x.max() * 1.05, 50)
+        ax.plot(xs, fit.value + fit.slope * xs, "-", color=colors[0], lw=0.9,
+                label=f"extrapolation {fit.value:.3f} ± {fit.error:.3f}")
+    if ref is not None:
+        ax.axhline(ref["latent_heat"], color="k", ls="--", lw=1.0, label=f"Baxter {ref['latent_heat']:.4f}")
+    ax.set_xlabel(f"$1/L^{summary.dimension}$")
+    ax.set_ylabel("latent heat per site  $\\Delta e$  [J]")
+    ax.set_xlim(left=0)
+    ax.legend(fontsize=8)
+    ax = axes[1, 0]
+    for name, marker in (("e_ord", "v"), ("e_dis", "^")):
+        ax.errorbar(x, v[name], yerr=err[name], fmt=marker, capsize=3, label=name.replace("_", " ") + " (side mean)")
+        if ref is not None:
+            ax.axhline(ref[name], color="0.4", ls="--", lw=0.9)
+    ax.set_xlabel(f"$1/L^{summary.dimension}$")
+    ax.set_ylabel("phase energies per site at equal weight  [J]  (dashed: Baxter)")
+    ax.set_xlim(left=0)
+    ax.legend(fontsize=8)
+    ax = axes[1, 1]
+    ax.errorbar(1 / sizes, v["interface_tension"], yerr=err["interface_tension"], fmt="o", capsize=3)
+    ax.set_xlabel("$1/L$")
+    ax.set_ylabel("interface tension $\\ln(P_{max}/P_{min}) / (2L^{d-1})$  [$k_BT$]")
+    ax.set_xlim(left=0)
+    ax = axes[1, 2]
+    ax.errorbar(x, v["beta_eh"], yerr=err["beta_eh"], fmt="o", capsize=3, label="equal heights")
+    ax.errorbar(x, v["beta_ew"], yerr=err["beta_ew"], fmt="s", capsize=3, label="equal weight (ratio q)")
+    if summary.beta_c is not None:
+        ax.axhline(summary.beta_c, color="k", ls="--", lw=1.0, label=f"exact $\\beta_c$ = {summary.beta_c:.5f}")
+    ax.set_xlabel(f"$1/L^{summary.dimension}$")
+    ax.set_ylabel("finite-size transition point $\\beta(L)$  [1/J]")
+    ax.set_xlim(left=0)
+    ax.legend(fontsize=8)
+    fig.suptitle(f"{summary.name}: {summary.dimension}D {summary.q}-state Potts, J = {summary.J:g}, Wang-Landau "
+                 f"density of states, walkers per size {summary.n_walkers.tolist()}"
+                 + ("" if summary.complete else "  (incomplete file)"))
+    _save(fig, path, fmt, dpi=110)
+    return path

@@ -50,14 +50,16 @@ STREAM_AIS = 5
 # ---- the registry of every counter word c3 used by a kernel (one place, so no two uses collide)
 #: single-site sweeps: colour c of a checkerboard or colour class uses ``LOCAL + c``
 LOCAL = 256 * STREAM_LOCAL
-#: default initial configurations (random spins; RBM visible rows use ``INIT + 1``)
+#: default initial configurations (random spins or Potts states; RBM visible rows, binary or Potts, use ``INIT + 1``)
 INIT = 256 * STREAM_INIT
 INIT_RBM_VISIBLE = 1 + 256 * STREAM_INIT
-#: cluster updates: bond words ``CLUSTER``, seed site / cluster flips ``CLUSTER + 1``
+#: cluster updates: bond words ``CLUSTER``, seed site / cluster flips (Potts: new cluster states) ``CLUSTER + 1``
 CLUSTER = 256 * STREAM_CLUSTER
+#: Potts Wolff steps: the state the cluster moves to
+CLUSTER_STATE = 2 + 256 * STREAM_CLUSTER
 #: replica exchanges of parallel tempering
 EXCHANGE = 256 * STREAM_EXCHANGE
-#: RBM block Gibbs: hidden layer ``RBM_HIDDEN``, visible layer ``RBM_VISIBLE``
+#: RBM block Gibbs (binary and Potts-Bernoulli RBMs): hidden layer ``RBM_HIDDEN``, visible layer ``RBM_VISIBLE``
 RBM_HIDDEN = 0 + 256 * STREAM_RBM
 RBM_VISIBLE = 1 + 256 * STREAM_RBM
 #: annealing (AIS, TI): RBM hidden and visible layers, initial states, Wang-Landau walks,

@@ -19,6 +19,10 @@ Paths (k_B = 1):
 * Ising models (``LatticeIsing``, ``GraphIsing``): f_b(s) = exp(-b E(s)) from b = 0,
   where Z_0 = 2**N, to the target beta; transitions are heat-bath (default) or
   Metropolis sweeps.
+* Potts-Bernoulli RBMs (:class:`ebmphys.models.PottsBernoulliRBM`, categorical visible
+  units): the same base-rate path with a base a_i(v_i) per visible state (log data
+  marginals, "data", or zero, "uniform"), log Z_0 = sum_i logsumexp_a a_i(a) + n_hidden log 2
+  (:class:`_PottsRBMPath`).
 * RBMs (E(v, h) = -b.v - c.h - v.W.h, units in {0, 1}) at inverse temperature
   beta: hidden units are summed out and the base is a product of independent
   visible units with bias ``a``, either the logits of the data marginals
@@ -50,12 +54,13 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit, logit, logsumexp
 
-from ebmphys.kernels import ais_cpu
+from ebmphys.kernels import ais_cpu, potts_rbm_cpu
 from ebmphys.kernels.rng import (AIS_DATA_ROWS, AIS_EXACT_SAMPLES, AIS_INIT, AIS_PILOT, host_generator, resolve_seed,
                                  split_seed)
 from ebmphys.kernels.spin_updates import random_spins
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.ising import GraphIsing, LatticeIsing
+from ebmphys.models.potts_rbm import PottsBernoulliRBM
 from ebmphys.models.rbm import RBM, softplus
 from ebmphys.partition.exact import boltzmann_probabilities
 from ebmphys.partition.rbm_exact import MAX_EXACT_RBM_UNITS
@@ -285,6 +290,85 @@ class _RBMPath:
         return self.rbm.check_visible(states, "initial_states").copy()
 
 
+class _PottsRBMPath:
+    """Base-rate annealing of a Potts-Bernoulli RBM at inverse temperature ``beta``.
+
+    f_t(v) = exp((1 - t/beta) a(v) + t b(v)) prod_j (1 + exp(t (c_j + sum_i W_ij(v_i)))), t from 0
+    to beta, a(v) = sum_i a_i(v_i); the base (t = 0) is independent categorical visible
+    units with logits a_i and uniform hidden units.
+    """
+
+    def __init__(self, rbm: PottsBernoulliRBM, beta: float, a: np.ndarray):
+        self.rbm = rbm
+        self.beta = beta
+        self.a = np.ascontiguousarray(a, dtype=np.float64)
+        self.log_z_base = float(logsumexp(self.a, axis=1).sum() + rbm.n_hidden * math.log(2.0))
+
+    def chains(self, states: np.ndarray, seed: int, sweep: int, device: str) -> Chains:
+        return Chains(self.rbm, algorithm="gibbs", beta=1.0, n_chains=states.shape[0], seed=seed, device=device,
+                      initial_states=states, sweep=sweep)
+
+    def anneal(self, chains: Chains, betas: np.ndarray) -> AnnealResult:
+        return chains.anneal(betas, base_bias=self.a, base_weights=1.0 - betas / self.beta)
+
+    def initial(self, n_chains: int, k0: int, k1: int) -> np.ndarray:
+        return potts_rbm_cpu.independent_visible(self.a, n_chains, k0, k1, 0, AIS_INIT)
+
+    def initial_host(self, rng: np.random.Generator, n_chains: int) -> np.ndarray:
+        return _categorical_rows(rng, self.a[None], n_chains)
+
+    def log_f(self, v, t: float) -> np.ndarray:
+        r = self.rbm
+        v = r.check_visible(v).astype(np.int64)
+        sites = np.arange(r.n_visible)
+        linear = (1.0 - t / self.beta) * self.a[sites, v].sum(axis=1) + t * r.b[sites, v].sum(axis=1)
+        return linear + softplus(t * (r.c + r.W[sites, v].sum(axis=1))).sum(axis=1)
+
+    def exact_samples(self, beta: float, n: int, rng: np.random.Generator) -> np.ndarray:
+        r = self.rbm
+        if r.n_hidden > MAX_EXACT_RBM_UNITS:
+            raise ValueError(f"reverse AIS needs samples of the target: exact sampling enumerates the 2**n_hidden "
+                             f"hidden states and n_hidden={r.n_hidden} exceeds {MAX_EXACT_RBM_UNITS}; pass "
+                             f"initial_states (equilibrated visible rows)")
+        log_p = np.empty(2**r.n_hidden)
+        for start in range(0, log_p.shape[0], _CHUNK_STATES):
+            h = _binary_rows(r.n_hidden, start, min(start + _CHUNK_STATES, log_p.shape[0]))
+            x = beta * (r.b[None] + np.einsum("iaj,bj->bia", r.W, h))
+            log_p[start:start + h.shape[0]] = beta * (h @ r.c) + logsumexp(x, axis=2).sum(axis=1)
+        p = np.exp(log_p - logsumexp(log_p))
+        h = _binary_rows(r.n_hidden, 0, 0, rows=rng.choice(p.shape[0], size=n, p=p / p.sum()))
+        return _categorical_rows(rng, beta * (r.b[None] + np.einsum("iaj,bj->bia", r.W, h)), n)
+
+    def check_initial(self, states) -> np.ndarray:
+        return self.rbm.check_visible(states, "initial_states").copy()
+
+
+def _categorical_rows(rng: np.random.Generator, logits: np.ndarray, n: int) -> np.ndarray:
+    """n rows of independent categorical units with logits (n or 1, n_units, q), uint8 (host generator)."""
+    p = np.exp(logits - logsumexp(logits, axis=2, keepdims=True))
+    cumulative = np.cumsum(np.broadcast_to(p, (n,) + p.shape[1:]), axis=2)
+    u = rng.random((n, p.shape[1], 1))
+    return np.minimum((u > cumulative).sum(axis=2), p.shape[2] - 1).astype(np.uint8)
+
+
+def _potts_base_bias(rbm: PottsBernoulliRBM, base, data) -> np.ndarray:
+    """Base logits a_i(a): zero ("uniform") or the log data frequencies clipped to >= 1e-3 ("data")."""
+    if base is None:
+        base = "uniform" if data is None else "data"
+    if base not in BASES:
+        raise ValueError(f"base must be one of {BASES} or None, got {base!r}")
+    if base == "uniform":
+        return np.zeros((rbm.n_visible, rbm.q))
+    if data is None:
+        raise ValueError("base='data' needs the training data (pass data=X, integer states 0..q-1, n_visible "
+                         "columns), or use base='uniform'")
+    x = rbm.check_visible(data, "data")
+    if x.shape[0] == 0:
+        raise ValueError("data must contain at least one row")
+    freq = np.stack([(x == a).mean(axis=0) for a in range(rbm.q)], axis=1)
+    return np.log(np.clip(freq, 1e-3, 1.0))
+
+
 def _check_beta(beta) -> float:
     beta = finite_real("beta", beta)
     if beta <= 0:
@@ -315,6 +399,10 @@ ISING_ALGORITHMS = ("heatbath", "metropolis")
 
 
 def _path(model, beta: float, algorithm, base, data):
+    if isinstance(model, PottsBernoulliRBM):
+        if algorithm not in (None, "gibbs"):
+            raise ValueError(f"algorithm must be 'gibbs' (block Gibbs sampling) for a PottsBernoulliRBM, got {algorithm!r}")
+        return _PottsRBMPath(model, beta, _potts_base_bias(model, base, data))
     if isinstance(model, RBM):
         if algorithm not in (None, "gibbs"):
             raise ValueError(f"algorithm must be 'gibbs' (block Gibbs sampling) for an RBM, got {algorithm!r}")
@@ -328,7 +416,7 @@ def _path(model, beta: float, algorithm, base, data):
         if isinstance(model, LatticeIsing):
             model.require_bipartite()
         return _IsingPath(model, algorithm)
-    raise TypeError(f"model must be a LatticeIsing, GraphIsing or RBM, got {type(model).__name__}")
+    raise TypeError(f"model must be a LatticeIsing, GraphIsing, RBM or PottsBernoulliRBM, got {type(model).__name__}")
 
 
 def _check_chains(n_chains, model, what: str, name: str = "n_chains") -> int:
@@ -396,7 +484,7 @@ def adaptive_schedule(model, beta: float = 1.0, *, n_steps: int | None = None, t
 
     Parameters
     ----------
-    model : LatticeIsing, GraphIsing or RBM
+    model : LatticeIsing, GraphIsing, RBM or PottsBernoulliRBM
     beta : float > 0, target inverse temperature
     n_steps : int >= 1, optional
         Number of steps of the returned schedule; exactly one of ``n_steps`` and
@@ -464,7 +552,7 @@ def ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, s
 
     Parameters
     ----------
-    model : LatticeIsing, GraphIsing or RBM
+    model : LatticeIsing, GraphIsing, RBM or PottsBernoulliRBM
         Ising energies E(s) = -sum J_ij s_i s_j - sum h_i s_i (spins +-1); RBM energy
         E(v, h) = -b.v - c.h - v.W.h (units 0/1).  Lattices need even periodic sides
         (checkerboard updates).

@@ -8,7 +8,7 @@
     /h5md/author                    attrs: name
     /parameters                     attrs: spec_toml (the full spec, verbatim), spec_fingerprint,
                                            package_version, study_name, conventions, dimension, J, h,
-                                           n_chains_per_seed, total_sweeps
+                                           n_chains_per_seed, total_sweeps; q (Potts studies only)
         sizes (n_L,) int64 | temperatures (n_T,) float64 | betas (n_T,) float64
         seeds (n_seeds,) uint64 | task_keys (n_L, n_T, n_seeds) uint64
     /observables/L{L}/energy        step (n_rec,) int64, time (n_rec,) float64,
@@ -27,6 +27,12 @@ J is the energy unit).  Configurations are bit-packed with ``np.packbits`` over
 the C-ordered sites (+1 -> 1, -1 -> 0, big-endian bit order), chunked and
 optionally compressed (none by default; gzip or lzf on request).  All datasets are created, at full size, when the file is.
 Every dataset carries HDF5's Fletcher-32 checksum, verified on every read.
+
+Potts studies (attribute ``q`` present; Ising files have none) use the same layout:
+energy E = -J sum_<ij> delta(s_i, s_j) and magnetization the extensive Potts order
+parameter M = (q max_a n_a - N) / (q - 1); configurations of states 0..q-1 are stored
+as ``site_bits(q)`` bit planes, least significant first, each bit-packed like Ising
+spins and concatenated along the last axis (:func:`pack_states`).
 """
 
 from __future__ import annotations
@@ -50,6 +56,15 @@ DESCRIPTIONS = {
     "energy": "total energy E(s) after the sweep",
     "magnetization": "total magnetisation M = sum_i s_i after the sweep",
     "spins": "bit-packed configuration: np.packbits(s > 0) over C-ordered sites, +1 -> 1, -1 -> 0",
+}
+POTTS_CONVENTIONS = (
+    "k_B = 1, beta = 1/T; E(s) = -J sum_<ij> delta(s_i, s_j) (each bond once); Potts states s_i in 0..q-1; "
+    "energy and magnetization are extensive totals, magnetization M = (q max_a n_a - N) / (q - 1)"
+)
+POTTS_DESCRIPTIONS = {
+    "energy": "total energy E(s) after the sweep",
+    "magnetization": "total Potts order parameter M = (q max_a n_a - N) / (q - 1) after the sweep",
+    "spins": "bit planes of the states (least significant first), each np.packbits over C-ordered sites",
 }
 OBSERVABLE_CHUNK_ELEMENTS = 2**15
 SPIN_CHUNK_BYTES = 2**16
@@ -79,6 +94,35 @@ def chain_chunk(n_chains_per_seed: int, bytes_per_chain: int) -> int:
         return n
     small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
     return max(d for d in small + [n // d for d in small] if d <= fit)
+
+
+def site_bits(q: int) -> int:
+    """Bits per site of a stored configuration: 1 for Ising spins (q = 0), ceil(log2 q) for Potts states."""
+    return 1 if q == 0 else max(1, (q - 1).bit_length())
+
+
+def configuration_bytes(n_spins: int, q: int = 0) -> int:
+    """Bytes of one stored configuration (q = 0: Ising spins)."""
+    return site_bits(q) * n_bytes(n_spins)
+
+
+def pack_states(states: np.ndarray, q: int = 0) -> np.ndarray:
+    """Pack configurations along the last axis: Ising spins (q = 0, :func:`pack_spins`) or Potts bit planes."""
+    if q == 0:
+        return pack_spins(states)
+    s = np.asarray(states, dtype=np.uint8)
+    return np.concatenate([np.packbits((s >> b) & 1, axis=-1) for b in range(site_bits(q))], axis=-1)
+
+
+def unpack_states(packed: np.ndarray, n_spins: int, q: int = 0) -> np.ndarray:
+    """Inverse of :func:`pack_states`: int8 spins (q = 0) or uint8 Potts states, last axis of length ``n_spins``."""
+    if q == 0:
+        return unpack_spins(packed, n_spins)
+    nb = n_bytes(n_spins)
+    out = np.zeros(packed.shape[:-1] + (n_spins,), dtype=np.uint8)
+    for b in range(site_bits(q)):
+        out |= np.unpackbits(packed[..., b * nb:(b + 1) * nb], axis=-1, count=n_spins) << b
+    return out
 
 
 def observable_chunks(n_records: int, n_chains_per_seed: int) -> tuple[int, int, int]:
@@ -158,6 +202,8 @@ class StudyLayout:
         Sweeps after which observables / configurations are recorded.
     compression : {"gzip", "lzf", "none"}
         Filter of the configuration dataset (observables are always gzip-compressed).
+    q : int
+        0 for an Ising study, the number of Potts states for a Potts study.
     """
 
     name: str
@@ -175,6 +221,7 @@ class StudyLayout:
     record_steps: np.ndarray
     configuration_steps: np.ndarray
     compression: str = "none"
+    q: int = 0
 
 
 @dataclass

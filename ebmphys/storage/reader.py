@@ -26,7 +26,7 @@ import h5py
 import numpy as np
 
 from ebmphys.exceptions import DamagedDataError, FileDataError
-from ebmphys.storage.layout import CREATOR, FILE_FORMAT, OBSERVABLES, energy_bound, size_group, unpack_spins
+from ebmphys.storage.layout import CREATOR, FILE_FORMAT, OBSERVABLES, energy_bound, size_group, unpack_states
 
 SLAB_BYTES = 2**26
 """Largest piece :meth:`StudyFile.verify` reads at once (64 MiB)."""
@@ -115,6 +115,8 @@ class StudyFile:
         self.dimension = int(par.attrs["dimension"])
         self.J = float(par.attrs["J"])
         self.h = float(par.attrs["h"])
+        #: 0 for an Ising study, the number of states of a Potts study
+        self.q = int(par.attrs.get("q", 0))
         self.n_chains_per_seed = int(par.attrs["n_chains_per_seed"])
         self.total_sweeps = int(par.attrs["total_sweeps"])
         self._parameters: dict[str, np.ndarray | Damage] = {}
@@ -251,9 +253,21 @@ class StudyFile:
             bound = energy_bound(self.J, self.h, self.dimension, n) * (1 + 1e-12)
             if good.size and np.max(np.abs(good)) > bound:
                 return f"impossible energies (|E| = {np.max(np.abs(good)):.6g} > {bound:.6g}, the largest on this lattice)"
+        elif self.q and good.size:
+            numerator = good * (self.q - 1)  # q max_a n_a - N: an integer in [0, (q - 1) N]
+            if np.min(good) < 0 or np.max(good) > n or np.max(np.abs(numerator - np.round(numerator))) > 1e-6:
+                return (f"impossible Potts magnetisations (M = (q max_a n_a - N) / (q - 1) must lie in [0, {n}] "
+                        f"with (q - 1) M an integer)")
         elif good.size and (np.max(np.abs(good)) > n or np.any(np.mod(good + n, 2) != 0)):
             return f"impossible magnetisations (M must be an integer with |M| <= {n} and the parity of N = {n})"
         return None
+
+    def _magnetization(self, states: np.ndarray) -> np.ndarray:
+        """Total magnetisation of each row: sum of spins, or the Potts order parameter (q max_a n_a - N) / (q - 1)."""
+        if not self.q:
+            return states.sum(axis=1, dtype=np.int64)
+        counts = np.stack([(states == a).sum(axis=1) for a in range(self.q)], axis=1)
+        return (self.q * counts.max(axis=1) - states.shape[1]) / (self.q - 1.0)
 
     def observable(self, name: str, L: int) -> np.ndarray:
         """Time series of ``name`` ("energy" or "magnetization", extensive totals).
@@ -285,17 +299,17 @@ class StudyFile:
     def configurations(self, L: int, temperature_index: int, chain: int) -> np.ndarray:
         """Stored configurations of one chain: int8 (n_configurations, L, ..., L) in {-1, +1}.
 
-        Configurations not yet written read as all -1.
+        Configurations not yet written read as all -1 (Potts studies: uint8 states, unwritten ones 0).
         """
         name = self._size(L)
         if not self.has_configurations:
             raise ValueError(f"{self.path} holds no configurations (record.configurations_every = 0)")
         packed = self._read(f"particles/{name}/spins/value", (slice(None), temperature_index, chain, slice(None)))
-        return unpack_spins(packed, self.n_spins(L)).reshape((-1,) + (L,) * self.dimension)
+        return unpack_states(packed, self.n_spins(L), self.q).reshape((-1,) + (L,) * self.dimension)
 
     def checkpoint_states(self, L: int) -> np.ndarray:
-        """Configurations at the last checkpoint: int8 (n_T, n_chains, n_spins)."""
-        return unpack_spins(self._read(f"checkpoint/{self._size(L)}/states"), self.n_spins(L))
+        """Configurations at the last checkpoint: int8 (n_T, n_chains, n_spins) (Potts studies: uint8 states)."""
+        return unpack_states(self._read(f"checkpoint/{self._size(L)}/states"), self.n_spins(L), self.q)
 
     def datasets(self) -> dict[str, np.ndarray]:
         """Every dataset of the file by its HDF5 path (for comparisons and export)."""
@@ -400,7 +414,7 @@ class StudyFile:
                         note(name, _reason(exc), [(i, t, k)])
                         continue
                     if (t, k) in last_m:
-                        m = unpack_spins(packed, self.n_spins(L)).sum(axis=1, dtype=np.int64)
+                        m = self._magnetization(unpack_states(packed, self.n_spins(L), self.q))
                         if not np.array_equal(m, last_m[t, k]):
                             note(name, "configurations that do not have the magnetisation recorded at their sweep", [(i, t, k)])
         return sorted(found.values(), key=lambda d: d.dataset)

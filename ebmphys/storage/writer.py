@@ -32,9 +32,11 @@ from ebmphys.storage.layout import (
     CREATOR,
     FILE_FORMAT,
     OBSERVABLES,
+    POTTS_CONVENTIONS,
+    POTTS_DESCRIPTIONS,
     Block,
     StudyLayout,
-    n_bytes,
+    configuration_bytes,
     observable_chunks,
     size_group,
     spin_chunks,
@@ -63,11 +65,13 @@ def _write_layout(f: h5py.File, layout: StudyLayout) -> None:
     par = f.create_group("parameters")
     par.attrs.update({
         "spec_toml": layout.spec_toml, "spec_fingerprint": layout.fingerprint, "package_version": __version__,
-        "study_name": layout.name, "conventions": CONVENTIONS, "dimension": layout.dimension,
-        "J": layout.J, "h": layout.h,
+        "study_name": layout.name, "conventions": POTTS_CONVENTIONS if layout.q else CONVENTIONS,
+        "dimension": layout.dimension, "J": layout.J, "h": layout.h,
         "n_chains_per_seed": layout.n_chains, "total_sweeps": layout.total_sweeps,
         "n_configurations": len(layout.configuration_steps),
     })
+    if layout.q:
+        par.attrs["q"] = layout.q
     create_dataset(par, "sizes", data=np.array(layout.sizes, dtype=np.int64))
     create_dataset(par, "temperatures", data=np.asarray(layout.temperatures, dtype=np.float64)).attrs["unit"] = "J/k_B"
     create_dataset(par, "betas", data=1.0 / np.asarray(layout.temperatures, dtype=np.float64)).attrs["unit"] = "k_B/J"
@@ -78,17 +82,21 @@ def _write_layout(f: h5py.File, layout: StudyLayout) -> None:
     n_chains = n_seeds * layout.n_chains
     for L in layout.sizes:
         name = size_group(L)
-        nb = n_bytes(L**layout.dimension)
+        nb = configuration_bytes(L**layout.dimension, layout.q)
         obs = f.require_group("observables").create_group(name)
         obs.attrs["n_spins"] = L**layout.dimension
         for observable in OBSERVABLES:
             time_series_group(obs, observable, layout.record_steps, (n_t, n_chains), np.float64,
                               observable_chunks(len(layout.record_steps), layout.n_chains), np.nan)
+            if layout.q:
+                obs[observable]["value"].attrs["description"] = POTTS_DESCRIPTIONS[observable]
         if len(layout.configuration_steps):
             part = f.require_group("particles").create_group(name)
             part.attrs["lattice_shape"] = np.array((L,) * layout.dimension, dtype=np.int64)
             time_series_group(part, "spins", layout.configuration_steps, (n_t, n_chains, nb), np.uint8,
                               spin_chunks(len(layout.configuration_steps), layout.n_chains, nb), 0, layout.compression)
+            if layout.q:
+                part["spins"]["value"].attrs["description"] = POTTS_DESCRIPTIONS["spins"]
         ck = f.require_group("checkpoint").create_group(name)
         create_dataset(ck, "sweep", data=np.zeros((n_t, n_seeds), dtype=np.int64)).attrs["unit"] = "sweep"
         create_dataset(ck, "states", shape=(n_t, n_chains, nb), dtype=np.uint8, compression="gzip",

@@ -28,6 +28,7 @@ from ebmphys.exceptions import DamagedDataError, UserError, WriteError
 from ebmphys.limits import format_bytes
 from ebmphys.storage import StudyFile, StudyFileError
 from ebmphys.storage.layout import FILE_FORMAT as STUDY_FORMAT
+from ebmphys.storage.dos import DOS_FILE_FORMAT, DosStudyFile
 from ebmphys.study.executors import dask_executor
 from ebmphys.study.runner import RunError, log, run_study
 from ebmphys.study.spec import SpecError, load_study
@@ -65,6 +66,11 @@ def report(study_path: Path, fmt: str, quiet: bool) -> None:
     ebmphys.exceptions.DamagedDataError
         If any dataset fails verification; nothing is written.
     """
+    if _kind(study_path) == "dos":
+        from ebmphys.study.dos import report_dos
+
+        report_dos(study_path, fmt, quiet)
+        return
     from ebmphys.plotting import plot_study
     from ebmphys.study.summary import format_table, summarize, write_csv
 
@@ -106,20 +112,24 @@ def _run(args) -> int:
             raise exc.with_context(f"the study file {done} is complete; ebmphys plot {done} writes the table and "
                                    f"the figure once space is freed") from None
 
+    if spec.density_of_states:  # workers warm the Ising Metropolis kernels; the Potts ones load from the cache
+        from ebmphys.study.dos import run_dos_study as runner
+        warm = "metropolis"
+    else:
+        runner, warm = run_study, spec.data["sampling"]["algorithm"]
     try:
         if args.scheduler:
-            with dask_executor(args.scheduler, spec.data["sampling"]["algorithm"],
-                               spec.data["sampling"]["device"]) as (executor, threads):
-                run_study(spec, path, mode=mode, workers=threads, quiet=args.quiet, executor=executor, after=after)
+            with dask_executor(args.scheduler, warm, spec.data["sampling"]["device"]) as (executor, threads):
+                runner(spec, path, mode=mode, workers=threads, quiet=args.quiet, executor=executor, after=after)
         else:
-            run_study(spec, path, mode=mode, workers=args.workers, quiet=args.quiet, after=after)
+            runner(spec, path, mode=mode, workers=args.workers, quiet=args.quiet, after=after)
     except RunError as exc:
         raise UserError(str(exc)) from None
     return 0
 
 
 def _kind(path: Path) -> str:
-    """"study" or "training": which kind of ebmphys file ``path`` is."""
+    """"study", "dos" (a density-of-states study) or "training": which kind of ebmphys file ``path`` is."""
     if not path.exists():
         raise FileNotFoundError(f"file {str(path)!r} does not exist")
     try:
@@ -130,6 +140,8 @@ def _kind(path: Path) -> str:
         raise StudyFileError(f"{path} is not a readable HDF5 file (truncated or corrupt?): {reason}") from None
     if fmt == STUDY_FORMAT:
         return "study"
+    if fmt == DOS_FILE_FORMAT:
+        return "dos"
     if fmt == TRAINING_FORMAT:
         return "training"
     raise StudyFileError(f"{path} is not an ebmphys study or training file (file_format {fmt!r})")
@@ -164,7 +176,8 @@ def describe_file(f: StudyFile, damage=(), configurations_verified: bool = True)
     """What a study file holds, what damage verification found, and whether it is complete (``ebmphys inspect``)."""
     lines = [
         f"{f.path}: ebmphys study {f.name!r} (written by ebmphys {f.package_version})",
-        f"  model: {f.dimension}D Ising, periodic L^{f.dimension}, J = {f.J:g}, h = {f.h:g}",
+        (f"  model: {f.dimension}D {f.q}-state Potts, periodic L^{f.dimension}, J = {f.J:g}" if f.q else
+         f"  model: {f.dimension}D Ising, periodic L^{f.dimension}, J = {f.J:g}, h = {f.h:g}"),
         f"  sizes: {f.sizes}",
     ]
     try:
@@ -261,6 +274,14 @@ def _inspect(args) -> int:
             raise DamagedDataError(f"{path}: {len(damage)} damaged dataset(s): "
                                    + "; ".join(f"{n} ({r})" for n, r in damage), path, [n for n, _ in damage],
                                    damage[0][1])
+        return 0
+    if _kind(path) == "dos":
+        from ebmphys.study.dos import describe_dos_file
+
+        with DosStudyFile(path) as f:
+            print(describe_dos_file(f))
+            if args.spec:
+                print("\n" + f.spec_toml)
         return 0
     with StudyFile(path) as f:
         damage, configurations = _verify_study(f, everything=args.verify)

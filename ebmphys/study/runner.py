@@ -38,7 +38,7 @@ import numpy as np
 from ebmphys.exceptions import DamagedDataError, WriteError
 from ebmphys.limits import format_bytes, memory_limit, require_disk, require_memory
 from ebmphys.progress import Progress
-from ebmphys.storage import Block, CheckpointedFile, FileLockedError, StudyFile, StudyLayout, pack_spins
+from ebmphys.storage import Block, CheckpointedFile, FileLockedError, StudyFile, StudyLayout, pack_states
 from ebmphys.study.executors import default_workers, local_pool
 from ebmphys.study.spec import StudySpec, study_resources
 from ebmphys.study.tasks import Job, JobResult, Task, expand, run_job
@@ -58,10 +58,10 @@ def study_layout(spec: StudySpec, tasks: list[Task]) -> StudyLayout:
     first = tasks[0]
     return StudyLayout(
         name=spec.name, spec_toml=spec.text, fingerprint=spec.fingerprint(), dimension=spec.dimension,
-        J=spec.data["model"]["J"], h=spec.data["model"]["h"], sizes=tuple(spec.sizes), temperatures=spec.temperatures, seeds=tuple(spec.seeds),
+        J=spec.data["model"]["J"], h=spec.data["model"].get("h", 0.0), sizes=tuple(spec.sizes), temperatures=spec.temperatures, seeds=tuple(spec.seeds),
         n_chains=spec.data["sampling"]["n_chains"], task_keys=keys, total_sweeps=first.total_sweeps,
         record_steps=first.record_sweeps(), configuration_steps=first.configuration_sweeps(),
-        compression=spec.data["record"]["compression"],
+        compression=spec.data["record"]["compression"], q=spec.q,
     )
 
 
@@ -105,7 +105,7 @@ def _block(task: Task, result: JobResult) -> Block:
     return Block(
         size_index=task.size_index, temperature_index=task.temperature_index, seed_index=task.seed_index,
         start=result.start, stop=result.stop, energy=result.energy, magnetization=result.magnetization,
-        configurations=result.configurations, states=pack_spins(result.states),
+        configurations=result.configurations, states=pack_states(result.states, task.q),
     )
 
 

@@ -10,6 +10,11 @@ schema.
 The study schema (:data:`STUDY_SCHEMA`) describes a Monte Carlo study of the
 nearest-neighbour Ising model on periodic hypercubic lattices; the conventions
 are the package's (k_B = 1, beta = 1/T, E = -J sum_<ij> s_i s_j - h sum_i s_i).
+A spec with ``model.type = "potts"`` describes the q-state Potts model instead
+(E = -J sum_<ij> delta(s_i, s_j)), with the same tables (:data:`POTTS_STUDY_SCHEMA`)
+or, with ``sampling.algorithm = "wang-landau"``, a density-of-states study
+(:data:`POTTS_DOS_SCHEMA`: Wang-Landau walkers per size and seed, analysed for a
+first-order transition).  :func:`parse_study` picks the schema from these two keys.
 """
 
 from __future__ import annotations
@@ -184,8 +189,8 @@ STUDY_SCHEMA = {
         "output": Key("str", "", doc="HDF5 output path, relative to the working directory; default <spec name>.h5."),
     },
     "model": {
-        "type": Key("str", "ising", choices=("ising",),
-                    doc="Nearest-neighbour Ising model on a periodic hypercubic lattice."),
+        "type": Key("str", "ising", choices=("ising", "potts"),
+                    doc="Nearest-neighbour Ising model on a periodic hypercubic lattice (potts: see POTTS_STUDY_SCHEMA)."),
         "dimension": Key("int", minimum=1, maximum=4, doc="Lattice dimension d (2: square, 3: simple cubic)."),
         "sizes": Key("int_list", minimum=2, doc="Side lengths L (lattices L^d); even, for checkerboard updates."),
         "J": Key("float", 1.0, doc="Coupling (energy unit; J > 0 ferromagnetic)."),
@@ -224,6 +229,51 @@ STUDY_SCHEMA = {
 }
 """Schema of a study spec (``ebmphys run``)."""
 
+POTTS_MODEL_SCHEMA = {
+    "type": Key("str", choices=("potts",), doc="Nearest-neighbour q-state Potts model on a periodic hypercubic lattice."),
+    "q": Key("int", minimum=2, maximum=254, doc="Number of Potts states."),
+    "dimension": Key("int", minimum=1, maximum=4, doc="Lattice dimension d (2: square, 3: simple cubic)."),
+    "sizes": Key("int_list", minimum=2, doc="Side lengths L (periodic L^d lattices; odd sides allowed)."),
+    "J": Key("float", 1.0, doc="Coupling (energy unit; J > 0 ferromagnetic): E = -J sum_<ij> delta(s_i, s_j)."),
+}
+
+POTTS_STUDY_SCHEMA = {
+    **STUDY_SCHEMA,
+    "model": POTTS_MODEL_SCHEMA,
+    "sampling": {
+        **STUDY_SCHEMA["sampling"],
+        "algorithm": Key("str", "swendsen-wang", choices=algorithms("lattice-potts"), doc="Update algorithm."),
+    },
+}
+"""Schema of a Potts study: the Ising tables with a Potts model table (the magnetization recorded is
+the extensive Potts order parameter M = (q max_a n_a - N) / (q - 1))."""
+
+POTTS_DOS_SCHEMA = {
+    "study": STUDY_SCHEMA["study"],
+    "model": POTTS_MODEL_SCHEMA,
+    "sampling": {
+        "algorithm": Key("str", choices=("wang-landau",), doc="Wang-Landau density of states (1/t refinement)."),
+        "device": STUDY_SCHEMA["sampling"]["device"],
+        "n_chains": Key("int", 4, minimum=2, doc="Wang-Landau walkers per size and seed (their spread gives errors)."),
+        "seeds": STUDY_SCHEMA["sampling"]["seeds"],
+    },
+    "wang_landau": {
+        "flatness": Key("float", 0.8, minimum=0.0, maximum=1.0, exclusive_minimum=True,
+                        doc="Flatness threshold of the first phase."),
+        "log_f_final": Key("float", 1e-5, minimum=0.0, maximum=1.0, exclusive_minimum=True,
+                           doc="Final modification factor ln f."),
+        "check_every_sweeps": Key("int", 10, minimum=1, doc="Sweeps between flatness checks."),
+        "max_sweeps": Key("int", 10**7, minimum=1, doc="Upper limit on the sweeps of a walker."),
+        "energy_min": Key("float", None, doc="Lower end of the energy window, per site (default: the whole range)."),
+        "energy_max": Key("float", None, doc="Upper end of the energy window, per site."),
+    },
+    "analysis": {
+        "beta_min": Key("float", None, minimum=0.0, doc="Bracket of the equal-height search (default beta_c - 5%)."),
+        "beta_max": Key("float", None, minimum=0.0, doc="Upper end of the bracket (default beta_c + 5%)."),
+    },
+}
+"""Schema of a Potts density-of-states study (``sampling.algorithm = "wang-landau"``)."""
+
 # keys that may change between a run and its resume without changing the data
 RESUMABLE_KEYS = (("study", "output"), ("study", "description"), ("sampling", "device"), ("checkpoint", "sweeps"),
                   ("checkpoint", "seconds"))
@@ -250,6 +300,16 @@ class StudySpec:
     @property
     def name(self) -> str:
         return self.data["study"]["name"]
+
+    @property
+    def q(self) -> int:
+        """0 for an Ising study, the number of Potts states for a Potts study."""
+        return self.data["model"].get("q", 0)
+
+    @property
+    def density_of_states(self) -> bool:
+        """True for a Wang-Landau (density-of-states) study."""
+        return self.data["sampling"]["algorithm"] == "wang-landau"
 
     @property
     def dimension(self) -> int:
@@ -280,8 +340,34 @@ class StudySpec:
         """SHA-256 of the values that determine the data (all but :data:`RESUMABLE_KEYS`)."""
         data = json.loads(json.dumps(self.data))
         for table, key in RESUMABLE_KEYS:
-            data[table].pop(key)
+            data.get(table, {}).pop(key, None)
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
+
+
+def _check_common(data: dict) -> None:
+    """Checks every study kind shares: sizes and seeds do not repeat, the device is usable."""
+    sizes = data["model"]["sizes"]
+    if len(set(sizes)) != len(sizes):
+        raise SpecError(f"model.sizes = {sizes} must not repeat a size")
+    seeds = data["sampling"]["seeds"]
+    if len(set(seeds)) != len(seeds):
+        raise SpecError(f"sampling.seeds = {seeds} must not repeat a seed")
+    try:
+        check_device(data["sampling"]["device"])
+    except DeviceError as exc:
+        raise SpecError(f"sampling.device = {data['sampling']['device']!r} is not usable: {exc}") from None
+
+
+def _check_dos(data: dict) -> None:
+    _check_common(data)
+    for table, low, high in (("wang_landau", "energy_min", "energy_max"), ("analysis", "beta_min", "beta_max")):
+        a, b = data[table][low], data[table][high]
+        if (a is None) != (b is None):
+            raise SpecError(f"give both {table}.{low} and {table}.{high}, or neither")
+        if a is not None and not a < b:
+            raise SpecError(f"{table}.{low} = {a} must be below {table}.{high} = {b}")
+    if data["model"]["J"] == 0:
+        raise SpecError("model.J = 0.0 is not allowed: Wang-Landau needs a coupling (a single energy level otherwise)")
 
 
 T_MIN = 1.0 / np.finfo(np.float64).max
@@ -317,9 +403,9 @@ def _check_energy_scale(data: dict) -> None:
     """Energies |E| <= N (d |J| + |h|) must be finite, and so must E^2 (the specific heat needs it)."""
     m = data["model"]
     L, d = max(m["sizes"]), m["dimension"]
-    bound = float(L) ** d * (d * abs(m["J"]) + abs(m["h"]))
+    bound = float(L) ** d * (d * abs(m["J"]) + abs(m.get("h", 0.0)))
     if not math.isfinite(bound * bound):
-        key = "model.J" if d * abs(m["J"]) >= abs(m["h"]) else "model.h"
+        key = "model.J" if d * abs(m["J"]) >= abs(m.get("h", 0.0)) else "model.h"
         raise SpecError(f"{key} = {m[key.split('.')[1]]!r} is not allowed: energies on the L = {L} lattice reach "
                         f"N (d |J| + |h|) = {bound:.3g}, whose square (needed for the specific heat) overflows float64")
 
@@ -418,17 +504,9 @@ def _check_study(data: dict) -> None:
     _check_energy_scale(data)
     sizes = data["model"]["sizes"]
     odd = [L for L in sizes if L % 2]
-    if odd:
+    if odd and data["model"]["type"] == "ising":
         raise SpecError(f"model.sizes = {sizes} must be even (periodic checkerboard updates); odd: {odd}")
-    if len(set(sizes)) != len(sizes):
-        raise SpecError(f"model.sizes = {sizes} must not repeat a size")
-    seeds = data["sampling"]["seeds"]
-    if len(set(seeds)) != len(seeds):
-        raise SpecError(f"sampling.seeds = {seeds} must not repeat a seed")
-    try:
-        check_device(data["sampling"]["device"])
-    except DeviceError as exc:
-        raise SpecError(f"sampling.device = {data['sampling']['device']!r} is not usable: {exc}") from None
+    _check_common(data)
     every = data["record"]["observables_every"]
     if data["sampling"]["n_sweeps"] % every:
         raise SpecError(f"sampling.n_sweeps = {data['sampling']['n_sweeps']} must be a multiple of "
@@ -453,8 +531,15 @@ def parse_study(text: str, source: str = "spec") -> StudySpec:
     SpecError
         Malformed TOML, unknown key, wrong type, out-of-range or inconsistent values.
     """
-    data = validate(parse_toml(text, source), STUDY_SCHEMA)
-    _check_study(data)
+    raw = parse_toml(text, source)
+    model, sampling = raw.get("model"), raw.get("sampling")
+    potts = isinstance(model, dict) and model.get("type") == "potts"
+    if potts and isinstance(sampling, dict) and sampling.get("algorithm") == "wang-landau":
+        data = validate(raw, POTTS_DOS_SCHEMA)
+        _check_dos(data)
+    else:
+        data = validate(raw, POTTS_STUDY_SCHEMA if potts else STUDY_SCHEMA)
+        _check_study(data)
     return StudySpec(text=text, data=data, source=source)
 
 
