@@ -28,12 +28,12 @@ magnetisation M = (q max_a n_a - N) / (q - 1); lattice energies are
 -J (number of satisfied bonds) - sum_i h[sigma_i].
 """
 
-import math
 
 import numba
 import numpy as np
 from numba import njit, prange
 
+from ebmphys.kernels.detmath import exp
 from ebmphys.kernels.potts_updates import (
     HEATBATH,
     count_state,
@@ -177,14 +177,14 @@ def update_tables(rule, J, h, z, betas):
     for k in range(betas.shape[0]):
         b = betas[k]
         for a in range(q):
-            field_w[k, a] = math.exp(b * (h[a] - top_h))
+            field_w[k, a] = exp(b * (h[a] - top_h))
         if rule == HEATBATH:
             top = max(0.0, b * J * z)
             for n in range(z + 1):
-                bond[k, n] = math.exp(b * J * n - top)
+                bond[k, n] = exp(b * J * n - top)
         else:
             for d in range(-z, z + 1):
-                bond[k, d + z] = math.exp(b * J * d)
+                bond[k, d + z] = exp(b * J * d)
     return bond, field_w
 
 
@@ -364,7 +364,7 @@ def wang_landau_walkers(states, neighbors, q, lo, hi, flatness, check_every, log
             a = np.int64(sp[i])
             b = proposal(a, q, r[1])
             new = level + count_state(sp, neighbors, i, a) - count_state(sp, neighbors, i, b)
-            if lo <= new <= hi and r[2] < threshold(math.exp(min(lg[level] - lg[new], 0.0))):
+            if lo <= new <= hi and r[2] < threshold(exp(min(lg[level] - lg[new], 0.0))):
                 sp[i] = b
                 level = new
             log_f, n_visited, t = visit(level, lg, hist, vis, log_f, n_visited, t, phase2)

@@ -17,28 +17,15 @@ categorical rule of :func:`ebmphys.kernels.potts_updates.categorical` from the
 weights exp(x_a - max_b x_b) of its inputs x_a.
 """
 
-import math
 
 import numpy as np
 from numba import njit, prange
 
+from ebmphys.kernels.detmath import exp, sigmoid, softplus
 from ebmphys.kernels.potts_updates import categorical
 from ebmphys.kernels.rng import AIS_HIDDEN, AIS_VISIBLE, RBM_HIDDEN, RBM_VISIBLE, philox4x32, threshold
 
 _MASK32 = 0xFFFFFFFF
-
-
-@njit(cache=True, inline="always")
-def sigmoid(x):
-    """1 / (1 + exp(-x)) without overflow."""
-    e = math.exp(-abs(x))
-    return 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
-
-
-@njit(cache=True, inline="always")
-def softplus(x):
-    """log(1 + exp(x)) without overflow."""
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
 
 
 @njit(cache=True)
@@ -92,7 +79,7 @@ def sample_visible(h, WT, b, base, base_weight, scale, v, x, weights, step, chai
                     x[i, a] = base_weight * base[i, a] + scale * x[i, a]
                     top = max(top, x[i, a])
                 for a in range(q):
-                    weights[a] = math.exp(x[i, a] - top)
+                    weights[a] = exp(x[i, a] - top)
                 v[i] = categorical(weights, q, r[lane])
 
 

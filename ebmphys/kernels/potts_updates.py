@@ -34,11 +34,11 @@ Graphs (:class:`ebmphys.models.PairwisePotts`) compute the local field
 f_a = h_i(a) + sum_j J_ij(a, sigma_j) (E_a = -f_a + const) and exponentials in place.
 """
 
-import math
 
 import numpy as np
 from numba import njit
 
+from ebmphys.kernels.detmath import exp
 from ebmphys.kernels.rng import philox4x32, threshold
 
 METROPOLIS = 0
@@ -121,7 +121,7 @@ def graph_heatbath(sp, indptr, indices, tables, fields, i, q, beta, weights, wor
         weights[a] = graph_field(sp, indptr, indices, tables, fields, i, a)
         top = max(top, weights[a])
     for a in range(q):
-        weights[a] = math.exp(beta * (weights[a] - top))
+        weights[a] = exp(beta * (weights[a] - top))
     return categorical(weights, q, word)
 
 
@@ -131,7 +131,7 @@ def graph_metropolis(sp, indptr, indices, tables, fields, i, q, beta, w_prop, w_
     a = np.int64(sp[i])
     b = proposal(a, q, w_prop)
     d = graph_field(sp, indptr, indices, tables, fields, i, b) - graph_field(sp, indptr, indices, tables, fields, i, a)
-    p = 1.0 if d >= 0.0 else math.exp(beta * d)
+    p = 1.0 if d >= 0.0 else exp(beta * d)
     return b if w_acc < threshold(p) else a
 
 

@@ -2,8 +2,6 @@
 and the exact joint distribution."""
 
 import itertools
-import sys
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -16,8 +14,7 @@ from ebmphys.partition.potts_exact import enumerate_potts_states, potts_rbm_log_
 from ebmphys.sampling import Chains
 from ebmphys.testing import chi_square_fit
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "reference"))
-import potts_reference as ref  # noqa: E402
+from tests.reference import potts_reference as ref
 
 SEED = 2**40 + 7
 

@@ -8,7 +8,7 @@ and is compared with it bit for bit in ``tests/kernels/test_potts_twins.py`` (an
 the registry in :mod:`ebmphys.kernels.rng` (names, not layout), a model's neighbour
 table and colouring (its geometry), and the order of floating-point sums.  Everything
 else is written here from the documented rules: Philox4x32-10 in plain Python
-integers (:func:`philox`), thresholds, weights, the categorical rule, clusters
+integers (:mod:`tests.reference.rng`), thresholds, weights, the categorical rule, clusters
 (connected components by breadth-first search instead of union-find) and the
 Wang-Landau schedule.
 """
@@ -20,6 +20,7 @@ from collections import deque
 
 import numpy as np
 
+from ebmphys.kernels.detmath import exp, sigmoid, softplus
 from ebmphys.kernels.rng import (
     AIS_HIDDEN,
     AIS_VISIBLE,
@@ -31,29 +32,12 @@ from ebmphys.kernels.rng import (
     RBM_VISIBLE,
     WANG_LANDAU,
 )
-
-_MASK = 0xFFFFFFFF
-
-
-def philox(counter, key):
-    """Philox4x32-10 (Salmon et al. 2011) on Python integers: four 32-bit words from counter (c0..c3) and key (k0, k1)."""
-    c0, c1, c2, c3 = counter
-    k0, k1 = key
-    for _ in range(10):
-        p0, p1 = 0xD2511F53 * c0, 0xCD9E8D57 * c2
-        c0, c1, c2, c3 = (p1 >> 32) ^ c1 ^ k0, p1 & _MASK, (p0 >> 32) ^ c3 ^ k1, p0 & _MASK
-        k0, k1 = (k0 + 0x9E3779B9) & _MASK, (k1 + 0xBB67AE85) & _MASK
-    return [c0, c1, c2, c3]
+from tests.reference.rng import philox4x32, split_seed, threshold
 
 
 def words(c0, c1, c2, c3, seed):
     """The four uint32 words of the block with counter (c0, c1, c2, c3) under the 64-bit ``seed`` (k0 = low word)."""
-    return philox((c0, c1, c2, c3), (seed & _MASK, seed >> 32))
-
-
-def threshold(p: float) -> int:
-    """floor(p 2**32), at most 2**32."""
-    return min(math.floor(p * 4294967296.0), 4294967296)
+    return list(philox4x32(c0, c1, c2, c3, *split_seed(seed)))
 
 
 def uniform_state(q: int, word: int) -> int:
@@ -94,7 +78,7 @@ def lattice_sweep(model, states, betas, rule, sweep, seed, chain0=0):
     q, J, h, z = model.q, model.J, model.h, model.coordination
     for m in range(states.shape[0]):
         b = betas[m]
-        field_w = [math.exp(b * (h[a] - h.max())) for a in range(q)]
+        field_w = [exp(b * (h[a] - h.max())) for a in range(q)]
         sp = states[m]
         for c in range(len(offsets) - 1):
             for pos in range(offsets[c + 1] - offsets[c]):
@@ -104,12 +88,12 @@ def lattice_sweep(model, states, betas, rule, sweep, seed, chain0=0):
                 if rule == "heatbath":
                     w = words(pos // 4, sweep, chain0 + m, LOCAL + c, seed)[pos % 4]
                     top = max(0.0, b * J * z)
-                    sp[i] = categorical([math.exp(b * J * count[a] - top) * field_w[a] for a in range(q)], w)
+                    sp[i] = categorical([exp(b * J * count[a] - top) * field_w[a] for a in range(q)], w)
                 else:
                     block = words(pos // 2, sweep, chain0 + m, LOCAL + c, seed)
                     a = int(sp[i])
                     new = proposal(a, q, block[2 * (pos % 2)])
-                    p = math.exp(b * J * (count[new] - count[a])) * (field_w[new] / field_w[a])
+                    p = exp(b * J * (count[new] - count[a])) * (field_w[new] / field_w[a])
                     if block[2 * (pos % 2) + 1] < threshold(min(p, 1.0)):
                         sp[i] = new
 
@@ -136,13 +120,13 @@ def graph_sweep(model, states, betas, rule, sweep, seed, chain0=0):
                 if rule == "heatbath":
                     w = words(pos // 4, sweep, chain0 + m, LOCAL + c, seed)[pos % 4]
                     top = max(f)
-                    sp[i] = categorical([math.exp(b * (fa - top)) for fa in f], w)
+                    sp[i] = categorical([exp(b * (fa - top)) for fa in f], w)
                 else:
                     block = words(pos // 2, sweep, chain0 + m, LOCAL + c, seed)
                     a = int(sp[i])
                     new = proposal(a, q, block[2 * (pos % 2)])
                     d = f[new] - f[a]
-                    p = 1.0 if d >= 0.0 else math.exp(b * d)
+                    p = 1.0 if d >= 0.0 else exp(b * d)
                     if block[2 * (pos % 2) + 1] < threshold(p):
                         sp[i] = new
 
@@ -245,7 +229,7 @@ def wang_landau_walker(model, sp, n_trials, seed, chain, flatness=0.8, check_eve
         a = int(sp[i])
         b = proposal(a, q, r[1])
         new = level + neighbours_in(i, a) - neighbours_in(i, b)
-        if lo <= new <= hi and r[2] < threshold(math.exp(min(lg[level] - lg[new], 0.0))):
+        if lo <= new <= hi and r[2] < threshold(exp(min(lg[level] - lg[new], 0.0))):
             sp[i] = b
             level = new
         lg[level] += log_f
@@ -269,15 +253,6 @@ def wang_landau_walker(model, sp, n_trials, seed, chain, flatness=0.8, check_eve
 # ---------------------------------------------------------------------------- Potts-Bernoulli RBMs
 
 
-def _sigmoid(x: float) -> float:
-    e = math.exp(-abs(x))
-    return 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
-
-
-def _softplus(x: float) -> float:
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
 def _hidden_input(rbm, v, scale=1.0):
     out = []
     for j in range(rbm.n_hidden):
@@ -289,7 +264,7 @@ def _hidden_input(rbm, v, scale=1.0):
 
 
 def _draw_hidden(x, step, chain, stream, seed):
-    return [1 if words(j // 4, step, chain, stream, seed)[j % 4] < threshold(_sigmoid(xj)) else 0
+    return [1 if words(j // 4, step, chain, stream, seed)[j % 4] < threshold(sigmoid(xj)) else 0
             for j, xj in enumerate(x)]
 
 
@@ -304,7 +279,7 @@ def _draw_visible(rbm, h, step, chain, stream, seed, scale=1.0, base=None, base_
                     xa += rbm.W[i, a, j]
             x.append((base_weight * base[i, a] if base is not None else 0.0) + scale * xa)
         top = max(x)
-        v.append(categorical([math.exp(xa - top) for xa in x], words(i // 4, step, chain, stream, seed)[i % 4]))
+        v.append(categorical([exp(xa - top) for xa in x], words(i // 4, step, chain, stream, seed)[i % 4]))
     return v
 
 
@@ -328,7 +303,7 @@ def potts_rbm_anneal(rbm, a, betas, base_weights, v, step0, seed, chain):
         bv = sum(rbm.b[i, v[i]] for i in range(rbm.n_visible))
         inc = (base_weights[k] - base_weights[k - 1]) * av + (betas[k] - betas[k - 1]) * bv
         for xj in x:
-            inc += _softplus(betas[k] * xj) - _softplus(betas[k - 1] * xj)
+            inc += softplus(betas[k] * xj) - softplus(betas[k - 1] * xj)
         log_w += inc
         if k < len(betas) - 1:
             step = step0 + k
