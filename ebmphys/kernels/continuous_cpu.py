@@ -136,21 +136,34 @@ def evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, y,
 
 
 @njit(cache=True)
+def all_finite(v):
+    """Whether every entry of ``v`` is finite, by four interleaved sums (NaN and inf propagate; a sum that
+    overflows counts as non-finite, as it would in the next step anyway)."""
+    n = v.shape[0]
+    s0 = s1 = s2 = s3 = 0.0
+    for k in range(n // 4):
+        s0 += v[4 * k]
+        s1 += v[4 * k + 1]
+        s2 += v[4 * k + 2]
+        s3 += v[4 * k + 3]
+    for i in range(4 * (n // 4), n):
+        s0 += v[i]
+    return math.isfinite((s0 + s1) + (s2 + s3))
+
+
+@njit(cache=True)
 def gradient(grad, params, base_grad, base_params, b, g, y, gout):
     """grad U = b grad E + g grad E_0 of the single row ``y`` into ``gout``; returns ``OK`` or ``BAD_GRADIENT``."""
-    gy = grad(y, params)
+    gy = grad(y, params)[0]
     dim = gout.shape[0]
     if g != 0.0:
-        g0 = base_grad(y, base_params)
+        g0 = base_grad(y, base_params)[0]
         for i in range(dim):
-            gout[i] = b * gy[0, i] + g * g0[0, i]
+            gout[i] = b * gy[i] + g * g0[i]
     else:
         for i in range(dim):
-            gout[i] = b * gy[0, i]
-    for i in range(dim):
-        if not math.isfinite(gout[i]):
-            return BAD_GRADIENT
-    return OK
+            gout[i] = b * gy[i]
+    return OK if all_finite(gout) else BAD_GRADIENT
 
 
 @njit(cache=True)
@@ -167,28 +180,29 @@ def transition(algorithm, energy, grad, params, base_energy, base_grad, base_par
     acceptance probability (1 for Langevin, 0 for a divergent proposal).
     """
     dim = x.shape[1]
+    xr, yr = x[0], y[0]  # row views: contiguous, so the loops below vectorise
     u = b * e + g * e0
     fill_normals(noise, sweep, chain, noise_stream, k0, k1)
     log_alpha = 0.0
     if algorithm == RWMH:
         for i in range(dim):
-            y[0, i] = x[0, i] + step * noise[i]
+            yr[i] = xr[i] + step * noise[i]
         ey, e0y, uy, status = evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, y, False, False, gy)
         log_alpha = u - uy
     elif algorithm == LANGEVIN:
         for i in range(dim):
-            y[0, i] = x[0, i] - step * gx[i] + noise_scale * noise[i]
+            yr[i] = xr[i] - step * gx[i] + noise_scale * noise[i]
         ey, e0y, uy, status = evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, y, True, False, gy)
     elif algorithm == MALA:
         scale = math.sqrt(2.0 * step)
         forward = 0.0
         for i in range(dim):
-            y[0, i] = x[0, i] - step * gx[i] + scale * noise[i]
+            yr[i] = xr[i] - step * gx[i] + scale * noise[i]
             forward += noise[i] * noise[i]
         ey, e0y, uy, status = evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, y, True, False, gy)
         backward = 0.0
         for i in range(dim):
-            d = x[0, i] - y[0, i] + step * gy[i]
+            d = xr[i] - yr[i] + step * gy[i]
             backward += d * d
         log_alpha = u - uy - backward / (4.0 * step) + 0.5 * forward
     else:  # HMC
@@ -196,12 +210,12 @@ def transition(algorithm, energy, grad, params, base_energy, base_grad, base_par
         for i in range(dim):
             momentum[i] = noise[i] / math.sqrt(inv_mass[i])
             kinetic0 += inv_mass[i] * momentum[i] * momentum[i]
-            y[0, i] = x[0, i]
+            yr[i] = xr[i]
             momentum[i] -= 0.5 * step * gx[i]
         status = OK
         for leap in range(n_leapfrog):
             for i in range(dim):
-                y[0, i] += step * inv_mass[i] * momentum[i]
+                yr[i] += step * inv_mass[i] * momentum[i]
             status = gradient(grad, params, base_grad, base_params, b, g, y, gy)
             if status != OK:
                 break
@@ -226,7 +240,7 @@ def transition(algorithm, energy, grad, params, base_energy, base_grad, base_par
         accepted = accepts(log_alpha, accept_word(sweep, chain, accept_stream, k0, k1))
     if accepted:
         for i in range(dim):
-            x[0, i] = y[0, i]
+            xr[i] = yr[i]
             gx[i] = gy[i]
         return True, alpha, OK, ey, e0y
     return False, alpha, OK, e, e0
