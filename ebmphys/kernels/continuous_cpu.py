@@ -69,9 +69,22 @@ import math
 import numpy as np
 from numba import njit, prange, types
 
-from ebmphys.kernels.continuous_types import BATCH, ENERGY_FUNCTION, GRAD_FUNCTION, PARAMS
+from ebmphys.kernels.continuous_types import (
+    BATCH,
+    ENERGY_FUNCTION,
+    GRAD_FUNCTION,
+    PARAMS,
+)
 from ebmphys.kernels.normals import fill_normals
-from ebmphys.kernels.rng import CONT_ACCEPT, CONT_AIS_ACCEPT, CONT_AIS_NOISE, CONT_INIT, CONT_NOISE, philox4x32, threshold
+from ebmphys.kernels.rng import (
+    CONT_ACCEPT,
+    CONT_AIS_ACCEPT,
+    CONT_AIS_NOISE,
+    CONT_INIT,
+    CONT_NOISE,
+    philox4x32,
+    threshold,
+)
 
 #: transition codes
 RWMH, LANGEVIN, MALA, HMC = 0, 1, 2, 3
@@ -108,8 +121,10 @@ def accept_word(sweep, chain, stream, k0, k1):
 @njit(cache=True, inline="always")
 def accepts(log_alpha, word):
     """``word < threshold(min(1, exp(log_alpha)))``; a NaN ``log_alpha`` never accepts."""
-    if not log_alpha < 0.0:
-        return log_alpha == log_alpha
+    if math.isnan(log_alpha):
+        return False
+    if log_alpha >= 0.0:
+        return True
     return word < threshold(math.exp(log_alpha))
 
 
@@ -230,7 +245,7 @@ def transition(algorithm, energy, grad, params, base_energy, base_grad, base_par
         for i in range(dim):
             kinetic1 += inv_mass[i] * momentum[i] * momentum[i]
         log_alpha = u - uy + 0.5 * (kinetic0 - kinetic1)
-    if status == OK and not log_alpha == log_alpha:
+    if status == OK and math.isnan(log_alpha):
         status = BAD_ENERGY
     if status != OK:
         return False, 0.0, status, e, e0
@@ -334,7 +349,7 @@ def sweeps(energy, grad, observables, params, x, betas, algorithm, step_size, no
         gy = np.empty(dim)
         noise = np.empty(dim)
         momentum = np.empty(dim)
-        e, e0, u, status = evaluate(energy, grad, params, energy, grad, params, b, 0.0, xm, algorithm != RWMH, False,
+        e, e0, _, status = evaluate(energy, grad, params, energy, grad, params, b, 0.0, xm, algorithm != RWMH, False,
                                     gx)
         if status != OK:
             failure[m, 0] = sweep0
@@ -346,7 +361,7 @@ def sweeps(energy, grad, observables, params, x, betas, algorithm, step_size, no
             step = step_size[m]
             if tune and adapt_step:
                 step = math.exp(row_state[ST_LOG_STEP])
-            accepted, alpha, status, e, e0 = transition(
+            _, alpha, status, e, e0 = transition(
                 algorithm, energy, grad, params, energy, grad, params, b, 0.0, xm, y, gx, gy, noise, momentum, e, e0,
                 step, noise_scale[m], n_leapfrog, inv_mass[m], sweep, chain, CONT_NOISE, CONT_ACCEPT, k0, k1)
             if status != OK and not (count_divergences or tune):
@@ -411,7 +426,7 @@ def anneal(energy, grad, params, base_energy, base_grad, base_params, x, betas, 
         for k in range(1, n_steps + 1):
             # energies of the current state and grad U_k there (the path moves with k)
             b, g = betas[k], base_weights[k]
-            e, e0, u, status = evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, xm,
+            e, e0, _, status = evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, xm,
                                         need_grad and k < n_steps, True, gx)
             if status != OK:
                 failure[m, 0] = step0 + k
@@ -423,7 +438,7 @@ def anneal(energy, grad, params, base_energy, base_grad, base_params, x, betas, 
             energy_out[m] = e
             if k == n_steps:
                 break
-            accepted, alpha, status, e, e0 = transition(
+            _, _, status, e, e0 = transition(
                 algorithm, energy, grad, params, base_energy, base_grad, base_params, b, g, xm, y, gx, gy, noise,
                 momentum, e, e0, step_size[m] * step_scale[k], noise_scale, n_leapfrog, inv_mass[m], step0 + k, chain,
                 CONT_AIS_NOISE, CONT_AIS_ACCEPT, k0, k1)

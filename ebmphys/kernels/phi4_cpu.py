@@ -172,7 +172,7 @@ def phi4_grad(x, params):
 @njit(cache=True)
 def phi4_grad_params(x, params):
     """dS/dkappa = -2 sum_x phi_x sum_mu phi_{x+mu}, dS/dlam = sum_x (phi_x^2 - 1)^2."""
-    theta, index = params
+    index = params[1]
     n = index[0]
     out = np.zeros((x.shape[0], 2))
     forward = np.empty(n)

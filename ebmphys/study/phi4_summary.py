@@ -23,7 +23,13 @@ import numpy as np
 
 from ebmphys.analysis import BinderCrossing, ExponentFit, fit_nu, thermo_observables
 from ebmphys.storage import StudyFile
-from ebmphys.study.summary import ESTIMATED, MIN_RECORDS, QUANTITIES, _pm, select_crossing
+from ebmphys.study.summary import (
+    ESTIMATED,
+    MIN_RECORDS,
+    QUANTITIES,
+    _pm,
+    select_crossing,
+)
 
 #: U4 at the critical point of the 2D Ising model on periodic squares (Kamieniarz and Bloete, J. Phys. A 26, 201)
 U4_ISING_2D = 0.61069

@@ -366,7 +366,7 @@ def transition(algorithm, model, base, b, g, x, gx, e, e0, step, noise_scale, n_
         for i in range(dim):
             kinetic1 += inv_mass[i] * p[i] * p[i]
         log_alpha = u - uy + 0.5 * (kinetic0 - kinetic1)
-    if status == kc.OK and log_alpha != log_alpha:
+    if status == kc.OK and math.isnan(log_alpha):
         status = kc.BAD_ENERGY
     if status != kc.OK:
         return x, gx, False, 0.0, status, e, e0
