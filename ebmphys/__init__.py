@@ -4,7 +4,8 @@ Conventions used throughout the package: k_B = 1, ``beta = 1/T``; Ising spins
 are int8 in {-1, +1} with energy ``E(s) = -sum_<ij> J_ij s_i s_j - sum_i h_i s_i``
 (J > 0 ferromagnetic); Potts states are uint8 in 0..q-1 with energy
 ``E = -sum_<ij> J_ij delta(s_i, s_j) - sum_i h_i[s_i]``; RBM units are in {0, 1}
-(Potts-Bernoulli RBMs: visible units in 0..q-1).
+(Potts-Bernoulli RBMs: visible units in 0..q-1); continuous models have real configurations x
+and densities exp(-beta E(x)) / Z.
 
 The names below are imported on first use (PEP 562), so that ``import ebmphys``
 is instant and the ``ebmphys`` command can answer Ctrl-C with one line even
@@ -17,20 +18,30 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "Chains": "ebmphys.sampling",
+    "ContinuousEBM": "ebmphys.models",
+    "DoubleWell": "ebmphys.models",
+    "Gaussian": "ebmphys.models",
+    "GaussianBernoulliRBM": "ebmphys.models",
+    "GaussianMixture": "ebmphys.models",
     "GraphIsing": "ebmphys.models",
     "GraphPotts": "ebmphys.models",
     "LatticeIsing": "ebmphys.models",
     "LatticePotts": "ebmphys.models",
+    "MLPEnergy": "ebmphys.models",
     "PairwisePotts": "ebmphys.models",
+    "Phi4Lattice": "ebmphys.models",
     "PottsBernoulliRBM": "ebmphys.models",
     "PottsRBMTrainer": "ebmphys.training",
+    "QuarticPotential": "ebmphys.models",
     "RBMTrainer": "ebmphys.training",
     "SampleResult": "ebmphys.sampling",
     "sample": "ebmphys.sampling",
 }
 
-__all__ = ["Chains", "GraphIsing", "GraphPotts", "LatticeIsing", "LatticePotts", "PairwisePotts", "PottsBernoulliRBM",
-           "PottsRBMTrainer", "RBMTrainer", "SampleResult", "sample", "__version__"]
+__all__ = ["Chains", "ContinuousEBM", "DoubleWell", "Gaussian", "GaussianBernoulliRBM", "GaussianMixture",
+           "GraphIsing", "GraphPotts", "LatticeIsing", "LatticePotts", "MLPEnergy", "PairwisePotts", "Phi4Lattice",
+           "PottsBernoulliRBM", "PottsRBMTrainer", "QuarticPotential", "RBMTrainer", "SampleResult", "sample",
+           "__version__"]
 
 
 def __getattr__(name: str):

@@ -18,6 +18,8 @@ the kind:
 * :class:`WriteError` (an ``OSError``; exit status 1): a write that failed (no space
   left, quota, I/O error).  The file being written is left as it was before the
   write began: the temporary copy is removed, never swapped in.
+* :class:`DivergenceError` (a ``FloatingPointError``): a continuous sampler met a non-finite energy or
+  gradient (the message names the chain and the sweep).
 """
 
 from __future__ import annotations
@@ -109,3 +111,7 @@ class WriteError(EbmphysError, OSError):
     def with_context(self, context: str) -> WriteError:
         """The same error with ``"; " + context`` appended to its message."""
         return WriteError(f"{self.message}; {context}", self.errno, self.filename)
+
+
+class DivergenceError(EbmphysError, FloatingPointError):
+    """A sampler met a non-finite energy or gradient (the message names the chain and the sweep)."""

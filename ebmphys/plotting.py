@@ -300,4 +300,150 @@ def plot_dos_study(summary, path, fmt: str = "png") -> Path:
                  f"density of states, walkers per size {summary.n_walkers.tolist()}"
                  + ("" if summary.complete else "  (incomplete file)"))
     _save(fig, path, fmt, dpi=110)
+
+
+def plot_phi4_study(summary, path, fmt: str = "png") -> Path:
+    """Draw the figure of a phi^4 study (a :class:`ebmphys.study.phi4_summary.Phi4Summary`).
+
+    Top row, one panel per quartic coupling lam: the Binder cumulant U4 against
+    kappa for every size, with the crossing of the two largest sizes and, in 2D,
+    the Ising value U4* = 0.61069.  Bottom row: kappa_c(lam) against 1/lam with
+    the Ising limit ln(1 + sqrt 2)/4 at 1/lam = 0 (2D); U4 at every crossing against
+    lam with U4*; the Binder slopes at kappa_c against L on log axes with the fitted nu.
+    """
+    from ebmphys.study.phi4_summary import KAPPA_C_ISING_2D, U4_ISING_2D
+
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+    path = Path(path).with_suffix("." + fmt)
+    n_cols = max(3, len(summary.series))
+    fig, axes = plt.subplots(2, n_cols, figsize=(5 * n_cols, 8.5), constrained_layout=True, squeeze=False)
+    colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
+    ising = summary.dimension == 2
+    for ax, series in zip(axes[0], summary.series):
+        for i, L in enumerate(summary.sizes):
+            ax.errorbar(series.kappas, summary.values["binder"][i, series.points],
+                        yerr=summary.errors["binder"][i, series.points], fmt="o-", ms=3.5, lw=0.8, capsize=2,
+                        color=colors[i % len(colors)], label=f"L = {L}")
+        c = series.critical
+        if c is not None:
+            ax.axvspan(c.beta - c.beta_error, c.beta + c.beta_error, color="tab:red", alpha=0.25)
+            ax.axvline(c.beta, color="tab:red", lw=1.0, label=f"crossing $\\kappa_c$ = {c.beta:.5f} ± {c.beta_error:.5f}")
+        if ising:
+            ax.axhline(U4_ISING_2D, color="0.4", ls=":", lw=1.0, label=f"2D Ising $U_4^*$ = {U4_ISING_2D}")
+        ax.set_xlabel("hopping parameter $\\kappa$")
+        ax.set_ylabel("Binder cumulant $U_4$")
+        ax.set_title(f"$\\lambda$ = {series.lam:g}")
+        ax.legend(fontsize=8)
+    for ax in axes[0][len(summary.series):]:
+        ax.set_visible(False)
+    done = [s for s in summary.series if s.critical is not None]
+    ax = axes[1][0]
+    if done:
+        inv = np.array([1.0 / s.lam if s.lam > 0 else np.inf for s in done])
+        ax.errorbar(inv, [s.critical.beta for s in done], yerr=[s.critical.beta_error for s in done], fmt="s",
+                    capsize=3, color="tab:red", label="Binder crossing of the two largest sizes")
+    if ising:
+        ax.plot([0.0], [KAPPA_C_ISING_2D], "k*", ms=10, label=f"Ising limit ln(1+$\\sqrt{{2}}$)/4 = {KAPPA_C_ISING_2D:.5f}")
+    ax.set_xlabel("$1/\\lambda$")
+    ax.set_ylabel("$\\kappa_c$")
+    ax.legend(fontsize=8)
+    ax = axes[1][1]
+    for s in summary.series:
+        for pair, c in s.crossings.items():
+            ax.errorbar([s.lam], [c.u4], yerr=[c.u4_error], fmt="o", capsize=2,
+                        color=colors[summary.sizes.index(pair[1]) % len(colors)])
+    for k, L in enumerate(summary.sizes[1:], start=1):
+        ax.plot([], [], "o", color=colors[k % len(colors)], label=f"crossing ({summary.sizes[k - 1]}, {L})")
+    if ising:
+        ax.axhline(U4_ISING_2D, color="0.4", ls=":", label=f"2D Ising $U_4^*$ = {U4_ISING_2D}")
+    ax.set_xscale("log")
+    ax.set_xlabel("$\\lambda$")
+    ax.set_ylabel("$U_4$ at the crossing")
+    ax.legend(fontsize=8)
+    ax = axes[1][2]
+    L = np.array(summary.sizes, dtype=float)
+    for k, s in enumerate(summary.series):
+        if s.slopes is None or not np.all(s.slopes > 0):
+            continue
+        c = colors[k % len(colors)]
+        label = f"$\\lambda$ = {s.lam:g}"
+        if s.nu is not None:
+            ax.plot(L, s.nu.amplitude * L ** (1.0 / s.nu.value), "-", color=c, lw=0.9)
+            label += f": $\\nu$ = {s.nu.value:.3f} ± {s.nu.error:.3f}"
+        ax.errorbar(L, s.slopes, yerr=s.slope_errors, fmt="o", capsize=2, color=c, label=label)
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xticks(L, [str(int(v)) for v in L])
+    ax.minorticks_off()
+    ax.set_xlabel("$L$")
+    ax.set_ylabel("$dU_4/d\\kappa$ at $\\kappa_c$  (2D Ising: $\\nu = 1$)")
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(fontsize=8)
+    for ax in axes[1][3:]:
+        ax.set_visible(False)
+    fig.suptitle(f"{summary.name}: {summary.dimension}D lattice $\\phi^4$, {summary.n_chains} chains per point"
+                 + ("" if summary.complete else "  (incomplete file)"))
+    _save(fig, path, fmt, dpi=110)
+    return path
+
+
+def plot_density_2d(model, samples, path, *, beta: float = 1.0, bounds=None, n_grid: int = 200, fmt: str = "png",
+                    title: str = "") -> Path:
+    """Histogram of 2-D samples next to the exact density exp(-beta E) / Z of ``model``.
+
+    Parameters
+    ----------
+    model : continuous model of dimension 2
+    samples : array (n, 2)
+        Draws (e.g. ``chains.states`` of many chains, or a trajectory).
+    path : path-like
+        Output file; its suffix is replaced by ``.{fmt}``.
+    beta : float
+        Inverse temperature of the samples.
+    bounds : ((x_min, x_max), (y_min, y_max)), optional
+        Plot window; default the 0.5 .. 99.5 percentiles of the samples, widened by 20%.
+    n_grid : int
+        Grid points per axis of the exact density (normalised by quadrature on the
+        grid, :func:`ebmphys.partition.continuous_exact.grid_density`).
+
+    Returns
+    -------
+    Path
+        The file written.  Left: the samples' 2-D histogram (density); middle: the
+        exact density; right: the exact density's contours over the samples.
+    """
+    from ebmphys.partition.continuous_exact import grid_density
+
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+    if model.dim != 2:
+        raise ValueError(f"plot_density_2d needs a model of dimension 2, got dim = {model.dim}")
+    x = model.check_states(samples, "samples").reshape(-1, 2)
+    if bounds is None:
+        lo, hi = np.percentile(x, 0.5, axis=0), np.percentile(x, 99.5, axis=0)
+        pad = 0.2 * (hi - lo) + 1e-9
+        bounds = ((lo[0] - pad[0], hi[0] + pad[0]), (lo[1] - pad[1], hi[1] + pad[1]))
+    gx = np.linspace(*bounds[0], n_grid)
+    gy = np.linspace(*bounds[1], n_grid)
+    density, _ = grid_density(model, (gx, gy), beta)
+    path = Path(path).with_suffix("." + fmt)
+    fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), constrained_layout=True)
+    extent = (*bounds[0], *bounds[1])
+    top = density.max()
+    bins = int(np.clip(np.sqrt(x.shape[0]) / 2, 15, 80))
+    axes[0].hist2d(x[:, 0], x[:, 1], bins=bins, range=bounds, density=True, cmap="viridis", vmin=0, vmax=top)
+    axes[0].set_title(f"samples ({x.shape[0]})")
+    axes[1].imshow(density.T, origin="lower", extent=extent, aspect="auto", cmap="viridis", vmin=0, vmax=top)
+    axes[1].set_title("exact density $e^{-\\beta E}/Z$")
+    axes[2].plot(x[:, 0], x[:, 1], ".", ms=1.5, color="0.3", alpha=0.4)
+    axes[2].contour(gx, gy, density.T, levels=8, cmap="plasma")
+    axes[2].set_xlim(bounds[0])
+    axes[2].set_ylim(bounds[1])
+    axes[2].set_title("exact contours over the samples")
+    for ax in axes:
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+    fig.suptitle(title or f"{model!r} at beta = {beta:g}")
+    _save(fig, path, fmt, dpi=110)
     return path

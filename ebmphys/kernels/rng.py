@@ -46,6 +46,7 @@ STREAM_CLUSTER = 2
 STREAM_EXCHANGE = 3
 STREAM_RBM = 4
 STREAM_AIS = 5
+STREAM_CONTINUOUS = 6
 
 # ---- the registry of every counter word c3 used by a kernel (one place, so no two uses collide)
 #: single-site sweeps: colour c of a checkerboard or colour class uses ``LOCAL + c``
@@ -73,12 +74,28 @@ AIS_EXACT_SAMPLES = 4 + 256 * STREAM_AIS
 AIS_DATA_ROWS = 5 + 256 * STREAM_AIS
 AIS_PILOT = 6 + 256 * STREAM_AIS
 AIS_SPIN = 8 + 256 * STREAM_AIS
+#: continuous models (:mod:`ebmphys.kernels.continuous_cpu`, ``phi4_cpu``, ``gb_rbm_cpu``): default initial
+#: states, proposal / Langevin noise and HMC momenta, Metropolis-Hastings accept words; the same two for
+#: annealing transitions; phi^4 checkerboard sweeps (colour c uses ``PHI4_LOCAL + c``), phi^4 embedded-Ising
+#: clusters (bond words ``PHI4_CLUSTER``, seed sites ``PHI4_CLUSTER + 1``); Gaussian-Bernoulli RBM block
+#: Gibbs (hidden layer, visible layer)
+CONT_INIT = 0 + 256 * STREAM_CONTINUOUS
+CONT_NOISE = 1 + 256 * STREAM_CONTINUOUS
+CONT_ACCEPT = 2 + 256 * STREAM_CONTINUOUS
+CONT_AIS_NOISE = 3 + 256 * STREAM_CONTINUOUS
+CONT_AIS_ACCEPT = 4 + 256 * STREAM_CONTINUOUS
+PHI4_LOCAL = 8 + 256 * STREAM_CONTINUOUS
+PHI4_CLUSTER = 10 + 256 * STREAM_CONTINUOUS
+GBRBM_HIDDEN = 12 + 256 * STREAM_CONTINUOUS
+GBRBM_VISIBLE = 13 + 256 * STREAM_CONTINUOUS
 
 # ---- purposes of host-side generators (:func:`host_generator`), numpy's Philox4x64: a separate
 # generator from the kernels' Philox4x32, so these numbers only need to differ from each other
 #: RBMTrainer: initial weights, and the presentation order of each epoch
 HOST_TRAINER_INIT = 0
 HOST_TRAINER_ORDER = 1
+#: MLPEnergy: initial weights
+HOST_MLP_INIT = 2
 
 
 @njit(cache=True, inline="always")

@@ -1,4 +1,4 @@
-"""Partition functions: exact enumeration, Kaufman's 2D torus formula, Onsager's limit, exact Potts results, AIS and reverse AIS, thermodynamic integration, Wang-Landau.
+"""Partition functions: exact enumeration, Kaufman's 2D torus formula, Onsager's limit, exact Potts results, exact results of the continuous models, AIS and reverse AIS, thermodynamic integration, Wang-Landau.
 
 Every estimate is a :class:`LogZEstimate` (``method``, ``log_z``, ``stderr``, ``seed``, ``seconds``);
 :func:`estimate_log_z` runs any method by name.
@@ -7,6 +7,15 @@ Every estimate is a :class:`LogZEstimate` (``method``, ``log_z``, ``stderr``, ``
 from ebmphys.partition.estimate import METHODS, estimate_log_z
 from ebmphys.partition.result import LogZEstimate
 from ebmphys.partition.ais import AISResult, AISWarning, adaptive_schedule, ais, reverse_ais, weight_statistics
+from ebmphys.partition.continuous_exact import (
+    continuous_log_z,
+    exact_moments,
+    exact_samples,
+    grid_density,
+    grid_log_z,
+    phi4_free_log_z,
+    phi4_free_propagator,
+)
 from ebmphys.partition.exact import (
     MAX_ENUMERATION_SPINS,
     boltzmann_probabilities,
@@ -39,7 +48,7 @@ from ebmphys.partition.potts_exact import (
     potts_rbm_log_z_exact,
     potts_state_index,
 )
-from ebmphys.partition.thermodynamic import TIResult, thermodynamic_integration
+from ebmphys.partition.thermodynamic import TIResult, continuous_thermodynamic_integration, thermodynamic_integration
 from ebmphys.sampling.wang_landau import WangLandauResult, wang_landau
 
 __all__ = [
@@ -55,10 +64,16 @@ __all__ = [
     "adaptive_schedule",
     "ais",
     "boltzmann_probabilities",
+    "continuous_log_z",
+    "continuous_thermodynamic_integration",
     "energy_spectrum",
     "estimate_log_z",
     "enumerate_potts_states",
     "enumerate_states",
+    "exact_moments",
+    "exact_samples",
+    "grid_density",
+    "grid_log_z",
     "ising2d_energy",
     "ising2d_log_z",
     "ising2d_specific_heat",
@@ -68,6 +83,8 @@ __all__ = [
     "onsager_log_z_per_spin",
     "onsager_magnetization",
     "onsager_specific_heat",
+    "phi4_free_log_z",
+    "phi4_free_propagator",
     "potts_beta_c",
     "potts_boltzmann_probabilities",
     "potts_critical_energy",

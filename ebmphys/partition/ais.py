@@ -23,6 +23,10 @@ Paths (k_B = 1):
   units): the same base-rate path with a base a_i(v_i) per visible state (log data
   marginals, "data", or zero, "uniform"), log Z_0 = sum_i logsumexp_a a_i(a) + n_hidden log 2
   (:class:`_PottsRBMPath`).
+* continuous models (:mod:`ebmphys.models.continuous`): the geometric path from a
+  base model E_0 with exact log Z_0 (default N(0, I)) to exp(-beta E), with MALA,
+  HMC or RWMH transitions (:mod:`ebmphys.partition.continuous_path`); sampler
+  options (``step_size``, ``n_leapfrog``, ...) pass through ``**options``.
 * RBMs (E(v, h) = -b.v - c.h - v.W.h, units in {0, 1}) at inverse temperature
   beta: hidden units are summed out and the base is a product of independent
   visible units with bias ``a``, either the logits of the data marginals
@@ -59,9 +63,11 @@ from ebmphys.kernels.rng import (AIS_DATA_ROWS, AIS_EXACT_SAMPLES, AIS_INIT, AIS
                                  split_seed)
 from ebmphys.kernels.spin_updates import random_spins
 from ebmphys.models._validate import finite_real, positive_int
+from ebmphys.models.continuous import ContinuousModel
 from ebmphys.models.ising import GraphIsing, LatticeIsing
 from ebmphys.models.potts_rbm import PottsBernoulliRBM
 from ebmphys.models.rbm import RBM, softplus
+from ebmphys.partition.continuous_path import ContinuousPath
 from ebmphys.partition.exact import boltzmann_probabilities
 from ebmphys.partition.rbm_exact import MAX_EXACT_RBM_UNITS
 from ebmphys.partition.result import LogZEstimate
@@ -398,7 +404,14 @@ def _base_bias(rbm: RBM, base, data) -> np.ndarray:
 ISING_ALGORITHMS = ("heatbath", "metropolis")
 
 
-def _path(model, beta: float, algorithm, base, data):
+def _path(model, beta: float, algorithm, base, data, options: dict):
+    if isinstance(model, ContinuousModel):
+        if data is not None:
+            raise ValueError("data applies to binary RBMs only; a continuous model anneals from its base model")
+        return ContinuousPath(model, beta, algorithm, base, options)
+    if options:
+        raise TypeError(f"unexpected keyword argument(s) {', '.join(sorted(options))}: sampler options apply to "
+                        f"continuous models only")
     if isinstance(model, PottsBernoulliRBM):
         if algorithm not in (None, "gibbs"):
             raise ValueError(f"algorithm must be 'gibbs' (block Gibbs sampling) for a PottsBernoulliRBM, got {algorithm!r}")
@@ -416,7 +429,8 @@ def _path(model, beta: float, algorithm, base, data):
         if isinstance(model, LatticeIsing):
             model.require_bipartite()
         return _IsingPath(model, algorithm)
-    raise TypeError(f"model must be a LatticeIsing, GraphIsing, RBM or PottsBernoulliRBM, got {type(model).__name__}")
+    raise TypeError(f"model must be a LatticeIsing, GraphIsing, RBM, PottsBernoulliRBM or continuous model, got "
+                    f"{type(model).__name__}")
 
 
 def _check_chains(n_chains, model, what: str, name: str = "n_chains") -> int:
@@ -468,7 +482,7 @@ def _pilot_schedule(path, beta: float, n_pilot_chains: int, sweeps_per_step: int
 def adaptive_schedule(model, beta: float = 1.0, *, n_steps: int | None = None, target_cess: float | None = None,
                       n_pilot_chains: int = 64, sweeps_per_step: int = 10, pilot_cess: float = 0.9,
                       seed: int | None = None, algorithm: str | None = None, base=None, data=None,
-                      device: str = "cpu") -> np.ndarray:
+                      device: str = "cpu", **options) -> np.ndarray:
     """Schedule with intermediate distributions placed by a target conditional effective sample size.
 
     A pilot run of ``n_pilot_chains`` chains anneals from beta = 0, choosing each
@@ -493,7 +507,7 @@ def adaptive_schedule(model, beta: float = 1.0, *, n_steps: int | None = None, t
         Conditional ESS per step; then n_steps = ceil(Lambda / sqrt(1/target_cess - 1)).
     n_pilot_chains, sweeps_per_step : int >= 2, >= 1
     pilot_cess : float in (0, 1), conditional ESS of each pilot step
-    seed, algorithm, base, data, device : as in :func:`ais`; the pilot's random numbers are
+    seed, algorithm, base, data, device, **options : as in :func:`ais`; the pilot's random numbers are
         disjoint from those of an AIS run with the same seed.
 
     Returns
@@ -510,7 +524,7 @@ def adaptive_schedule(model, beta: float = 1.0, *, n_steps: int | None = None, t
     sweeps_per_step = positive_int("sweeps_per_step", sweeps_per_step)
     seed = resolve_seed(seed)
     device = check_device(device)
-    path = _path(model, beta, algorithm, base, data)
+    path = _path(model, beta, algorithm, base, data, options)
     pilot_betas, lengths = _pilot_schedule(path, beta, n_pilot_chains, sweeps_per_step, pilot_cess, seed, device)
     if n_steps is None:
         n_steps = max(1, math.ceil(lengths[-1] / math.sqrt(1.0 / target_cess - 1.0)))
@@ -525,14 +539,14 @@ def adaptive_schedule(model, beta: float = 1.0, *, n_steps: int | None = None, t
     return out
 
 
-def _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, data, device) -> np.ndarray:
+def _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, data, device, options) -> np.ndarray:
     if isinstance(schedule, str):
         n_steps = positive_int("n_steps", n_steps)
         if n_steps > MAX_STEPS:
             raise ValueError(f"n_steps must be <= {MAX_STEPS}, got {n_steps}")
         if schedule == "adaptive":
             return adaptive_schedule(model, beta, n_steps=n_steps, seed=seed, algorithm=algorithm, base=base, data=data,
-                                     device=device)
+                                     device=device, **options)
         if schedule not in SCHEDULES:
             raise ValueError(f"schedule must be one of {SCHEDULES} or an array of inverse temperatures, got {schedule!r}")
         return named_schedule(schedule, beta, n_steps)
@@ -547,15 +561,15 @@ def _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, dat
 
 def ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, schedule="linear",
         seed: int | None = None, device: str = "cpu", algorithm: str | None = None, base=None,
-        data=None) -> AISResult:
+        data=None, **options) -> AISResult:
     """Estimate log Z by forward annealed importance sampling.
 
     Parameters
     ----------
-    model : LatticeIsing, GraphIsing, RBM or PottsBernoulliRBM
+    model : LatticeIsing, GraphIsing, RBM, PottsBernoulliRBM or a continuous model
         Ising energies E(s) = -sum J_ij s_i s_j - sum h_i s_i (spins +-1); RBM energy
-        E(v, h) = -b.v - c.h - v.W.h (units 0/1).  Lattices need even periodic sides
-        (checkerboard updates).
+        E(v, h) = -b.v - c.h - v.W.h (units 0/1); continuous energies E(x) (Z = int
+        exp(-beta E) dx).  Lattices need even periodic sides (checkerboard updates).
     beta : float > 0, default 1.0
         Target inverse temperature (k_B = 1): Z = sum exp(-beta E).
     n_chains : int >= 2, default 100
@@ -570,13 +584,20 @@ def ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, s
         Key of the counter-based generator; None draws one (kept in the result).
     device : {"cpu", "cuda", "auto"}
         Where the chains run (``ebmphys.sampling.registry.check_device``).
-    algorithm : {"heatbath", "metropolis"} or "gibbs", optional
+    algorithm : {"heatbath", "metropolis"}, "gibbs" or {"hmc", "mala", "rwmh"}, optional
         Single-spin transition of Ising models (default "heatbath"); RBMs use block
-        Gibbs sampling ("gibbs", the default for them).
-    base : {"data", "uniform"} or None (RBMs only)
-        Base distribution: visible biases from the data marginals or zero; None
-        means "data" when ``data`` is given, else "uniform".
+        Gibbs sampling ("gibbs", the default for them); continuous models HMC
+        (default), MALA or RWMH.
+    base : {"data", "uniform"} or None (RBMs); continuous model or None (continuous models)
+        RBMs: visible biases from the data marginals or zero; None means "data" when
+        ``data`` is given, else "uniform".  Continuous models: the base model E_0,
+        with exact log Z and samples (a ``Gaussian`` matched to the target's scale
+        works best); None means N(0, I).
     data : array (n_samples, n_visible) of 0/1, optional (RBMs only)
+    **options
+        Continuous models only: sampler options of the transitions (``step_size``,
+        ``n_leapfrog``, ``inverse_mass``, ``on_divergence``); without ``step_size`` a
+        pilot tunes it (:mod:`ebmphys.partition.continuous_path`).
 
     Returns
     -------
@@ -593,8 +614,8 @@ def ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, s
     beta = _check_beta(beta)
     n_chains = _check_chains(n_chains, model, "ais")
     seed = resolve_seed(seed)
-    path = _path(model, beta, algorithm, base, data)
-    betas = _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, data, device)
+    path = _path(model, beta, algorithm, base, data, options)
+    betas = _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, data, device, options)
     k0, k1 = split_seed(seed)
     chains = path.chains(path.initial(n_chains, k0, k1), seed, 0, device)
     log_w = path.anneal(chains, betas).log_weights
@@ -607,7 +628,7 @@ def ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, s
 
 def reverse_ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, schedule="linear",
                 seed: int | None = None, device: str = "cpu", algorithm: str | None = None, base=None, data=None,
-                initial_states=None, burn_in: int = 0) -> AISResult:
+                initial_states=None, burn_in: int = 0, **options) -> AISResult:
     """Estimate log Z by reverse AIS from samples of the target: a stochastic upper bound.
 
     Chains start at the target beta and anneal back to the base along the
@@ -619,7 +640,8 @@ def reverse_ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int =
 
     * ``initial_states`` if given (then the bound is only as good as their equilibration);
     * exact samples by enumeration: Ising models with at most 24 spins, RBMs with
-      min(n_visible, n_hidden) <= 20;
+      min(n_visible, n_hidden) <= 20; exact samples of Gaussians, Gaussian mixtures,
+      Gaussian-Bernoulli RBMs (n_hidden <= 20) and the free phi^4 field;
     * for larger RBMs with ``data``: data rows chosen at random, each followed by
       ``burn_in`` block-Gibbs steps at the target (approximate; Burda et al. 2015).
 
@@ -634,8 +656,8 @@ def reverse_ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int =
     n_chains = _check_chains(n_chains, model, "reverse_ais")
     burn_in = positive_int("burn_in", burn_in, minimum=0)
     seed = resolve_seed(seed)
-    path = _path(model, beta, algorithm, base, data)
-    betas = _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, data, device)
+    path = _path(model, beta, algorithm, base, data, options)
+    betas = _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, data, device, options)
     rng = host_generator(seed, AIS_EXACT_SAMPLES)
     if initial_states is not None:
         x = path.check_initial(initial_states)

@@ -15,6 +15,17 @@ one thread per chain, no barrier per sweep).  The statistical standard error
 propagates the standard errors of the <E>_b (spread of independent chain means)
 through the quadrature weights, sqrt(sum_k w_k^2 se_k^2); the quadrature error
 is estimated separately by Richardson's rule, |S(h) - S(2h)| / 15.
+
+Continuous models (:func:`continuous_thermodynamic_integration`, reached through
+:func:`thermodynamic_integration`) integrate along the path
+f_b = exp(-(1 - b/beta) E_0 - b E) from a base model E_0 with exact log Z_0
+(:mod:`ebmphys.partition.continuous_path`): d log Z_b / db = <E_0 / beta - E>_b, so
+
+    log Z(beta) = log Z_0 + int_0^beta <E_0 / beta - E>_b db,
+
+with the same grid, Simpson rule and error bars; at each grid point the chains
+start from exact base samples, are annealed from b = 0 during ``burn_in``
+transitions and then average over ``n_sweeps`` transitions at b.
 """
 
 from __future__ import annotations
@@ -28,8 +39,10 @@ import numpy as np
 from ebmphys.kernels.rng import AIS_INIT, derive_seed, resolve_seed, split_seed
 from ebmphys.kernels.spin_updates import random_spins
 from ebmphys.models._validate import finite_real, positive_int
+from ebmphys.models.continuous import ContinuousModel
 from ebmphys.models.ising import GraphIsing, LatticeIsing
 from ebmphys.partition.result import LogZEstimate
+from ebmphys.partition.continuous_path import ContinuousPath
 from ebmphys.sampling.chains import Chains
 from ebmphys.sampling.registry import check_device
 
@@ -70,13 +83,15 @@ def simpson_weights(n_points: int, width: float) -> np.ndarray:
 
 
 def thermodynamic_integration(model, beta: float = 1.0, *, n_betas: int = 33, n_sweeps: int = 2000,
-                              burn_in: int = 500, n_chains: int = 8, algorithm: str = "heatbath",
-                              seed: int | None = None, device: str = "cpu") -> TIResult:
-    """Estimate log Z(beta) of an Ising model by integrating the mean energy from beta = 0.
+                              burn_in: int = 500, n_chains: int = 8, algorithm: str | None = None,
+                              seed: int | None = None, device: str = "cpu", base=None, **options) -> TIResult:
+    """Estimate log Z(beta) by integrating the mean energy along beta (Ising models from beta = 0).
 
     Parameters
     ----------
-    model : LatticeIsing or GraphIsing
+    model : LatticeIsing, GraphIsing or a continuous model
+        Continuous models: see :func:`continuous_thermodynamic_integration`, which takes
+        ``base`` and sampler ``**options``; Ising models take neither.
     beta : float > 0
         Target inverse temperature (k_B = 1).
     n_betas : int, 4m + 1 with m >= 1
@@ -87,25 +102,24 @@ def thermodynamic_integration(model, beta: float = 1.0, *, n_betas: int = 33, n_
         Sweeps annealing each chain from beta = 0 to the grid point before measuring.
     n_chains : int >= 2
         Independent chains per grid point; the spread of their means gives the error bars.
-    algorithm : {"heatbath", "metropolis"}
+    algorithm : {"heatbath", "metropolis"}, default "heatbath" (continuous models: "hmc", "mala", "rwmh")
     seed : int or None
         Grid point k uses the seed ``ebmphys.kernels.rng.derive_seed(seed, k)``.
     device : {"cpu", "cuda", "auto"}
         Where the chains run (``ebmphys.sampling.registry.check_device``).
     """
+    if isinstance(model, ContinuousModel):
+        return continuous_thermodynamic_integration(model, beta, n_betas=n_betas, n_sweeps=n_sweeps, burn_in=burn_in,
+                                                    n_chains=n_chains, algorithm=algorithm, seed=seed, device=device,
+                                                    base=base, **options)
+    if base is not None or options:
+        raise TypeError("base and sampler options apply to continuous models only")
+    algorithm = "heatbath" if algorithm is None else algorithm
     start = time.perf_counter()
     if not isinstance(model, (LatticeIsing, GraphIsing)):
-        raise TypeError(f"model must be a LatticeIsing or GraphIsing, got {type(model).__name__}")
-    beta = finite_real("beta", beta)
-    if beta <= 0:
-        raise ValueError(f"beta must be finite and > 0, got {beta}")
-    n_betas = positive_int("n_betas", n_betas, minimum=5)
-    if n_betas % 4 != 1:
-        raise ValueError(f"n_betas must be of the form 4m + 1 (5, 9, 17, 33, ...), got {n_betas}")
-    n_chains = positive_int("n_chains", n_chains, minimum=2)
-    n_sweeps = positive_int("n_sweeps", n_sweeps)
-    burn_in = positive_int("burn_in", burn_in, minimum=0)
-    device = check_device(device)
+        raise TypeError(f"model must be a LatticeIsing, GraphIsing or continuous model, got {type(model).__name__}")
+    beta, n_betas, n_chains, n_sweeps, burn_in, device = _check_grid(beta, n_betas, n_chains, n_sweeps, burn_in,
+                                                                      device)
     if algorithm not in ALGORITHMS:
         raise ValueError(f"algorithm must be one of {ALGORITHMS}, got {algorithm!r}")
     seed = resolve_seed(seed)
@@ -124,13 +138,65 @@ def thermodynamic_integration(model, beta: float = 1.0, *, n_betas: int = 33, n_
         chain_means = chains.anneal(np.full(n_sweeps + 1, betas[k])).energy_sum / n_sweeps
         mean_energy[k] = chain_means.mean()
         energy_se[k] = chain_means.std(ddof=1) / math.sqrt(n_chains)
-    weights = simpson_weights(n_betas, beta)
+    return _result(model.n_spins * math.log(2.0), -1.0, beta, betas, mean_energy, energy_se, seed, start)
+
+
+def _check_grid(beta, n_betas, n_chains, n_sweeps, burn_in, device):
+    beta = finite_real("beta", beta)
+    if beta <= 0:
+        raise ValueError(f"beta must be finite and > 0, got {beta}")
+    n_betas = positive_int("n_betas", n_betas, minimum=5)
+    if n_betas % 4 != 1:
+        raise ValueError(f"n_betas must be of the form 4m + 1 (5, 9, 17, 33, ...), got {n_betas}")
+    n_chains = positive_int("n_chains", n_chains, minimum=2)
+    n_sweeps = positive_int("n_sweeps", n_sweeps)
+    burn_in = positive_int("burn_in", burn_in, minimum=0)
+    return beta, n_betas, n_chains, n_sweeps, burn_in, check_device(device)
+
+
+def _result(log_z0, sign, beta, betas, mean_energy, energy_se, seed, start) -> TIResult:
+    """log Z = log_z0 + sign * Simpson integral of ``mean_energy`` over [0, beta], with errors."""
+    weights = simpson_weights(betas.shape[0], beta)
     integral = float(weights @ mean_energy)
-    coarse = float(simpson_weights((n_betas + 1) // 2, beta) @ mean_energy[::2])
+    coarse = float(simpson_weights((betas.shape[0] + 1) // 2, beta) @ mean_energy[::2])
     return TIResult(
-        method="ti", log_z=model.n_spins * math.log(2.0) - integral,
+        method="ti", log_z=log_z0 + sign * integral,
         stderr=float(np.sqrt(np.sum((weights * energy_se) ** 2))),
         quadrature_error=abs(integral - coarse) / 15.0,
         betas=betas, mean_energy=mean_energy, energy_stderr=energy_se, seed=seed,
         seconds=time.perf_counter() - start,
     )
+
+
+def continuous_thermodynamic_integration(model: ContinuousModel, beta: float = 1.0, *, n_betas: int = 33,
+                                         n_sweeps: int = 2000, burn_in: int = 500, n_chains: int = 8,
+                                         algorithm: str | None = None, seed: int | None = None, device: str = "cpu",
+                                         base=None, **options) -> TIResult:
+    """log Z(beta) of a continuous model by integrating <E_0 / beta - E>_b along the base-to-target path.
+
+    Parameters are those of :func:`thermodynamic_integration`, plus ``base`` (a
+    continuous model with exact log Z and samples; default N(0, I)) and sampler
+    ``**options`` of the transitions (see :mod:`ebmphys.partition.continuous_path`;
+    algorithm "hmc" by default).  ``TIResult.mean_energy`` holds <E_0 / beta - E>_b
+    (so log Z = log Z_0 + its integral), ``energy_stderr`` its standard errors.
+    """
+    start = time.perf_counter()
+    beta, n_betas, n_chains, n_sweeps, burn_in, device = _check_grid(beta, n_betas, n_chains, n_sweeps, burn_in,
+                                                                      device)
+    seed = resolve_seed(seed)
+    path = ContinuousPath(model, beta, algorithm, base, options)
+    path.step_sizes(seed, device)  # one pilot for every grid point
+    betas = np.linspace(0.0, beta, n_betas)
+    integrand = np.zeros(n_betas)
+    integrand_se = np.zeros(n_betas)
+    for k in range(n_betas):
+        point_seed = derive_seed(seed, k)
+        chains = path.chains(path.initial(n_chains, *split_seed(point_seed)), point_seed, 0, device)
+        if burn_in and k:
+            path.anneal(chains, np.linspace(0.0, betas[k], burn_in + 2)[1:])
+        base_sum = np.zeros(n_chains)
+        result = path.anneal(chains, np.full(n_sweeps + 1, betas[k]), base_energy_sum=base_sum)
+        chain_means = (base_sum / beta - result.energy_sum) / n_sweeps
+        integrand[k] = chain_means.mean()
+        integrand_se[k] = chain_means.std(ddof=1) / math.sqrt(n_chains)
+    return _result(path.log_z_base, 1.0, beta, betas, integrand, integrand_se, seed, start)

@@ -246,7 +246,8 @@ def lookup(model, algorithm, device: str) -> Callable:
 
 
 #: modules whose import registers backends (imported on first lookup: they import Numba kernels)
-BACKEND_MODULES = ("ebmphys.sampling.backends", "ebmphys.sampling.potts", "ebmphys.sampling.cuda_backends")
+BACKEND_MODULES = ("ebmphys.sampling.backends", "ebmphys.sampling.potts", "ebmphys.sampling.continuous",
+                   "ebmphys.sampling.cuda_backends")
 
 
 _backends_loaded = False

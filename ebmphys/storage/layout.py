@@ -33,6 +33,15 @@ energy E = -J sum_<ij> delta(s_i, s_j) and magnetization the extensive Potts ord
 parameter M = (q max_a n_a - N) / (q - 1); configurations of states 0..q-1 are stored
 as ``site_bits(q)`` bit planes, least significant first, each bit-packed like Ising
 spins and concatenated along the last axis (:func:`pack_states`).
+
+A phi^4 study (``model_type = "phi4"``, :class:`ebmphys.models.Phi4Lattice`) uses
+the same layout with these differences: the temperature axis runs over grid
+points (lam, kappa), stored as ``/parameters/lams`` and ``/parameters/kappas``
+(n_T,) float64, with ``temperatures`` = ``betas`` = 1 (weights exp(-S)); the root of
+``/parameters`` has ``model_type = "phi4"`` and no J or h; ``energy`` is the action
+S and ``magnetization`` M = sum_x phi_x; there are no configurations, and
+``/checkpoint/L{L}/states`` holds the float64 fields (n_T, n_chains, n_sites).
+Ising files carry no ``model_type`` attribute and are unchanged.
 """
 
 from __future__ import annotations
@@ -65,6 +74,13 @@ POTTS_DESCRIPTIONS = {
     "energy": "total energy E(s) after the sweep",
     "magnetization": "total Potts order parameter M = (q max_a n_a - N) / (q - 1) after the sweep",
     "spins": "bit planes of the states (least significant first), each np.packbits over C-ordered sites",
+PHI4_CONVENTIONS = (
+    "k_B = 1, weights exp(-S); S(phi) = sum_x [-2 kappa sum_mu phi_x phi_{x+mu} + phi_x^2 + lam (phi_x^2 - 1)^2] "
+    "(forward neighbours, periodic); energy is S and magnetization M = sum_x phi_x (totals)"
+)
+PHI4_DESCRIPTIONS = {
+    "energy": "action S(phi) after the sweep",
+    "magnetization": "total magnetisation M = sum_x phi_x after the sweep",
 }
 OBSERVABLE_CHUNK_ELEMENTS = 2**15
 SPIN_CHUNK_BYTES = 2**16
@@ -138,10 +154,11 @@ def spin_chunks(n_configurations: int, n_chains_per_seed: int, nbytes: int) -> t
     return (max(1, min(n_configurations, SPIN_CHUNK_BYTES // (c * b))), 1, c, b)
 
 
-def state_chunks(n_chains_per_seed: int, nbytes: int) -> tuple[int, int, int]:
-    """Chunk shape of the checkpoint configurations: one task's chains at one temperature."""
-    b = min(nbytes, MAX_CHUNK_BYTES)
-    return (1, chain_chunk(n_chains_per_seed, b), b)
+def state_chunks(n_chains_per_seed: int, n_items: int, itemsize: int = 1) -> tuple[int, int, int]:
+    """Chunk shape of the checkpoint configurations (``n_items`` values of ``itemsize`` bytes per chain):
+    one task's chains at one temperature, at most :data:`MAX_CHUNK_BYTES` per chunk."""
+    b = min(n_items, MAX_CHUNK_BYTES // itemsize)
+    return (1, chain_chunk(n_chains_per_seed, b * itemsize), b)
 
 
 def pack_spins(states: np.ndarray) -> np.ndarray:
@@ -204,6 +221,9 @@ class StudyLayout:
         Filter of the configuration dataset (observables are always gzip-compressed).
     q : int
         0 for an Ising study, the number of Potts states for a Potts study.
+    model_type : {"ising", "phi4"}
+    lams, kappas : float64 (n_T,) or None
+        phi^4 only: the coupling of every grid point (``temperatures`` are then ones).
     """
 
     name: str
@@ -222,6 +242,9 @@ class StudyLayout:
     configuration_steps: np.ndarray
     compression: str = "none"
     q: int = 0
+    model_type: str = "ising"
+    lams: np.ndarray | None = None
+    kappas: np.ndarray | None = None
 
 
 @dataclass
@@ -230,7 +253,7 @@ class Block:
 
     ``energy``/``magnetization``: (n_chains, n_records) float64; ``configurations``:
     (n_chains, n_configurations, n_bytes) uint8 packed; ``states``: (n_chains, n_bytes)
-    uint8 packed configurations at sweep ``stop``.
+    uint8 packed configurations at sweep ``stop`` (phi^4: float64 (n_chains, n_sites) fields).
     """
 
     size_index: int

@@ -113,8 +113,12 @@ class StudyFile:
         self.package_version: str = par.attrs["package_version"]
         self.name: str = par.attrs["study_name"]
         self.dimension = int(par.attrs["dimension"])
-        self.J = float(par.attrs["J"])
-        self.h = float(par.attrs["h"])
+        #: "ising", or "phi4" for a phi^4 study (then J and h are NaN and ``lams``, ``kappas`` hold the grid)
+        self.model_type: str = str(par.attrs.get("model_type", "ising"))
+        self.J = float(par.attrs.get("J", np.nan))
+        self.h = float(par.attrs.get("h", np.nan))
+        self.lams: np.ndarray | None = par["lams"][()] if "lams" in par else None
+        self.kappas: np.ndarray | None = par["kappas"][()] if "kappas" in par else None
         #: 0 for an Ising study, the number of states of a Potts study
         self.q = int(par.attrs.get("q", 0))
         self.n_chains_per_seed = int(par.attrs["n_chains_per_seed"])
@@ -249,6 +253,8 @@ class StudyFile:
             return "values beyond the last checkpoint (records not yet written must be NaN)"
         if not np.all(np.isfinite(good)):
             return "missing records (NaN) before the last checkpoint"
+        if self.model_type == "phi4":  # real fields: the action and M = sum_x phi_x have no bounds to check
+            return None
         if name == "energy":
             bound = energy_bound(self.J, self.h, self.dimension, n) * (1 + 1e-12)
             if good.size and np.max(np.abs(good)) > bound:
@@ -308,8 +314,12 @@ class StudyFile:
         return unpack_states(packed, self.n_spins(L), self.q).reshape((-1,) + (L,) * self.dimension)
 
     def checkpoint_states(self, L: int) -> np.ndarray:
-        """Configurations at the last checkpoint: int8 (n_T, n_chains, n_spins) (Potts studies: uint8 states)."""
-        return unpack_states(self._read(f"checkpoint/{self._size(L)}/states"), self.n_spins(L), self.q)
+        """Configurations at the last checkpoint: int8 (n_T, n_chains, n_spins) (Potts studies: uint8 states;
+        phi^4: float64 fields)."""
+        states = self._read(f"checkpoint/{self._size(L)}/states")
+        if self.model_type == "phi4":
+            return states
+        return unpack_states(states, self.n_spins(L), self.q)
 
     def datasets(self) -> dict[str, np.ndarray]:
         """Every dataset of the file by its HDF5 path (for comparisons and export)."""
@@ -413,7 +423,7 @@ class StudyFile:
                     except (OSError, RuntimeError) as exc:
                         note(name, _reason(exc), [(i, t, k)])
                         continue
-                    if (t, k) in last_m:
+                    if (t, k) in last_m and self.model_type != "phi4":
                         m = self._magnetization(unpack_states(packed, self.n_spins(L), self.q))
                         if not np.array_equal(m, last_m[t, k]):
                             note(name, "configurations that do not have the magnetisation recorded at their sweep", [(i, t, k)])

@@ -34,6 +34,8 @@ from ebmphys.storage.layout import (
     OBSERVABLES,
     POTTS_CONVENTIONS,
     POTTS_DESCRIPTIONS,
+    PHI4_CONVENTIONS,
+    PHI4_DESCRIPTIONS,
     Block,
     StudyLayout,
     configuration_bytes,
@@ -63,13 +65,20 @@ def _write_layout(f: h5py.File, layout: StudyLayout) -> None:
     h5md.create_group("author").attrs["name"] = author
 
     par = f.create_group("parameters")
+    phi4 = layout.model_type == "phi4"
     par.attrs.update({
         "spec_toml": layout.spec_toml, "spec_fingerprint": layout.fingerprint, "package_version": __version__,
-        "study_name": layout.name, "conventions": POTTS_CONVENTIONS if layout.q else CONVENTIONS,
-        "dimension": layout.dimension, "J": layout.J, "h": layout.h,
-        "n_chains_per_seed": layout.n_chains, "total_sweeps": layout.total_sweeps,
+        "study_name": layout.name,
+        "conventions": PHI4_CONVENTIONS if phi4 else POTTS_CONVENTIONS if layout.q else CONVENTIONS,
+        "dimension": layout.dimension, "n_chains_per_seed": layout.n_chains, "total_sweeps": layout.total_sweeps,
         "n_configurations": len(layout.configuration_steps),
     })
+    if phi4:
+        par.attrs["model_type"] = "phi4"
+        create_dataset(par, "lams", data=np.asarray(layout.lams, dtype=np.float64))
+        create_dataset(par, "kappas", data=np.asarray(layout.kappas, dtype=np.float64))
+    else:
+        par.attrs.update({"J": layout.J, "h": layout.h})
     if layout.q:
         par.attrs["q"] = layout.q
     create_dataset(par, "sizes", data=np.array(layout.sizes, dtype=np.int64))
@@ -82,7 +91,7 @@ def _write_layout(f: h5py.File, layout: StudyLayout) -> None:
     n_chains = n_seeds * layout.n_chains
     for L in layout.sizes:
         name = size_group(L)
-        nb = configuration_bytes(L**layout.dimension, layout.q)
+        nb = L**layout.dimension if phi4 else configuration_bytes(L**layout.dimension, layout.q)
         obs = f.require_group("observables").create_group(name)
         obs.attrs["n_spins"] = L**layout.dimension
         for observable in OBSERVABLES:
@@ -90,6 +99,8 @@ def _write_layout(f: h5py.File, layout: StudyLayout) -> None:
                               observable_chunks(len(layout.record_steps), layout.n_chains), np.nan)
             if layout.q:
                 obs[observable]["value"].attrs["description"] = POTTS_DESCRIPTIONS[observable]
+            if phi4:
+                obs[observable]["value"].attrs.update({"unit": "1", "description": PHI4_DESCRIPTIONS[observable]})
         if len(layout.configuration_steps):
             part = f.require_group("particles").create_group(name)
             part.attrs["lattice_shape"] = np.array((L,) * layout.dimension, dtype=np.int64)
@@ -99,8 +110,9 @@ def _write_layout(f: h5py.File, layout: StudyLayout) -> None:
                 part["spins"]["value"].attrs["description"] = POTTS_DESCRIPTIONS["spins"]
         ck = f.require_group("checkpoint").create_group(name)
         create_dataset(ck, "sweep", data=np.zeros((n_t, n_seeds), dtype=np.int64)).attrs["unit"] = "sweep"
-        create_dataset(ck, "states", shape=(n_t, n_chains, nb), dtype=np.uint8, compression="gzip",
-                       compression_opts=1, chunks=state_chunks(layout.n_chains, nb))
+        create_dataset(ck, "states", shape=(n_t, n_chains, nb), dtype=np.float64 if phi4 else np.uint8,
+                       compression="gzip", compression_opts=1,
+                       chunks=state_chunks(layout.n_chains, nb, 8 if phi4 else 1))
 
 
 class _Regions:

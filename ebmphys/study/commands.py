@@ -79,6 +79,12 @@ def report(study_path: Path, fmt: str, quiet: bool) -> None:
         if damage:
             raise _damage_error(study_path, damage, "refusing to analyse it (ebmphys run SPEC --resume re-runs "
                                                     "the tasks concerned)")
+        if f.model_type == "phi4":
+            from ebmphys.plotting import plot_phi4_study
+            from ebmphys.study.phi4_summary import format_phi4_table, summarize_phi4, write_phi4_csv
+
+            summarize, write_csv, plot_study, format_table = (summarize_phi4, write_phi4_csv, plot_phi4_study,
+                                                              format_phi4_table)
         summary = summarize(f)
     table_path, figure_path = outputs(study_path, fmt)
     write_csv(summary, table_path)
@@ -174,15 +180,24 @@ def _plot(args) -> int:
 
 def describe_file(f: StudyFile, damage=(), configurations_verified: bool = True) -> str:
     """What a study file holds, what damage verification found, and whether it is complete (``ebmphys inspect``)."""
+    if f.model_type == "phi4":
+        model = f"  model: {f.dimension}D lattice phi^4, periodic L^{f.dimension}, weights exp(-S)"
+    elif f.q:
+        model = f"  model: {f.dimension}D {f.q}-state Potts, periodic L^{f.dimension}, J = {f.J:g}"
+    else:
+        model = f"  model: {f.dimension}D Ising, periodic L^{f.dimension}, J = {f.J:g}, h = {f.h:g}"
     lines = [
         f"{f.path}: ebmphys study {f.name!r} (written by ebmphys {f.package_version})",
-        (f"  model: {f.dimension}D {f.q}-state Potts, periodic L^{f.dimension}, J = {f.J:g}" if f.q else
-         f"  model: {f.dimension}D Ising, periodic L^{f.dimension}, J = {f.J:g}, h = {f.h:g}"),
+        model,
         f"  sizes: {f.sizes}",
     ]
     try:
-        lines.append(f"  temperatures ({len(f.temperatures)}): "
-                     f"{np.array2string(f.temperatures, precision=4, separator=', ', max_line_width=10**6)}")
+        if f.model_type == "phi4":
+            lines.append(f"  couplings ({len(f.kappas)}): "
+                         + ", ".join(f"(lam {lam:g}, kappa {kappa:.5g})" for lam, kappa in zip(f.lams, f.kappas)))
+        else:
+            lines.append(f"  temperatures ({len(f.temperatures)}): "
+                         f"{np.array2string(f.temperatures, precision=4, separator=', ', max_line_width=10**6)}")
         lines.append(f"  seeds: {f.seeds}, chains per (L, T): {f.n_chains}, sweeps per task (incl. burn-in): {f.total_sweeps}")
     except DamagedDataError as exc:
         lines.append(f"  parameters: {exc.datasets[0]} damaged ({exc.reason})")

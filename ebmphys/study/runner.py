@@ -41,7 +41,7 @@ from ebmphys.progress import Progress
 from ebmphys.storage import Block, CheckpointedFile, FileLockedError, StudyFile, StudyLayout, pack_states
 from ebmphys.study.executors import default_workers, local_pool
 from ebmphys.study.spec import StudySpec, study_resources
-from ebmphys.study.tasks import Job, JobResult, Task, expand, run_job
+from ebmphys.study.tasks import Job, JobResult, Phi4Task, Task, expand, run_job
 
 KILL_ENV = "EBMPHYS_KILL_AT"
 
@@ -52,16 +52,21 @@ class RunError(ValueError):
 
 def study_layout(spec: StudySpec, tasks: list[Task]) -> StudyLayout:
     """The file layout of ``spec`` (sizes, temperatures, seeds, record times, task keys)."""
-    keys = np.zeros((len(spec.sizes), len(spec.temperatures), len(spec.seeds)), dtype=np.uint64)
+    keys = np.zeros((len(spec.sizes), spec.n_points, len(spec.seeds)), dtype=np.uint64)
     for t in tasks:
         keys[t.size_index, t.temperature_index, t.seed_index] = t.key
     first = tasks[0]
+    if spec.model_type == "phi4":
+        lams, kappas = spec.couplings
+        model = dict(J=np.nan, h=np.nan, compression="none", model_type="phi4", lams=lams, kappas=kappas)
+    else:
+        model = dict(J=spec.data["model"]["J"], h=spec.data["model"].get("h", 0.0),
+                     compression=spec.data["record"]["compression"])
     return StudyLayout(
         name=spec.name, spec_toml=spec.text, fingerprint=spec.fingerprint(), dimension=spec.dimension,
-        J=spec.data["model"]["J"], h=spec.data["model"].get("h", 0.0), sizes=tuple(spec.sizes), temperatures=spec.temperatures, seeds=tuple(spec.seeds),
+        sizes=tuple(spec.sizes), temperatures=spec.temperatures, seeds=tuple(spec.seeds),
         n_chains=spec.data["sampling"]["n_chains"], task_keys=keys, total_sweeps=first.total_sweeps,
-        record_steps=first.record_sweeps(), configuration_steps=first.configuration_sweeps(),
-        compression=spec.data["record"]["compression"], q=spec.q,
+        record_steps=first.record_sweeps(), configuration_steps=first.configuration_sweeps(), q=spec.q, **model,
     )
 
 
@@ -105,7 +110,8 @@ def _block(task: Task, result: JobResult) -> Block:
     return Block(
         size_index=task.size_index, temperature_index=task.temperature_index, seed_index=task.seed_index,
         start=result.start, stop=result.stop, energy=result.energy, magnetization=result.magnetization,
-        configurations=result.configurations, states=pack_states(result.states, task.q),
+        configurations=result.configurations,
+        states=result.states if isinstance(task, Phi4Task) else pack_states(result.states, task.q),
     )
 
 

@@ -15,6 +15,11 @@ A spec with ``model.type = "potts"`` describes the q-state Potts model instead
 or, with ``sampling.algorithm = "wang-landau"``, a density-of-states study
 (:data:`POTTS_DOS_SCHEMA`: Wang-Landau walkers per size and seed, analysed for a
 first-order transition).  :func:`parse_study` picks the schema from these two keys.
+
+A spec with ``model.type = "phi4"`` follows :data:`PHI4_SCHEMA` instead: the
+lattice phi^4 theory (:class:`ebmphys.models.Phi4Lattice`, weights exp(-S)) on
+periodic L^d lattices, with a grid of hopping parameters kappa for each quartic
+coupling lam in place of the temperatures.
 """
 
 from __future__ import annotations
@@ -189,8 +194,9 @@ STUDY_SCHEMA = {
         "output": Key("str", "", doc="HDF5 output path, relative to the working directory; default <spec name>.h5."),
     },
     "model": {
-        "type": Key("str", "ising", choices=("ising", "potts"),
-                    doc="Nearest-neighbour Ising model on a periodic hypercubic lattice (potts: see POTTS_STUDY_SCHEMA)."),
+        "type": Key("str", "ising", choices=("ising", "potts", "phi4"),
+                    doc="Nearest-neighbour Ising model on a periodic hypercubic lattice (potts: see POTTS_STUDY_SCHEMA; "
+                        "phi4: see PHI4_SCHEMA)."),
         "dimension": Key("int", minimum=1, maximum=4, doc="Lattice dimension d (2: square, 3: simple cubic)."),
         "sizes": Key("int_list", minimum=2, doc="Side lengths L (lattices L^d); even, for checkerboard updates."),
         "J": Key("float", 1.0, doc="Coupling (energy unit; J > 0 ferromagnetic)."),
@@ -274,6 +280,43 @@ POTTS_DOS_SCHEMA = {
 }
 """Schema of a Potts density-of-states study (``sampling.algorithm = "wang-landau"``)."""
 
+#: algorithms of a phi^4 study (no adaptive settings, so jobs cut anywhere resume bit for bit)
+PHI4_ALGORITHMS = ("metropolis", "wolff")
+
+PHI4_SCHEMA = {
+    "study": STUDY_SCHEMA["study"],
+    "model": {
+        "type": Key("str", choices=("phi4",), doc="Lattice phi^4 theory, S = sum_x [-2 kappa sum_mu phi_x "
+                                                  "phi_{x+mu} + phi_x^2 + lam (phi_x^2 - 1)^2], weights exp(-S)."),
+        "dimension": Key("int", minimum=1, maximum=4, doc="Lattice dimension d."),
+        "sizes": Key("int_list", minimum=2, doc="Side lengths L (periodic L^d lattices); even (checkerboard)."),
+    },
+    "couplings": {
+        "lam": Key("float_list", minimum=0.0, doc="Quartic couplings lam >= 0, one series of kappas each."),
+        "kappa_min": Key("float_list", doc="Smallest kappa of each series (one per lam)."),
+        "kappa_max": Key("float_list", doc="Largest kappa of each series (one per lam)."),
+        "count": Key("int", minimum=1, doc="Evenly spaced kappas per series."),
+        "step_size": Key("float_list", None, **_POSITIVE, doc="Half-width of the uniform single-site proposal of "
+                         "each series (one per lam; default 1.0 each; large lam needs smaller steps)."),
+    },
+    "sampling": {
+        "algorithm": Key("str", "wolff", choices=PHI4_ALGORITHMS, doc="metropolis (checkerboard single-site "
+                         "sweeps) or wolff (each sweep followed by n_clusters embedded-Ising clusters)."),
+        "n_clusters": Key("int", 1, minimum=1, maximum=255, doc="Wolff clusters per sweep (wolff only)."),
+        "device": STUDY_SCHEMA["sampling"]["device"],
+        "n_sweeps": Key("int", minimum=1, doc="Sweeps after burn-in."),
+        "burn_in": Key("int", 0, minimum=0, doc="Sweeps discarded first."),
+        "n_chains": Key("int", 1, minimum=1, doc="Independent chains per seed, size and coupling."),
+        "seeds": STUDY_SCHEMA["sampling"]["seeds"],
+    },
+    "record": {
+        "observables_every": Key("int", 1, minimum=1, doc="Record S and M every k sweeps (n_sweeps must be a "
+                                                          "multiple)."),
+    },
+    "checkpoint": STUDY_SCHEMA["checkpoint"],
+}
+"""Schema of a phi^4 study spec (``model.type = "phi4"``)."""
+
 # keys that may change between a run and its resume without changing the data
 RESUMABLE_KEYS = (("study", "output"), ("study", "description"), ("sampling", "device"), ("checkpoint", "sweeps"),
                   ("checkpoint", "seconds"))
@@ -312,6 +355,31 @@ class StudySpec:
         return self.data["sampling"]["algorithm"] == "wang-landau"
 
     @property
+    def model_type(self) -> str:
+        """"ising" or "phi4"."""
+        return self.data["model"]["type"]
+
+    @property
+    def couplings(self) -> tuple[np.ndarray, np.ndarray]:
+        """phi^4 only: (lam, kappa) of every grid point, float64 (n_points,) each, series after series."""
+        c = self.data["couplings"]
+        kappas = [np.linspace(a, b, c["count"]) for a, b in zip(c["kappa_min"], c["kappa_max"])]
+        lams = [np.full(c["count"], lam) for lam in c["lam"]]
+        return np.concatenate(lams), np.concatenate(kappas)
+
+    @property
+    def step_sizes(self) -> np.ndarray:
+        """phi^4 only: the single-site proposal half-width of every grid point."""
+        c = self.data["couplings"]
+        steps = c["step_size"] if c["step_size"] is not None else [1.0] * len(c["lam"])
+        return np.repeat(np.asarray(steps, dtype=np.float64), c["count"])
+
+    @property
+    def n_points(self) -> int:
+        """Grid points per size: temperatures (Ising) or (lam, kappa) couplings (phi^4)."""
+        return len(self.couplings[0]) if self.model_type == "phi4" else len(self.temperatures)
+
+    @property
     def dimension(self) -> int:
         return self.data["model"]["dimension"]
 
@@ -321,7 +389,9 @@ class StudySpec:
 
     @property
     def temperatures(self) -> np.ndarray:
-        """Temperatures T (k_B = 1), float64, in the order of the spec."""
+        """Temperatures T (k_B = 1), float64, in the order of the spec (phi^4: T = 1 at every grid point)."""
+        if self.model_type == "phi4":
+            return np.ones(self.n_points)
         t = self.data["temperatures"]
         if t["values"] is not None:
             return np.array(t["values"], dtype=np.float64)
@@ -523,8 +593,45 @@ def _check_study(data: dict) -> None:
                         f"{t['min']!r} and temperatures.max = {t['max']!r} (closer than float64 resolution)")
 
 
+def _check_phi4(data: dict) -> None:
+    """Consistency of a phi^4 spec (every grid point must give a valid model)."""
+    from ebmphys.models import Phi4Lattice
+
+    c = data["couplings"]
+    n = len(c["lam"])
+    for key in ("kappa_min", "kappa_max", "step_size"):
+        if c[key] is not None and len(c[key]) != n:
+            raise SpecError(f"couplings.{key} = {c[key]} must have one value per lam ({n} values, couplings.lam = "
+                            f"{c['lam']})")
+    if len(set(c["lam"])) != n:
+        raise SpecError(f"couplings.lam = {c['lam']} must not repeat a value")
+    d = data["model"]["dimension"]
+    for i, (lam, lo, hi) in enumerate(zip(c["lam"], c["kappa_min"], c["kappa_max"])):
+        if lo > hi or (c["count"] > 1 and lo == hi):
+            raise SpecError(f"couplings.kappa_min[{i}] = {lo} must be below couplings.kappa_max[{i}] = {hi}")
+        if data["sampling"]["algorithm"] == "wolff" and lo < 0:
+            raise SpecError(f"couplings.kappa_min[{i}] = {lo} is not allowed with sampling.algorithm = 'wolff': "
+                            f"expected kappa >= 0 (ferromagnetic embedded Ising model)")
+        for kappa in (lo, hi):
+            try:
+                Phi4Lattice((4,) * d, kappa=kappa, lam=lam)
+            except ValueError as exc:
+                raise SpecError(f"couplings (lam = {lam}, kappa = {kappa}) is not allowed: {exc}") from None
+    sizes = data["model"]["sizes"]
+    odd = [L for L in sizes if L % 2]
+    if odd:
+        raise SpecError(f"model.sizes = {sizes} must be even (periodic checkerboard updates); odd: {odd}")
+    _check_common(data)
+    if data["sampling"]["algorithm"] != "wolff" and data["sampling"]["n_clusters"] != 1:
+        raise SpecError("sampling.n_clusters applies to sampling.algorithm = 'wolff' only")
+    every = data["record"]["observables_every"]
+    if data["sampling"]["n_sweeps"] % every:
+        raise SpecError(f"sampling.n_sweeps = {data['sampling']['n_sweeps']} must be a multiple of "
+                        f"record.observables_every = {every}")
+
+
 def parse_study(text: str, source: str = "spec") -> StudySpec:
-    """Parse and validate a study spec given as TOML text.
+    """Parse and validate a study spec given as TOML text (Ising, or phi^4 with ``model.type = "phi4"``).
 
     Raises
     ------
@@ -534,7 +641,10 @@ def parse_study(text: str, source: str = "spec") -> StudySpec:
     raw = parse_toml(text, source)
     model, sampling = raw.get("model"), raw.get("sampling")
     potts = isinstance(model, dict) and model.get("type") == "potts"
-    if potts and isinstance(sampling, dict) and sampling.get("algorithm") == "wang-landau":
+    if isinstance(model, dict) and model.get("type") == "phi4":
+        data = validate(raw, PHI4_SCHEMA)
+        _check_phi4(data)
+    elif potts and isinstance(sampling, dict) and sampling.get("algorithm") == "wang-landau":
         data = validate(raw, POTTS_DOS_SCHEMA)
         _check_dos(data)
     else:

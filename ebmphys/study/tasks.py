@@ -10,6 +10,10 @@ A task advances in :class:`Job` s: "run the chains from sweep ``start`` to
 function of its job (the counter-based generator is addressed by sweep), so a
 task cut into jobs of any length, run anywhere, gives the same bits as one
 uninterrupted chain; this is what makes checkpoint and resume exact.
+
+A phi^4 study (``model.type = "phi4"``) has one :class:`Phi4Task` per (size,
+(lam, kappa) grid point, seed); its ``temperature_index`` indexes the grid points
+and its configurations are float64 fields.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ebmphys.kernels.rng import derive_seed
-from ebmphys.models import LatticeIsing, LatticePotts
+from ebmphys.models import LatticeIsing, LatticePotts, Phi4Lattice
 from ebmphys.sampling.chains import Chains
 from ebmphys.storage.layout import configuration_bytes, pack_states
 from ebmphys.study.spec import StudySpec
@@ -104,13 +108,35 @@ class Task:
         return sorted(set(stops))
 
 
+@dataclass(frozen=True)
+class Phi4Task(Task):
+    """One (size, (lam, kappa), seed) point of a phi^4 study (weights exp(-S), so ``beta`` = 1; J = h = 0 unused).
+
+    Attributes (besides those of :class:`Task`)
+    ----------
+    kappa, lam : float
+        Hopping parameter and quartic coupling of :class:`ebmphys.models.Phi4Lattice`.
+    step_size : float
+        Half-width of the single-site proposal.
+    n_clusters : int
+        Wolff clusters per sweep (algorithm "wolff").
+    """
+
+    kappa: float = 0.0
+    lam: float = 0.0
+    step_size: float = 1.0
+    n_clusters: int = 1
+
+
 def task_key(seed: int, size_index: int, temperature_index: int) -> int:
     """Philox key of a task: a 64-bit hash of (study seed, size index, temperature index)."""
     return derive_seed(seed, size_index, temperature_index)
 
 
 def expand(spec: StudySpec) -> list[Task]:
-    """All tasks of a study, ordered by size, then temperature, then seed."""
+    """All tasks of a study, ordered by size, then temperature (or coupling), then seed."""
+    if spec.model_type == "phi4":
+        return _expand_phi4(spec)
     d = spec.data
     tasks = []
     for i, L in enumerate(spec.sizes):
@@ -124,6 +150,25 @@ def expand(spec: StudySpec) -> list[Task]:
                     key=task_key(seed, i, j), burn_in=d["sampling"]["burn_in"], n_sweeps=d["sampling"]["n_sweeps"],
                     thin=d["record"]["observables_every"], configurations_every=d["record"]["configurations_every"],
                     q=spec.q,
+                ))
+    return tasks
+
+
+def _expand_phi4(spec: StudySpec) -> list[Phi4Task]:
+    d = spec.data
+    s = d["sampling"]
+    lams, kappas = spec.couplings
+    steps = spec.step_sizes
+    tasks = []
+    for i, L in enumerate(spec.sizes):
+        for j, (lam, kappa, step) in enumerate(zip(lams, kappas, steps)):
+            for k, seed in enumerate(spec.seeds):
+                tasks.append(Phi4Task(
+                    index=len(tasks), size_index=i, temperature_index=j, seed_index=k, L=L,
+                    dimension=spec.dimension, J=0.0, h=0.0, beta=1.0, algorithm=s["algorithm"], device=s["device"],
+                    n_chains=s["n_chains"], key=task_key(seed, i, j), burn_in=s["burn_in"], n_sweeps=s["n_sweeps"],
+                    thin=d["record"]["observables_every"], configurations_every=0, kappa=float(kappa),
+                    lam=float(lam), step_size=float(step), n_clusters=s["n_clusters"],
                 ))
     return tasks
 
@@ -150,7 +195,7 @@ class JobResult:
     configurations : uint8 (n_chains, n_configurations, n_bytes)
         Bit-packed configurations (:func:`ebmphys.storage.layout.pack_states`) stored in (start, stop].
     states : int8 (n_chains, n_spins)
-        Configurations at sweep ``stop`` (uint8 states for Potts tasks).
+        Configurations at sweep ``stop`` (uint8 states for Potts tasks, float64 fields for phi^4).
     """
 
     task_index: int
@@ -169,6 +214,24 @@ def _model(dimension: int, L: int, J: float, h: float, q: int) -> LatticeIsing |
     return LatticeIsing((L,) * dimension, J=J, h=h)
 
 
+@functools.lru_cache(maxsize=16)
+def _phi4_model(dimension: int, L: int, kappa: float, lam: float) -> Phi4Lattice:
+    return Phi4Lattice((L,) * dimension, kappa=kappa, lam=lam)
+
+
+def _chains(job: Job) -> Chains:
+    t = job.task
+    if isinstance(t, Phi4Task):
+        model = _phi4_model(t.dimension, t.L, t.kappa, t.lam)
+        options = {"step_size": t.step_size}
+        if t.algorithm == "wolff":
+            options["n_clusters"] = t.n_clusters
+    else:
+        model, options = _model(t.dimension, t.L, t.J, t.h, t.q), {}
+    return Chains(model, algorithm=t.algorithm, beta=t.beta, n_chains=t.n_chains, seed=t.key, device=t.device,
+                  initial_states=job.states, sweep=job.start, **options)
+
+
 def run_job(job: Job) -> JobResult:
     """Run one job on :class:`ebmphys.sampling.Chains`, cut at the configuration-recording sweeps.
 
@@ -176,9 +239,7 @@ def run_job(job: Job) -> JobResult:
     storing a configuration after every sweep costs one short ``run`` call each.
     """
     t = job.task
-    model = _model(t.dimension, t.L, t.J, t.h, t.q)
-    chains = Chains(model, algorithm=t.algorithm, beta=t.beta, n_chains=t.n_chains, seed=t.key, device=t.device,
-                    initial_states=job.states, sweep=job.start)
+    chains = _chains(job)
     n = job.stop - job.start
     if job.stop <= t.burn_in:  # job_stops never lets a job straddle the end of burn-in
         chains.run(n, record=())
