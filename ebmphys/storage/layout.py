@@ -74,6 +74,7 @@ POTTS_DESCRIPTIONS = {
     "energy": "total energy E(s) after the sweep",
     "magnetization": "total Potts order parameter M = (q max_a n_a - N) / (q - 1) after the sweep",
     "spins": "bit planes of the states (least significant first), each np.packbits over C-ordered sites",
+}
 PHI4_CONVENTIONS = (
     "k_B = 1, weights exp(-S); S(phi) = sum_x [-2 kappa sum_mu phi_x phi_{x+mu} + phi_x^2 + lam (phi_x^2 - 1)^2] "
     "(forward neighbours, periodic); energy is S and magnetization M = sum_x phi_x (totals)"
