@@ -2,17 +2,55 @@
 
 Conventions used throughout the package: k_B = 1, ``beta = 1/T``; Ising spins
 are int8 in {-1, +1} with energy ``E(s) = -sum_<ij> J_ij s_i s_j - sum_i h_i s_i``
-(J > 0 ferromagnetic); RBM units are in {0, 1}; continuous models have real
-configurations x and densities exp(-beta E(x)) / Z.
+(J > 0 ferromagnetic); Potts states are uint8 in 0..q-1 with energy
+``E = -sum_<ij> J_ij delta(s_i, s_j) - sum_i h_i[s_i]``; RBM units are in {0, 1}
+(Potts-Bernoulli RBMs: visible units in 0..q-1); continuous models have real configurations x
+and densities exp(-beta E(x)) / Z.
+
+The names below are imported on first use (PEP 562), so that ``import ebmphys``
+is instant and the ``ebmphys`` command can answer Ctrl-C with one line even
+while Numba and the kernels load.
 """
+
+import importlib
 
 __version__ = "0.1.0"
 
-from ebmphys.models import (ContinuousEBM, DoubleWell, Gaussian, GaussianBernoulliRBM,  # noqa: E402
-                            GaussianMixture, GraphIsing, LatticeIsing, MLPEnergy, Phi4Lattice, QuarticPotential)
-from ebmphys.sampling import SampleResult, sample  # noqa: E402
-from ebmphys.training import RBMTrainer  # noqa: E402
+_EXPORTS = {
+    "Chains": "ebmphys.sampling",
+    "ContinuousEBM": "ebmphys.models",
+    "DoubleWell": "ebmphys.models",
+    "Gaussian": "ebmphys.models",
+    "GaussianBernoulliRBM": "ebmphys.models",
+    "GaussianMixture": "ebmphys.models",
+    "GraphIsing": "ebmphys.models",
+    "GraphPotts": "ebmphys.models",
+    "LatticeIsing": "ebmphys.models",
+    "LatticePotts": "ebmphys.models",
+    "MLPEnergy": "ebmphys.models",
+    "PairwisePotts": "ebmphys.models",
+    "Phi4Lattice": "ebmphys.models",
+    "PottsBernoulliRBM": "ebmphys.models",
+    "PottsRBMTrainer": "ebmphys.training",
+    "QuarticPotential": "ebmphys.models",
+    "RBMTrainer": "ebmphys.training",
+    "SampleResult": "ebmphys.sampling",
+    "sample": "ebmphys.sampling",
+}
 
-__all__ = ["RBMTrainer", "ContinuousEBM", "DoubleWell", "Gaussian", "GaussianBernoulliRBM", "GaussianMixture",
-           "GraphIsing", "LatticeIsing", "MLPEnergy", "Phi4Lattice", "QuarticPotential", "SampleResult", "sample",
+__all__ = ["Chains", "ContinuousEBM", "DoubleWell", "Gaussian", "GaussianBernoulliRBM", "GaussianMixture",
+           "GraphIsing", "GraphPotts", "LatticeIsing", "LatticePotts", "MLPEnergy", "PairwisePotts", "Phi4Lattice",
+           "PottsBernoulliRBM", "PottsRBMTrainer", "QuarticPotential", "RBMTrainer", "SampleResult", "sample",
            "__version__"]
+
+
+def __getattr__(name: str):
+    if name in _EXPORTS:
+        value = getattr(importlib.import_module(_EXPORTS[name]), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module 'ebmphys' has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(set(globals()) | set(_EXPORTS))

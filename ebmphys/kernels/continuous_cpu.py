@@ -69,9 +69,22 @@ import math
 import numpy as np
 from numba import njit, prange, types
 
-from ebmphys.kernels.continuous_types import BATCH, ENERGY_FUNCTION, GRAD_FUNCTION, PARAMS
+from ebmphys.kernels.continuous_types import (
+    BATCH,
+    ENERGY_FUNCTION,
+    GRAD_FUNCTION,
+    PARAMS,
+)
 from ebmphys.kernels.normals import fill_normals
-from ebmphys.kernels.rng import CONT_ACCEPT, CONT_AIS_ACCEPT, CONT_AIS_NOISE, CONT_INIT, CONT_NOISE, philox4x32, threshold
+from ebmphys.kernels.rng import (
+    CONT_ACCEPT,
+    CONT_AIS_ACCEPT,
+    CONT_AIS_NOISE,
+    CONT_INIT,
+    CONT_NOISE,
+    philox4x32,
+    threshold,
+)
 
 #: transition codes
 RWMH, LANGEVIN, MALA, HMC = 0, 1, 2, 3
@@ -108,8 +121,10 @@ def accept_word(sweep, chain, stream, k0, k1):
 @njit(cache=True, inline="always")
 def accepts(log_alpha, word):
     """``word < threshold(min(1, exp(log_alpha)))``; a NaN ``log_alpha`` never accepts."""
-    if not log_alpha < 0.0:
-        return log_alpha == log_alpha
+    if math.isnan(log_alpha):
+        return False
+    if log_alpha >= 0.0:
+        return True
     return word < threshold(math.exp(log_alpha))
 
 
@@ -136,21 +151,34 @@ def evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, y,
 
 
 @njit(cache=True)
+def all_finite(v):
+    """Whether every entry of ``v`` is finite, by four interleaved sums (NaN and inf propagate; a sum that
+    overflows counts as non-finite, as it would in the next step anyway)."""
+    n = v.shape[0]
+    s0 = s1 = s2 = s3 = 0.0
+    for k in range(n // 4):
+        s0 += v[4 * k]
+        s1 += v[4 * k + 1]
+        s2 += v[4 * k + 2]
+        s3 += v[4 * k + 3]
+    for i in range(4 * (n // 4), n):
+        s0 += v[i]
+    return math.isfinite((s0 + s1) + (s2 + s3))
+
+
+@njit(cache=True)
 def gradient(grad, params, base_grad, base_params, b, g, y, gout):
     """grad U = b grad E + g grad E_0 of the single row ``y`` into ``gout``; returns ``OK`` or ``BAD_GRADIENT``."""
-    gy = grad(y, params)
+    gy = grad(y, params)[0]
     dim = gout.shape[0]
     if g != 0.0:
-        g0 = base_grad(y, base_params)
+        g0 = base_grad(y, base_params)[0]
         for i in range(dim):
-            gout[i] = b * gy[0, i] + g * g0[0, i]
+            gout[i] = b * gy[i] + g * g0[i]
     else:
         for i in range(dim):
-            gout[i] = b * gy[0, i]
-    for i in range(dim):
-        if not math.isfinite(gout[i]):
-            return BAD_GRADIENT
-    return OK
+            gout[i] = b * gy[i]
+    return OK if all_finite(gout) else BAD_GRADIENT
 
 
 @njit(cache=True)
@@ -167,28 +195,29 @@ def transition(algorithm, energy, grad, params, base_energy, base_grad, base_par
     acceptance probability (1 for Langevin, 0 for a divergent proposal).
     """
     dim = x.shape[1]
+    xr, yr = x[0], y[0]  # row views: contiguous, so the loops below vectorise
     u = b * e + g * e0
     fill_normals(noise, sweep, chain, noise_stream, k0, k1)
     log_alpha = 0.0
     if algorithm == RWMH:
         for i in range(dim):
-            y[0, i] = x[0, i] + step * noise[i]
+            yr[i] = xr[i] + step * noise[i]
         ey, e0y, uy, status = evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, y, False, False, gy)
         log_alpha = u - uy
     elif algorithm == LANGEVIN:
         for i in range(dim):
-            y[0, i] = x[0, i] - step * gx[i] + noise_scale * noise[i]
+            yr[i] = xr[i] - step * gx[i] + noise_scale * noise[i]
         ey, e0y, uy, status = evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, y, True, False, gy)
     elif algorithm == MALA:
         scale = math.sqrt(2.0 * step)
         forward = 0.0
         for i in range(dim):
-            y[0, i] = x[0, i] - step * gx[i] + scale * noise[i]
+            yr[i] = xr[i] - step * gx[i] + scale * noise[i]
             forward += noise[i] * noise[i]
         ey, e0y, uy, status = evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, y, True, False, gy)
         backward = 0.0
         for i in range(dim):
-            d = x[0, i] - y[0, i] + step * gy[i]
+            d = xr[i] - yr[i] + step * gy[i]
             backward += d * d
         log_alpha = u - uy - backward / (4.0 * step) + 0.5 * forward
     else:  # HMC
@@ -196,12 +225,12 @@ def transition(algorithm, energy, grad, params, base_energy, base_grad, base_par
         for i in range(dim):
             momentum[i] = noise[i] / math.sqrt(inv_mass[i])
             kinetic0 += inv_mass[i] * momentum[i] * momentum[i]
-            y[0, i] = x[0, i]
+            yr[i] = xr[i]
             momentum[i] -= 0.5 * step * gx[i]
         status = OK
         for leap in range(n_leapfrog):
             for i in range(dim):
-                y[0, i] += step * inv_mass[i] * momentum[i]
+                yr[i] += step * inv_mass[i] * momentum[i]
             status = gradient(grad, params, base_grad, base_params, b, g, y, gy)
             if status != OK:
                 break
@@ -216,7 +245,7 @@ def transition(algorithm, energy, grad, params, base_energy, base_grad, base_par
         for i in range(dim):
             kinetic1 += inv_mass[i] * momentum[i] * momentum[i]
         log_alpha = u - uy + 0.5 * (kinetic0 - kinetic1)
-    if status == OK and not log_alpha == log_alpha:
+    if status == OK and math.isnan(log_alpha):
         status = BAD_ENERGY
     if status != OK:
         return False, 0.0, status, e, e0
@@ -226,7 +255,7 @@ def transition(algorithm, energy, grad, params, base_energy, base_grad, base_par
         accepted = accepts(log_alpha, accept_word(sweep, chain, accept_stream, k0, k1))
     if accepted:
         for i in range(dim):
-            x[0, i] = y[0, i]
+            xr[i] = yr[i]
             gx[i] = gy[i]
         return True, alpha, OK, ey, e0y
     return False, alpha, OK, e, e0
@@ -320,7 +349,7 @@ def sweeps(energy, grad, observables, params, x, betas, algorithm, step_size, no
         gy = np.empty(dim)
         noise = np.empty(dim)
         momentum = np.empty(dim)
-        e, e0, u, status = evaluate(energy, grad, params, energy, grad, params, b, 0.0, xm, algorithm != RWMH, False,
+        e, e0, _, status = evaluate(energy, grad, params, energy, grad, params, b, 0.0, xm, algorithm != RWMH, False,
                                     gx)
         if status != OK:
             failure[m, 0] = sweep0
@@ -332,7 +361,7 @@ def sweeps(energy, grad, observables, params, x, betas, algorithm, step_size, no
             step = step_size[m]
             if tune and adapt_step:
                 step = math.exp(row_state[ST_LOG_STEP])
-            accepted, alpha, status, e, e0 = transition(
+            _, alpha, status, e, e0 = transition(
                 algorithm, energy, grad, params, energy, grad, params, b, 0.0, xm, y, gx, gy, noise, momentum, e, e0,
                 step, noise_scale[m], n_leapfrog, inv_mass[m], sweep, chain, CONT_NOISE, CONT_ACCEPT, k0, k1)
             if status != OK and not (count_divergences or tune):
@@ -397,7 +426,7 @@ def anneal(energy, grad, params, base_energy, base_grad, base_params, x, betas, 
         for k in range(1, n_steps + 1):
             # energies of the current state and grad U_k there (the path moves with k)
             b, g = betas[k], base_weights[k]
-            e, e0, u, status = evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, xm,
+            e, e0, _, status = evaluate(energy, grad, params, base_energy, base_grad, base_params, b, g, xm,
                                         need_grad and k < n_steps, True, gx)
             if status != OK:
                 failure[m, 0] = step0 + k
@@ -409,7 +438,7 @@ def anneal(energy, grad, params, base_energy, base_grad, base_params, x, betas, 
             energy_out[m] = e
             if k == n_steps:
                 break
-            accepted, alpha, status, e, e0 = transition(
+            _, _, status, e, e0 = transition(
                 algorithm, energy, grad, params, base_energy, base_grad, base_params, b, g, xm, y, gx, gy, noise,
                 momentum, e, e0, step_size[m] * step_scale[k], noise_scale, n_leapfrog, inv_mass[m], step0 + k, chain,
                 CONT_AIS_NOISE, CONT_AIS_ACCEPT, k0, k1)

@@ -134,7 +134,7 @@ def mlp_energy(x, params):
     """E(x) = MLP(x) + alpha |x|^2 / 2 of every row."""
     theta, index = params
     alpha = theta[theta.shape[0] - 1]
-    total, widest = _sizes(index)
+    total = _sizes(index)[0]
     z = np.empty(total)
     h = np.empty(total)
     out = np.empty(x.shape[0])

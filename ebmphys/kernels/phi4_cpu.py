@@ -6,11 +6,18 @@ Action (k_B = 1, weights exp(-beta S), beta = 1 in field theory):
 
 mu running over the d forward neighbours (each bond once).  Parameters in the
 protocol of :mod:`ebmphys.models.continuous`: theta = [kappa, lam], index =
-[N, z, neighbours (N*z)] with the neighbour table of ``LatticeIsing.neighbors``
-(column 2a the +1 neighbour along axis a, 2a+1 the -1 neighbour; a missing
-open-boundary neighbour is N).  The local action of site x with neighbour sum
+[N, z = 2d, d, periodic (1 or 0), L_1, ..., L_d, neighbours (N*z)] with the
+neighbour table of ``LatticeIsing.neighbors`` (column 2a the +1 neighbour along
+axis a, 2a+1 the -1 neighbour; a missing open-boundary neighbour is N), which
+starts at ``table_offset(index)``.  The local action of site x with neighbour sum
 h_x = sum over its 2d neighbours is S_x(phi) = -2 kappa phi h_x + phi^2 + lam (phi^2 - 1)^2,
 and dS/dphi_x = -2 kappa h_x + 2 phi_x + 4 lam phi_x (phi_x^2 - 1).
+
+The action and its gradient sum the neighbours as shifted copies of the whole
+lattice (contiguous blocks, which the compiler vectorises), in the order of the
+table's columns: F_x = phi_{x+e_1} + phi_{x+e_2} + ... for S, and h_x =
+phi_{x+e_1} + phi_{x-e_1} + phi_{x+e_2} + ... for the gradient (missing
+neighbours skipped); the single-site updates read the table.
 
 Configurations are float64 rows (n_rows, N), sites in C order.
 
@@ -46,34 +53,100 @@ _TWO32 = np.uint64(1) << np.uint64(32)
 SEED_BLOCKS = 64
 
 
+@njit(cache=True, inline="always")
+def table_offset(index):
+    """Position of the neighbour table in ``index``."""
+    return 4 + index[2]
+
+
+@njit(cache=True)
+def add_shifted(row, out, index, axis, step):
+    """out[x] += row[x + step e_axis] for every site x with that neighbour (step +1 or -1)."""
+    d = index[2]
+    periodic = index[3] == 1
+    length = index[4 + axis]
+    inner = 1
+    for a in range(axis + 1, d):
+        inner *= index[4 + a]
+    outer = index[0] // (length * inner)
+    rows = row.reshape(outer * length, inner)  # 2-D views: their rows are contiguous, so the loop vectorises
+    outs = out.reshape(outer * length, inner)
+    for o in range(outer):
+        for k in range(length):
+            source = k + step
+            if source == length or source == -1:
+                if not periodic:
+                    continue
+                source = 0 if source == length else length - 1
+            dst = outs[o * length + k]
+            src = rows[o * length + source]
+            for t in range(inner):
+                dst[t] += src[t]
+
+
+@njit(cache=True)
+def add_shifted_last(row, out, index, step):
+    """:func:`add_shifted` along the last axis: contiguous runs within every line of the lattice."""
+    length = index[3 + index[2]]
+    periodic = index[3] == 1
+    lines = row.reshape(index[0] // length, length)
+    outs = out.reshape(index[0] // length, length)
+    for j in range(lines.shape[0]):
+        dst = outs[j]
+        line = lines[j]
+        if step == 1:
+            for k in range(length - 1):
+                dst[k] += line[k + 1]
+            if periodic:
+                dst[length - 1] += line[0]
+        else:
+            if periodic:
+                dst[0] += line[length - 1]
+            for k in range(1, length):
+                dst[k] += line[k - 1]
+
+
+@njit(cache=True)
+def neighbor_sums(row, index, out, both):
+    """out = sum over the +1 neighbours (``both``: +1 then -1 neighbours) of every site, axis after axis."""
+    d = index[2]
+    out[:] = 0.0
+    for axis in range(d - 1):
+        add_shifted(row, out, index, axis, 1)
+        if both:
+            add_shifted(row, out, index, axis, -1)
+    add_shifted_last(row, out, index, 1)
+    if both:
+        add_shifted_last(row, out, index, -1)
+
+
 @njit(cache=True)
 def phi4_energy(x, params):
     """S(phi) of every row."""
     theta, index = params
     kappa, lam = theta[0], theta[1]
-    n, z = index[0], index[1]
+    n = index[0]
     out = np.empty(x.shape[0])
+    forward = np.empty(n)
     for m in range(x.shape[0]):
+        row = x[m]
+        neighbor_sums(row, index, forward, False)
         s = 0.0
         for i in range(n):
-            phi = x[m, i]
-            forward = 0.0
-            for a in range(0, z, 2):
-                j = index[2 + i * z + a]
-                if j < n:
-                    forward += x[m, j]
+            phi = row[i]
             p2 = phi * phi
-            s += -2.0 * kappa * phi * forward + p2 + lam * (p2 - 1.0) * (p2 - 1.0)
+            s += -2.0 * kappa * phi * forward[i] + p2 + lam * (p2 - 1.0) * (p2 - 1.0)
         out[m] = s
     return out
 
 
 @njit(cache=True, inline="always")
 def neighbor_sum(row, index, i, n, z):
-    """Sum of the field over the 2d neighbours of site i (missing neighbours count 0)."""
+    """Sum of the field over the 2d neighbours of site i from the table (missing neighbours count 0)."""
+    table = table_offset(index)
     h = 0.0
     for c in range(z):
-        j = index[2 + i * z + c]
+        j = index[table + i * z + c]
         if j < n:
             h += row[j]
     return h
@@ -84,33 +157,33 @@ def phi4_grad(x, params):
     """dS/dphi_x = -2 kappa h_x + 2 phi_x + 4 lam phi_x (phi_x^2 - 1)."""
     theta, index = params
     kappa, lam = theta[0], theta[1]
-    n, z = index[0], index[1]
+    n = index[0]
     out = np.empty((x.shape[0], n))
     for m in range(x.shape[0]):
         row = x[m]
+        g = out[m]
+        neighbor_sums(row, index, g, True)
         for i in range(n):
             phi = row[i]
-            out[m, i] = -2.0 * kappa * neighbor_sum(row, index, i, n, z) + 2.0 * phi + 4.0 * lam * phi * (phi * phi - 1.0)
+            g[i] = -2.0 * kappa * g[i] + 2.0 * phi + 4.0 * lam * phi * (phi * phi - 1.0)
     return out
 
 
 @njit(cache=True)
 def phi4_grad_params(x, params):
     """dS/dkappa = -2 sum_x phi_x sum_mu phi_{x+mu}, dS/dlam = sum_x (phi_x^2 - 1)^2."""
-    theta, index = params
-    n, z = index[0], index[1]
+    index = params[1]
+    n = index[0]
     out = np.zeros((x.shape[0], 2))
+    forward = np.empty(n)
     for m in range(x.shape[0]):
+        row = x[m]
+        neighbor_sums(row, index, forward, False)
         bonds = 0.0
         quartic = 0.0
         for i in range(n):
-            phi = x[m, i]
-            forward = 0.0
-            for a in range(0, z, 2):
-                j = index[2 + i * z + a]
-                if j < n:
-                    forward += x[m, j]
-            bonds += phi * forward
+            phi = row[i]
+            bonds += phi * forward[i]
             quartic += (phi * phi - 1.0) * (phi * phi - 1.0)
         out[m, 0] = -2.0 * bonds
         out[m, 1] = quartic
@@ -162,6 +235,7 @@ def metropolis_sweep(row, index, sites, offsets, kappa, lam, beta, step, sweep, 
 def wolff_cluster(row, index, kappa, beta, sweep, cluster, chain, k0, k1, stack):
     """Grow and flip one embedded-Ising cluster of ``row`` (see the module docstring); returns its size."""
     n, z = index[0], index[1]
+    table = table_offset(index)
     blocks = (z + 3) // 4
     base = cluster * (n * blocks + SEED_BLOCKS)
     limit = (_TWO32 // np.uint64(n)) * np.uint64(n)
@@ -186,7 +260,7 @@ def wolff_cluster(row, index, kappa, beta, sweep, cluster, chain, k0, k1, stack)
         for c in range(z):
             if c & 3 == 0:
                 words = philox4x32(first + (c >> 2), sweep, chain, PHI4_CLUSTER, k0, k1)
-            j = index[2 + i * z + c]
+            j = index[table + i * z + c]
             if j < n and row[j] * sign > 0.0:
                 if words[c & 3] < threshold(-math.expm1(-coupling * magnitude * abs(row[j]))):
                     row[j] = -row[j]

@@ -7,9 +7,12 @@ from ebmphys.models.gb_rbm import GaussianBernoulliRBM
 from ebmphys.models.ising import GraphIsing, LatticeIsing
 from ebmphys.models.mlp import MLPEnergy
 from ebmphys.models.phi4 import Phi4Lattice
+from ebmphys.models.potts import GraphPotts, LatticePotts, PairwisePotts
+from ebmphys.models.potts_rbm import PottsBernoulliRBM
 from ebmphys.models.quartic import DoubleWell, QuarticPotential
 from ebmphys.models.rbm import RBM
 
 __all__ = ["RBM", "ContinuousEBM", "ContinuousModel", "DoubleWell", "Gaussian", "GaussianBernoulliRBM",
-           "GaussianMixture", "GraphIsing", "LatticeIsing", "MLPEnergy", "Phi4Lattice", "QuarticPotential",
+           "GaussianMixture", "GraphIsing", "GraphPotts", "LatticeIsing", "LatticePotts", "MLPEnergy", "PairwisePotts",
+           "Phi4Lattice", "PottsBernoulliRBM", "QuarticPotential",
            "binary_to_spins", "boltzmann_to_ising", "spins_to_binary"]

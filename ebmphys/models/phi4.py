@@ -63,7 +63,8 @@ class Phi4Lattice(ContinuousModel):
         self.dim = self.lattice.n_spins
         self.ndim = self.lattice.ndim
         neighbors = self.lattice.neighbors.astype(np.int64)
-        self._index = np.ascontiguousarray(np.concatenate([[self.dim, neighbors.shape[1]], neighbors.ravel()]))
+        head = [self.dim, neighbors.shape[1], self.ndim, int(self.periodic), *self.shape]
+        self._index = np.ascontiguousarray(np.concatenate([head, neighbors.ravel()]), dtype=np.int64)
         kappa = finite_real("kappa", kappa)
         lam = finite_real("lam", lam)
         theta = np.array([kappa, lam])

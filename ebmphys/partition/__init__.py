@@ -1,5 +1,11 @@
-"""Partition functions: exact enumeration, Kaufman's 2D torus formula, Onsager's limit, exact results of the continuous models, AIS and reverse AIS, thermodynamic integration, Wang-Landau."""
+"""Partition functions: exact enumeration, Kaufman's 2D torus formula, Onsager's limit, exact Potts results, exact results of the continuous models, AIS and reverse AIS, thermodynamic integration, Wang-Landau.
 
+Every estimate is a :class:`LogZEstimate` (``method``, ``log_z``, ``stderr``, ``seed``, ``seconds``);
+:func:`estimate_log_z` runs any method by name.
+"""
+
+from ebmphys.partition.estimate import METHODS, estimate_log_z
+from ebmphys.partition.result import LogZEstimate
 from ebmphys.partition.ais import AISResult, AISWarning, adaptive_schedule, ais, reverse_ais, weight_statistics
 from ebmphys.partition.continuous_exact import (
     continuous_log_z,
@@ -28,12 +34,28 @@ from ebmphys.partition.onsager import (
     onsager_magnetization,
     onsager_specific_heat,
 )
+from ebmphys.partition.potts_critical import (
+    potts_beta_c,
+    potts_critical_energy,
+    potts_latent_heat,
+    potts_transition_energies,
+)
+from ebmphys.partition.potts_exact import (
+    enumerate_potts_states,
+    potts_boltzmann_probabilities,
+    potts_energy_spectrum,
+    potts_log_z_exact,
+    potts_rbm_log_z_exact,
+    potts_state_index,
+)
 from ebmphys.partition.thermodynamic import TIResult, continuous_thermodynamic_integration, thermodynamic_integration
 from ebmphys.sampling.wang_landau import WangLandauResult, wang_landau
 
 __all__ = [
     "AISResult",
     "AISWarning",
+    "LogZEstimate",
+    "METHODS",
     "TIResult",
     "WangLandauResult",
     "BETA_C",
@@ -45,6 +67,8 @@ __all__ = [
     "continuous_log_z",
     "continuous_thermodynamic_integration",
     "energy_spectrum",
+    "estimate_log_z",
+    "enumerate_potts_states",
     "enumerate_states",
     "exact_moments",
     "exact_samples",
@@ -61,6 +85,15 @@ __all__ = [
     "onsager_specific_heat",
     "phi4_free_log_z",
     "phi4_free_propagator",
+    "potts_beta_c",
+    "potts_boltzmann_probabilities",
+    "potts_critical_energy",
+    "potts_energy_spectrum",
+    "potts_latent_heat",
+    "potts_log_z_exact",
+    "potts_rbm_log_z_exact",
+    "potts_state_index",
+    "potts_transition_energies",
     "reverse_ais",
     "state_index",
     "thermodynamic_integration",

@@ -82,7 +82,7 @@ def phi4_free_log_z(model: Phi4Lattice, beta: float = 1.0) -> float:
     half = 0.5 * model.dim * math.log(math.pi / beta)
     if model.periodic:
         return float(half - 0.5 * np.log(_momentum_eigenvalues(model.shape, model.kappa)).sum())
-    sign, logdet = np.linalg.slogdet(_free_matrix(model))
+    logdet = np.linalg.slogdet(_free_matrix(model))[1]
     return float(half - 0.5 * logdet)
 
 
@@ -159,8 +159,8 @@ def _quartic_1d(c: np.ndarray, beta: float, powers=(0, 1, 2)) -> np.ndarray:
     points = sorted(float(s) for s in stationary if lo < s < hi)
     out = []
     for p in powers:
-        value, _ = integrate.quad(lambda v: v**p * math.exp(-beta * (poly(v) - e_min)), lo, hi, points=points or None,
-                                  limit=400, epsabs=0.0, epsrel=1e-12)
+        value, _ = integrate.quad(lambda v, p=p: v**p * math.exp(-beta * (poly(v) - e_min)), lo, hi,
+                                  points=points or None, limit=400, epsabs=0.0, epsrel=1e-12)
         out.append(value)
     return np.array(out), e_min
 
@@ -191,7 +191,7 @@ def continuous_log_z(model: ContinuousModel, beta: float = 1.0) -> float:
     """
     beta = _beta(beta)
     if isinstance(model, Gaussian):
-        sign, logdet = np.linalg.slogdet(model.precision)
+        logdet = np.linalg.slogdet(model.precision)[1]
         return float(0.5 * model.dim * math.log(2.0 * math.pi / beta) - 0.5 * logdet)
     if isinstance(model, GaussianMixture):
         _beta_one(model, beta)

@@ -102,7 +102,7 @@ class ContinuousPath:
 
     # ------------------------------------------------------------------ the path interface of ais.py
     def chains(self, states: np.ndarray, seed: int, sweep: int, device: str) -> Chains:
-        eps0, eps1 = self.step_sizes(seed, device)
+        eps1 = self.step_sizes(seed, device)[1]
         options = dict(self.options)
         if eps1 is not None:
             options["step_size"] = eps1

@@ -41,6 +41,7 @@ from ebmphys.kernels.spin_updates import random_spins
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.continuous import ContinuousModel
 from ebmphys.models.ising import GraphIsing, LatticeIsing
+from ebmphys.partition.result import LogZEstimate
 from ebmphys.partition.continuous_path import ContinuousPath
 from ebmphys.sampling.chains import Chains
 from ebmphys.sampling.registry import check_device
@@ -50,8 +51,8 @@ ALGORITHMS = ("heatbath", "metropolis")
 
 
 @dataclass
-class TIResult:
-    """Thermodynamic-integration estimate of log Z.
+class TIResult(LogZEstimate):
+    """Thermodynamic-integration estimate of log Z (a :class:`LogZEstimate` with ``method`` "ti").
 
     Attributes
     ----------
@@ -66,14 +67,10 @@ class TIResult:
     seconds : float
     """
 
-    log_z: float
-    stderr: float
     quadrature_error: float
     betas: np.ndarray = field(repr=False)
     mean_energy: np.ndarray = field(repr=False)
     energy_stderr: np.ndarray = field(repr=False)
-    seed: int
-    seconds: float
 
 
 def simpson_weights(n_points: int, width: float) -> np.ndarray:
@@ -163,7 +160,7 @@ def _result(log_z0, sign, beta, betas, mean_energy, energy_se, seed, start) -> T
     integral = float(weights @ mean_energy)
     coarse = float(simpson_weights((betas.shape[0] + 1) // 2, beta) @ mean_energy[::2])
     return TIResult(
-        log_z=log_z0 + sign * integral,
+        method="ti", log_z=log_z0 + sign * integral,
         stderr=float(np.sqrt(np.sum((weights * energy_se) ** 2))),
         quadrature_error=abs(integral - coarse) / 15.0,
         betas=betas, mean_energy=mean_energy, energy_stderr=energy_se, seed=seed,

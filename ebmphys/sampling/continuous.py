@@ -105,7 +105,11 @@ _REASONS = {
 
 def bound_functions(model: ContinuousModel) -> tuple:
     """(energy, grad, observables) of ``model`` as :class:`~ebmphys.kernels.continuous_types.BoundFunction` s."""
-    from ebmphys.kernels.continuous_types import ENERGY_SIGNATURE, GRAD_SIGNATURE, BoundFunction
+    from ebmphys.kernels.continuous_types import (
+        ENERGY_SIGNATURE,
+        GRAD_SIGNATURE,
+        BoundFunction,
+    )
 
     return (BoundFunction(model.energy_function, ENERGY_SIGNATURE), BoundFunction(model.grad_function, GRAD_SIGNATURE),
             BoundFunction(model.observables_function, GRAD_SIGNATURE))

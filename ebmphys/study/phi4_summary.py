@@ -22,8 +22,14 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ebmphys.analysis import BinderCrossing, ExponentFit, fit_nu, thermo_observables
-from ebmphys.storage import StudyFile
-from ebmphys.study.summary import ESTIMATED, MIN_RECORDS, QUANTITIES, _pm, select_crossing
+from ebmphys.storage import StudyFile, atomic_path
+from ebmphys.study.summary import (
+    ESTIMATED,
+    MIN_RECORDS,
+    QUANTITIES,
+    _pm,
+    select_crossing,
+)
 
 #: U4 at the critical point of the 2D Ising model on periodic squares (Kamieniarz and Bloete, J. Phys. A 26, 201)
 U4_ISING_2D = 0.61069
@@ -149,8 +155,8 @@ HEADERS = ("lam", "kappa", "L", "e", "e_err", "|m|", "|m|_err", "C", "C_err", "c
 
 
 def write_phi4_csv(summary: Phi4Summary, path) -> None:
-    """One row per (L, lam, kappa): per-site observables with errors, records per chain."""
-    with open(path, "w", newline="") as fh:
+    """One row per (L, lam, kappa): per-site observables with errors, records per chain (written atomically)."""
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(HEADERS)
         for i, L in enumerate(summary.sizes):

@@ -12,7 +12,14 @@ import pytest
 from ebmphys.kernels import continuous_cpu as kc
 from ebmphys.kernels.normals import fill_normals
 from ebmphys.kernels.rng import CONT_NOISE, split_seed
-from ebmphys.models import (DoubleWell, Gaussian, GaussianBernoulliRBM, GaussianMixture, MLPEnergy, Phi4Lattice)
+from ebmphys.models import (
+    DoubleWell,
+    Gaussian,
+    GaussianBernoulliRBM,
+    GaussianMixture,
+    MLPEnergy,
+    Phi4Lattice,
+)
 from ebmphys.sampling import Chains
 from ebmphys.sampling.continuous import tuned_options
 from tests.reference import continuous as reference

@@ -5,8 +5,16 @@ import numba
 import numpy as np
 import pytest
 
-from ebmphys.models import (ContinuousEBM, DoubleWell, Gaussian, GaussianBernoulliRBM, GaussianMixture, MLPEnergy,
-                            Phi4Lattice, QuarticPotential)
+from ebmphys.models import (
+    ContinuousEBM,
+    DoubleWell,
+    Gaussian,
+    GaussianBernoulliRBM,
+    GaussianMixture,
+    MLPEnergy,
+    Phi4Lattice,
+    QuarticPotential,
+)
 from ebmphys.models.rbm import softplus
 
 RNG = np.random.default_rng(3)

@@ -9,8 +9,15 @@ import warnings
 import numpy as np
 import pytest
 
-from ebmphys.models import DoubleWell, Gaussian, GaussianBernoulliRBM, GaussianMixture, LatticeIsing, MLPEnergy, \
-    Phi4Lattice
+from ebmphys.models import (
+    DoubleWell,
+    Gaussian,
+    GaussianBernoulliRBM,
+    GaussianMixture,
+    LatticeIsing,
+    MLPEnergy,
+    Phi4Lattice,
+)
 from ebmphys.partition import ais, reverse_ais, thermodynamic_integration
 from ebmphys.partition.ais import AISWarning
 from ebmphys.partition.continuous_exact import continuous_log_z

@@ -138,7 +138,8 @@ def quartic_energy_grad(row, theta, index):
 def phi4_energy_grad(row, theta, index):
     kappa, lam = theta[0], theta[1]
     n, z = int(index[0]), int(index[1])
-    nbr = [[int(index[2 + i * z + c]) for c in range(z)] for i in range(n)]
+    table = 4 + int(index[2])
+    nbr = [[int(index[table + i * z + c]) for c in range(z)] for i in range(n)]
     s = 0.0
     grad = []
     for i in range(n):
@@ -272,6 +273,18 @@ class PythonModel:
 # ---------------------------------------------------------------------------- gradient samplers
 
 
+def all_finite(v) -> bool:
+    """Twin of ``continuous_cpu.all_finite``: four interleaved sums, then their sum, is finite."""
+    n = len(v)
+    s = [0.0, 0.0, 0.0, 0.0]
+    for k in range(n // 4):
+        for lane in range(4):
+            s[lane] += v[4 * k + lane]
+    for i in range(4 * (n // 4), n):
+        s[0] += v[i]
+    return math.isfinite((s[0] + s[1]) + (s[2] + s[3]))
+
+
 def _evaluate(model, base, b, g, y, need_base):
     """(E, E_0, U, grad U, status) of row ``y``; E_0 only when g != 0 or need_base."""
     e, ge = model.energy_grad(y)
@@ -285,7 +298,7 @@ def _evaluate(model, base, b, g, y, need_base):
         grad = [b * ge[i] + g * g0[i] for i in range(len(y))]
     else:
         grad = [b * ge[i] for i in range(len(y))]
-    if not all(math.isfinite(v) for v in grad):
+    if not all_finite(grad):
         return e, e0, u, grad, kc.BAD_GRADIENT
     return e, e0, u, grad, kc.OK
 
@@ -298,7 +311,7 @@ def _gradient(model, base, b, g, y):
         grad = [b * ge[i] + g * g0[i] for i in range(len(y))]
     else:
         grad = [b * ge[i] for i in range(len(y))]
-    return grad, kc.OK if all(math.isfinite(v) for v in grad) else kc.BAD_GRADIENT
+    return grad, kc.OK if all_finite(grad) else kc.BAD_GRADIENT
 
 
 def transition(algorithm, model, base, b, g, x, gx, e, e0, step, noise_scale, n_leapfrog, inv_mass, sweep, chain,
@@ -353,7 +366,7 @@ def transition(algorithm, model, base, b, g, x, gx, e, e0, step, noise_scale, n_
         for i in range(dim):
             kinetic1 += inv_mass[i] * p[i] * p[i]
         log_alpha = u - uy + 0.5 * (kinetic0 - kinetic1)
-    if status == kc.OK and log_alpha != log_alpha:
+    if status == kc.OK and math.isnan(log_alpha):
         status = kc.BAD_ENERGY
     if status != kc.OK:
         return x, gx, False, 0.0, status, e, e0

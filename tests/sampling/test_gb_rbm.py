@@ -42,7 +42,7 @@ def test_gibbs_latent_states_follow_the_hidden_marginal():
     """h_t that belongs to v_t: its distribution over the 16 hidden states is the exact pi_h (chi-square)."""
     from ebmphys.testing import chi_square_fit
 
-    h_all, log_w = gb_rbm_hidden_log_weights(MODEL)
+    log_w = gb_rbm_hidden_log_weights(MODEL)[1]
     p = np.exp(log_w - log_w.max())
     p /= p.sum()
     chains = Chains(MODEL, algorithm="gibbs", beta=1.0, n_chains=2000, seed=3)

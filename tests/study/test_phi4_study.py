@@ -9,7 +9,11 @@ import pytest
 
 from ebmphys.storage import StudyFile
 from ebmphys.study import parse_study
-from ebmphys.study.phi4_summary import KAPPA_C_ISING_2D, format_phi4_table, summarize_phi4
+from ebmphys.study.phi4_summary import (
+    KAPPA_C_ISING_2D,
+    format_phi4_table,
+    summarize_phi4,
+)
 from ebmphys.study.spec import SpecError
 from ebmphys.study.tasks import Phi4Task, expand
 from tests.study.test_cli_run import REPO, ebmphys
