@@ -274,7 +274,7 @@ def test_models_without_parameter_gradient_or_exact_samples_are_refused(data):
     with pytest.raises(TypeError, match="model must be a continuous model"):
         EBMTrainer("mixture").fit(data)
     mlp = MLPEnergy([2, 4, 1], quadratic=0.5)
-    with pytest.raises(ValueError, match="init='model' needs exact samples of the initial model"):
+    with pytest.raises(ValueError, match="init='model' needs samples of the initial model, which a MLPEnergy of dim 2"):
         EBMTrainer(mlp, method="jarzynski").fit(data)
     with pytest.raises(ValueError, match="the 'log_likelihood' monitor needs an exact log Z"):
         EBMTrainer(MLPEnergy([3, 4, 1], quadratic=0.5), monitors=["log_likelihood"]).fit(np.zeros((4, 3)))
