@@ -278,3 +278,65 @@ def test_models_without_parameter_gradient_or_exact_samples_are_refused(data):
         EBMTrainer(mlp, method="jarzynski").fit(data)
     with pytest.raises(ValueError, match="the 'log_likelihood' monitor needs an exact log Z"):
         EBMTrainer(MLPEnergy([3, 4, 1], quadratic=0.5), monitors=["log_likelihood"]).fit(np.zeros((4, 3)))
+
+
+# ---------------------------------------------------------------------------- checkpoints
+
+
+@pytest.mark.parametrize("method, extra", [
+    ("jarzynski", dict(ess_threshold=0.9)), ("replay", dict(buffer_size=300)), ("pcd", dict(optimizer="sgd",
+                                                                                       momentum=0.5)),
+    ("nce", {}), ("cd", dict(init="noise", learning_rate_schedule="linear")),
+])
+def test_killed_and_resumed_training_equals_the_uninterrupted_run(tmp_path, monkeypatch, data, method, extra):
+    """Train 4 epochs in one go; train again with a checkpoint every epoch, killed (KeyboardInterrupt) right after
+    the checkpoint of epoch 2, restore the checkpoint in a new trainer and continue: parameters, history,
+    optimiser and negative-phase state equal the uninterrupted run's bit for bit."""
+    params = dict(n_iter=4, monitors=["log_likelihood", "mode_weights"], **extra)
+    whole = _trainer(method, **params).fit(data)
+    path = tmp_path / "run.h5"
+    save = EBMTrainer.save
+
+    def save_then_die(self, target):
+        save(self, target)
+        if self.epoch_ == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(EBMTrainer, "save", save_then_die)
+    with pytest.raises(KeyboardInterrupt):
+        _trainer(method, **dict(params, checkpoint_path=path)).fit(data)
+    monkeypatch.setattr(EBMTrainer, "save", save)
+    resumed = EBMTrainer.from_checkpoint(path)
+    assert resumed.epoch_ == 2 and resumed.get_params()["method"] == method
+    resumed.fit(data, resume=True)
+    np.testing.assert_array_equal(resumed.model_.theta, whole.model_.theta)
+    assert resumed.history_ == whole.history_
+    a, b = resumed.training_state(), whole.training_state()
+    for part in ("optimizer", "phase"):
+        assert a[part].keys() == b[part].keys()
+        for key in a[part]:
+            np.testing.assert_array_equal(a[part][key], b[part][key])
+    with pytest.raises(ValueError, match="X is not the training data of the run being resumed"):
+        EBMTrainer.from_checkpoint(path).fit(data[:-1], resume=True)
+
+
+def test_checkpoints_are_checksummed_and_damage_is_named(tmp_path, data):
+    import h5py
+
+    from ebmphys.exceptions import DamagedDataError
+    from ebmphys.training.ebm_checkpoint import verify_ebm_checkpoint
+
+    path = tmp_path / "run.h5"
+    _trainer("jarzynski", n_iter=1, checkpoint_path=path).fit(data)
+    with h5py.File(path, "r") as f:
+        assert all(f[name].fletcher32 for name in ("model/theta", "state/phase/walkers", "state/optimizer/velocity"))
+        info = f["state/phase/walkers"].id.get_chunk_info(0)
+    assert verify_ebm_checkpoint(path) == []
+    with open(path, "r+b") as fh:       # flip bytes inside the walkers' first chunk
+        fh.seek(info.byte_offset + 16)
+        original = fh.read(8)
+        fh.seek(info.byte_offset + 16)
+        fh.write(bytes(255 - b for b in original))
+    assert [name for name, _ in verify_ebm_checkpoint(path)] == ["state/phase/walkers"]
+    with pytest.raises(DamagedDataError, match="state/phase/walkers is damaged: checksum mismatch"):
+        EBMTrainer.from_checkpoint(path)
