@@ -413,10 +413,13 @@ def run_jem(args, spec_path: Path, spec: dict, text: str, out: Path) -> int:
         if generated is not None:
             create_dataset(f, "generated", data=generated)
             create_dataset(f, "buffer_sample", data=jem.replay_buffer_[:t["n_generated"]])
+    from ebmphys.training.ebm_files import figure_jem
+
+    figure = figure_jem(out, "png")
     if not args.quiet:
         lines = [f"{name}: " + ", ".join(f"{k} {v:.4f}" for k, v in r["metrics"].items())
                  for name, r in results.items()]
-        print("\n".join(lines + [f"wrote {out}"]))
+        print("\n".join(lines + [f"wrote {out} and {figure}"]))
     return 0
 
 
