@@ -57,20 +57,28 @@ from ebmphys.training.negative import MCMC_METHODS
 FILE_FORMAT = "ebmphys-ebm-comparison-1"
 CONVENTIONS = "p(x) = exp(-E_theta(x)) / Z_theta (beta = 1, k_B = 1); log-likelihoods in nats per sample"
 _POSITIVE = {"minimum": 0.0, "exclusive_minimum": True}
-_TRAINING = {
-    "n_updates": Key("int", minimum=1, doc="Full-batch updates (epochs)."),
-    "learning_rate": Key("float", **_POSITIVE, doc="SGD learning rate (no momentum)."),
-    "step_size": Key("float", **_POSITIVE, doc="Langevin step h (noise sqrt(2 h))."),
-    "n_walkers": Key("int", minimum=1, doc="Walkers / negative samples per update, the same for every method."),
-    "k": Key("int", 1, minimum=1, doc="Langevin steps per update (pcd, replay, jarzynski)."),
-    "cd_k": Key("int", 4, minimum=1, doc="Langevin steps of CD from the data at every update."),
-    "buffer_size": Key("int", 10000, minimum=1, doc="Replay-buffer entries."),
-    "reinit_prob": Key("float", 0.05, minimum=0.0, maximum=1.0, doc="Replay restarts from noise."),
-    "noise_init": Key("str", "gaussian", choices=("gaussian", "uniform"), doc="Noise of replay restarts."),
-    "ess_threshold": Key("float", 0.5, **_POSITIVE, maximum=1.0, doc="Jarzynski resampling threshold (ESS / N)."),
-    "n_samples": Key("int", 2000, minimum=2, doc="Training rows drawn from the true model."),
-    "monitor_every": Key("int", 25, minimum=1, doc="Updates between monitor evaluations."),
-}
+
+
+def _training(n_updates: int, learning_rate: float, step_size: float, k: int, cd_k: int, noise_init: str,
+              monitor_every: int) -> dict:
+    """The training keys of a case, with that case's defaults."""
+    return {
+        "n_updates": Key("int", n_updates, minimum=1, doc="Full-batch updates (epochs)."),
+        "learning_rate": Key("float", learning_rate, **_POSITIVE, doc="SGD learning rate (no momentum)."),
+        "step_size": Key("float", step_size, **_POSITIVE, doc="Langevin step h (noise sqrt(2 h))."),
+        "n_walkers": Key("int", 1000, minimum=1, doc="Walkers / negative samples per update, the same for every "
+                                                     "method."),
+        "k": Key("int", k, minimum=1, doc="Langevin steps per update (pcd, replay, jarzynski)."),
+        "cd_k": Key("int", cd_k, minimum=1, doc="Langevin steps of CD from the data at every update."),
+        "buffer_size": Key("int", 10000, minimum=1, doc="Replay-buffer entries."),
+        "reinit_prob": Key("float", 0.05, minimum=0.0, maximum=1.0, doc="Replay restarts from noise."),
+        "noise_init": Key("str", noise_init, choices=("gaussian", "uniform"), doc="Noise of replay restarts."),
+        "ess_threshold": Key("float", 0.5, **_POSITIVE, maximum=1.0, doc="Jarzynski resampling threshold (ESS / N)."),
+        "n_samples": Key("int", 2000, minimum=2, doc="Training rows drawn from the true model."),
+        "monitor_every": Key("int", monitor_every, minimum=1, doc="Updates between monitor evaluations."),
+    }
+
+
 COMPARISON_SCHEMA = {
     "comparison": {
         "name": Key("str", doc="Name of the comparison (labels the file and the figure)."),
@@ -84,13 +92,13 @@ COMPARISON_SCHEMA = {
         "centers": Key("float_list", [-10.0, 6.0], doc="True means on the first axis."),
         "initial_centers": Key("float_list", [-0.1, 0.1], doc="Initial model means on the first axis."),
         "initial_spread": Key("float", 0.01, minimum=0.0, doc="Std of the other coordinates of the initial means."),
-        **_TRAINING,
+        **_training(3000, 0.005, 0.1, 1, 4, "gaussian", 25),
     },
     "double_well": {
         "barrier": Key("float", 3.0, **_POSITIVE, doc="a of a (x^2 - 1)^2 + c x (fixed)."),
         "tilt": Key("float", 0.5, doc="True c."),
         "initial_tilt": Key("float", 0.0, doc="Initial c of the model."),
-        **_TRAINING,
+        **_training(2000, 0.02, 0.02, 5, 5, "uniform", 20),
     },
 }
 
