@@ -632,6 +632,7 @@ def plot_comparison(path, out=None, fmt: str = "png") -> Path:
                                 "weights": r["negative_weights"][()] if "negative_weights" in r else None,
                                 "seconds": float(r.attrs["seconds"])}
             cases.append((case, dict(g.attrs), runs))
+    cases.sort(key=lambda item: item[1].get("order", 0))
     fig, axes = plt.subplots(len(cases), 3, figsize=(15, 3.8 * len(cases)), constrained_layout=True, squeeze=False)
     for row, (case, attrs, runs) in enumerate(cases):
         truth = json.loads(attrs["truth_json"])
@@ -646,7 +647,8 @@ def plot_comparison(path, out=None, fmt: str = "png") -> Path:
                 ax_p.plot(h["update"], h[theta_key], color=colour, label=method)
             ax_ce.plot(h["update"], -np.asarray(h["log_likelihood"]), color=colour, label=method)
             x = r["negatives"][:, 0]
-            ax_h.hist(x, bins=120, density=True, weights=r["weights"], histtype="step", color=colour, label=method)
+            bins = int(np.clip(2 * np.sqrt(x.shape[0]), 20, 100))
+            ax_h.hist(x, bins=bins, density=True, weights=r["weights"], histtype="step", color=colour, label=method)
         if attrs["kind"] == "mixture":
             w = np.asarray(truth["weights"]) / np.sum(truth["weights"])
             ax_p.axhline(w[0], color="k", ls="--", lw=1, label=f"true {w[0]:.2f}")
@@ -669,7 +671,9 @@ def plot_comparison(path, out=None, fmt: str = "png") -> Path:
             ax.set_xlabel("update")
             ax.grid(alpha=0.3)
         ax_h.set_xlabel("$x_1$")
-        ax_ce.set_yscale("log")
+        low, high = ax_ce.get_ylim()
+        if low > 0 and high / low > 10:
+            ax_ce.set_yscale("log")
         for ax in (ax_p, ax_ce, ax_h):
             ax.legend(fontsize=7)
     fig.suptitle(f"{path.name}: CD, PCD, replay buffer and Jarzynski-weighted walkers, same walker budget")

@@ -26,8 +26,9 @@ Fletcher-32 checksum, rewritten atomically after each finished run, so
 ``--resume`` skips finished runs)::
 
     /                         attrs: creator, creator_version, file_format, spec_toml, conventions
-    /cases/<case>             attrs: kind, dim, truth_json, reference_log_likelihood (true model on the data),
-                              mle_tilt (double well); dataset data (the training rows)
+    /cases/<case>             attrs: kind, dim, order (position in the spec), truth_json,
+                              reference_log_likelihood (mean exact log-likelihood of the true model on the
+                              data), mle_tilt (double well); dataset data (the training rows)
     /cases/<case>/<method>    theta (final), negatives (final walkers or samples), negative_weights (Jarzynski);
                               attrs seconds, updates, n_resamplings (Jarzynski)
     /cases/<case>/<method>/history/<name>
@@ -47,6 +48,7 @@ from ebmphys.exceptions import UserError
 from ebmphys.kernels.rng import HOST_EBM_DATA, derive_seed, host_generator
 from ebmphys.models.gaussian import GaussianMixture
 from ebmphys.models.quartic import DoubleWell
+from ebmphys.partition.continuous_exact import continuous_log_z, exact_samples
 from ebmphys.progress import Progress
 from ebmphys.storage.atomic import atomic_hdf5, create_dataset
 from ebmphys.study.spec import Key
@@ -98,7 +100,7 @@ COMPARISON_SCHEMA = {
         "barrier": Key("float", 3.0, **_POSITIVE, doc="a of a (x^2 - 1)^2 + c x (fixed)."),
         "tilt": Key("float", 0.5, doc="True c."),
         "initial_tilt": Key("float", 0.0, doc="Initial c of the model."),
-        **_training(2000, 0.02, 0.02, 5, 5, "uniform", 20),
+        **_training(2000, 0.02, 0.01, 5, 5, "uniform", 20),
     },
 }
 
@@ -134,21 +136,19 @@ def build_case(spec: dict, case: str) -> dict:
         centers = np.zeros((2, d))
         centers[:, 0] = m["centers"]
         true = GaussianMixture(m["weights"], centers)
-        from ebmphys.partition.continuous_exact import exact_samples
-
         X = exact_samples(true, m["n_samples"], host_generator(derive_seed(seed, d), HOST_EBM_DATA, 0))
         start = host_generator(derive_seed(seed, d), HOST_EBM_DATA, 1).normal(0.0, m["initial_spread"], size=(2, d))
         start[:, 0] = m["initial_centers"]
         initial = GaussianMixture([0.5, 0.5], start)
         truth = {"weights": list(m["weights"]), "centers": list(m["centers"])}
-        return {"kind": "mixture", "dim": d, "X": X, "true": true, "initial": initial, "settings": m,
+        return {"kind": "mixture", "dim": d, "order": cases(spec).index(case), "X": X, "true": true, "initial": initial, "settings": m,
                 "trainable": ["log_weights", "means"], "monitors": ["log_likelihood", "mode_weights"],
                 "truth": truth}
     t = spec["double_well"]
     true = DoubleWell(1, barrier=t["barrier"], tilt=t["tilt"])
     X = quadrature_samples(true, np.array([[-1.5], [1.5]]), t["n_samples"], host_generator(seed, HOST_EBM_DATA, 0))
     initial = DoubleWell(1, barrier=t["barrier"], tilt=t["initial_tilt"])
-    return {"kind": "double_well", "dim": 1, "X": X, "true": true, "initial": initial, "settings": t,
+    return {"kind": "double_well", "dim": 1, "order": cases(spec).index(case), "X": X, "true": true, "initial": initial, "settings": t,
             "trainable": ["tilt"], "monitors": ["log_likelihood", "parameters"],
             "truth": {"barrier": t["barrier"], "tilt": t["tilt"]}}
 
@@ -202,7 +202,9 @@ def _write_case(f: h5py.File, name: str, case: dict) -> None:
     g.attrs["kind"] = case["kind"]
     g.attrs["dim"] = case["dim"]
     g.attrs["truth_json"] = json.dumps(case["truth"])
-    g.attrs["reference_log_likelihood"] = float(np.mean(-case["true"].energy(case["X"])))
+    g.attrs["reference_log_likelihood"] = float(np.mean(-case["true"].energy(case["X"]))
+                                                - continuous_log_z(case["true"]))
+    g.attrs["order"] = case["order"]
     if case["kind"] == "double_well":
         g.attrs["mle_tilt"] = mle_tilt(case["X"], case["settings"]["barrier"])
 
