@@ -547,7 +547,8 @@ def plot_ebm_training(history: dict, model, data: np.ndarray | None, samples: np
     elif extra:
         images = np.asarray(samples[:100], dtype=np.float64)
         low, high = images.min(), images.max()
-        _grid(axes[-1], (images - low) / max(high - low, 1e-12), shape, f"model samples, {len(images)}", "gray_r", False)
+        _grid(axes[-1], (images - low) / max(high - low, 1e-12), shape, f"model samples, {len(images)}", "gray_r",
+              False)
     fig.suptitle(title)
     _save(fig, path, fmt, dpi=110)
     return path
@@ -654,7 +655,8 @@ def plot_comparison(path, out=None, fmt: str = "png") -> Path:
             ax_p.axhline(w[0], color="k", ls="--", lw=1, label=f"true {w[0]:.2f}")
             ax_p.set_ylabel("weight of mode 0")
             grid = np.linspace(min(truth["centers"]) - 4, max(truth["centers"]) + 4, 800)
-            density = sum(wk * np.exp(-0.5 * (grid - c) ** 2) / np.sqrt(2 * np.pi) for wk, c in zip(w, truth["centers"]))
+            density = sum(wk * np.exp(-0.5 * (grid - c) ** 2) / np.sqrt(2 * np.pi)
+                          for wk, c in zip(w, truth["centers"], strict=True))
             ax_h.set_title(f"{case}: final walkers on $x_1$", fontsize=9)
         else:
             ax_p.axhline(truth["tilt"], color="k", ls="--", lw=1, label=f"true c = {truth['tilt']:g}")

@@ -62,7 +62,7 @@ TRAIN_SCHEMA = {
         "split_seed": Key("int", 0, minimum=0, doc="Seed of the train/test split."),
     },
     "model": {
-        "type": Key("str", "rbm", choices=("rbm",) + EBM_MODEL_TYPES + ("jem",),
+        "type": Key("str", "rbm", choices=("rbm", *EBM_MODEL_TYPES, "jem"),
                     doc="'rbm' (this schema); continuous models and 'jem' use ebmphys.training.ebm_commands."),
         "n_hidden": Key("int", minimum=1, doc="Number of hidden units."),
     },

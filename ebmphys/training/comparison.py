@@ -1,4 +1,4 @@
-"""Method comparisons with exact likelihoods: the Gaussian-mixture experiment of Carbone et al. and a tilted double well.
+"""Method comparisons with exact likelihoods: the mixture experiment of Carbone et al., a tilted double well.
 
 A comparison spec (``ebmphys train studies/jarzynski_mixture.toml``; schema
 :data:`COMPARISON_SCHEMA`) trains the same initial model by each MCMC method with
@@ -141,14 +141,16 @@ def build_case(spec: dict, case: str) -> dict:
         start[:, 0] = m["initial_centers"]
         initial = GaussianMixture([0.5, 0.5], start)
         truth = {"weights": list(m["weights"]), "centers": list(m["centers"])}
-        return {"kind": "mixture", "dim": d, "order": cases(spec).index(case), "X": X, "true": true, "initial": initial, "settings": m,
+        return {"kind": "mixture", "dim": d, "order": cases(spec).index(case), "X": X, "true": true,
+                "initial": initial, "settings": m,
                 "trainable": ["log_weights", "means"], "monitors": ["log_likelihood", "mode_weights"],
                 "truth": truth}
     t = spec["double_well"]
     true = DoubleWell(1, barrier=t["barrier"], tilt=t["tilt"])
     X = quadrature_samples(true, np.array([[-1.5], [1.5]]), t["n_samples"], host_generator(seed, HOST_EBM_DATA, 0))
     initial = DoubleWell(1, barrier=t["barrier"], tilt=t["initial_tilt"])
-    return {"kind": "double_well", "dim": 1, "order": cases(spec).index(case), "X": X, "true": true, "initial": initial, "settings": t,
+    return {"kind": "double_well", "dim": 1, "order": cases(spec).index(case), "X": X, "true": true,
+            "initial": initial, "settings": t,
             "trainable": ["tilt"], "monitors": ["log_likelihood", "parameters"],
             "truth": {"barrier": t["barrier"], "tilt": t["tilt"]}}
 

@@ -328,7 +328,8 @@ def run_ebm(args, spec_path: Path, spec: dict, text: str, out: Path) -> int:
         trainer.set_params(verbose=not args.quiet, checkpoint_path=out)
     else:
         if out.exists() and not args.overwrite:
-            raise UserError(f"output file {str(out)!r} exists; use --resume to continue it or --overwrite to replace it")
+            raise UserError(f"output file {str(out)!r} exists; use --resume to continue it or --overwrite to "
+                            f"replace it")
         model = ebm_model(spec["model"], train)
         _check_resources(spec, train, model, out)
         trainer = ebm_trainer(spec, model, out, not args.quiet, text)
@@ -437,7 +438,8 @@ def run_compare(args, spec_path: Path, spec: dict, text: str, out: Path) -> int:
             if f.attrs.get("spec_toml") != text:
                 raise UserError(f"--resume: {spec_path} differs from the spec stored in {out}; use --overwrite")
     elif out.exists() and not args.overwrite:
-        raise UserError(f"output file {str(out)!r} exists; use --resume to continue it or --overwrite to replace it")
+        raise UserError(f"output file {str(out)!r} exists; use --resume to continue it or --overwrite to "
+                        f"replace it")
     lines = run_comparison(spec, text, out, resume=args.resume, quiet=args.quiet)
     figure = plot_comparison(out, out.with_suffix(".png"))
     if not args.quiet:

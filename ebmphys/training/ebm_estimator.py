@@ -58,16 +58,22 @@ import numpy as np
 from sklearn.base import BaseEstimator
 from sklearn.utils.validation import check_array, check_is_fitted
 
-from ebmphys.kernels.rng import (HOST_EBM_DSM, HOST_EBM_NCE, HOST_EBM_ORDER, HOST_EBM_WALKERS, derive_seed,
-                                 host_generator, resolve_seed)
+from ebmphys.kernels.rng import (
+    HOST_EBM_DSM,
+    HOST_EBM_NCE,
+    HOST_EBM_ORDER,
+    HOST_EBM_WALKERS,
+    derive_seed,
+    host_generator,
+    resolve_seed,
+)
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.continuous import ContinuousModel
 from ebmphys.progress import Progress
-from ebmphys.sampling.registry import check_device
+from ebmphys.sampling.registry import cpu_only
 from ebmphys.training import ebm_monitors as _monitors
 from ebmphys.training import objectives
-from ebmphys.training.negative import (DEFAULT_INIT, INITS, MCMC_METHODS, NOISE_INITS, PHASES, NoiseSource,
-                                      model_samples)
+from ebmphys.training.negative import DEFAULT_INIT, INITS, MCMC_METHODS, NOISE_INITS, PHASES, NoiseSource, model_samples
 from ebmphys.training.optimizers import OPTIMIZERS, Optimizer, clip_gradient
 from ebmphys.training.parameters import trainable_indices
 from ebmphys.training.schedules import SCHEDULES, learning_rate_at
@@ -204,8 +210,9 @@ class EBMTrainer(BaseEstimator):
     checkpoint_every : int >= 1, default 1
     random_state : int in [0, 2**64), RandomState or None
     device : {"cpu", "cuda", "auto"}, default "cpu"
-        Checked by :func:`ebmphys.sampling.registry.check_device`; the continuous
-        kernels run on the CPU, so only "cpu" (or "auto" resolving to it) trains.
+        Checked by :func:`ebmphys.sampling.registry.cpu_only` (through ``check_device``):
+        the continuous kernels run on the CPU, "auto" falls back to it and "cuda" is
+        refused with one line.
     verbose : bool or int >= 0
         Progress per epoch through :class:`ebmphys.progress.Progress`.
 
@@ -315,7 +322,7 @@ class EBMTrainer(BaseEstimator):
         if self.checkpoint_path is not None and not isinstance(self.checkpoint_path, (str, os.PathLike)):
             raise TypeError(f"checkpoint_path must be a path or None, got {self.checkpoint_path!r}")
         trainable_indices(model, self.trainable)
-        check_device(self.device)
+        self._device()
 
     def _check_sampler(self) -> None:
         sampler = self.sampler
@@ -370,6 +377,10 @@ class EBMTrainer(BaseEstimator):
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "model_")
+
+    def _device(self) -> str:
+        """The device the kernels run on: the CPU (``device`` checked by ``check_device``; "cuda" is refused)."""
+        return cpu_only(self.device, "EBMTrainer (continuous-model training)")
 
     # ------------------------------------------------------------------ set-up
     def _forget_fit(self) -> None:
@@ -434,7 +445,7 @@ class EBMTrainer(BaseEstimator):
                 model_samples(self.model_, 1, host_generator(self.seed_, HOST_EBM_WALKERS), self.data_range_)
             settings = {"sampler": self.sampler, "options": self._sampler_options(), "k": int(self.k),
                         "n_walkers": self._n_walkers(), "init": init, "noise": NoiseSource(self.noise_init, X),
-                        "seed": self.seed_, "device": check_device(self.device), "buffer_size": int(self.buffer_size),
+                        "seed": self.seed_, "device": self._device(), "buffer_size": int(self.buffer_size),
                         "reinit_prob": float(self.reinit_prob), "ess_threshold": float(self.ess_threshold)}
             if self.method == "cd" and self.n_walkers is not None:
                 settings["n_walkers"] = int(self.n_walkers)
@@ -665,7 +676,7 @@ class EBMTrainer(BaseEstimator):
             algorithm = "gibbs" if getattr(model, "kind", "") == "gb-rbm" else "mala"
         seed = derive_seed(self.seed_, 2**31 + self.epoch_) if seed is None else resolve_seed(seed)
         chains = Chains(model, algorithm=algorithm, beta=1.0, n_chains=positive_int("n_samples", n_samples),
-                        seed=seed, device=self.device, initial_states=initial_states, **options)
+                        seed=seed, device=self._device(), initial_states=initial_states, **options)
         n_steps = positive_int("n_steps", n_steps)
         burn = n_steps // 2
         chains.run(burn, tune=True, record=())

@@ -31,12 +31,12 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
+from ebmphys.kernels.mlp_cpu import ACTIVATIONS
 from ebmphys.kernels.rng import HOST_EBM_NOISE, HOST_EBM_ORDER, derive_seed, host_generator, resolve_seed
 from ebmphys.models._validate import finite_real, positive_int
-from ebmphys.kernels.mlp_cpu import ACTIVATIONS
 from ebmphys.models.classifier import SoftmaxMLP
 from ebmphys.progress import Progress
-from ebmphys.sampling.registry import check_device
+from ebmphys.sampling.registry import cpu_only
 from ebmphys.training import objectives
 from ebmphys.training.ebm_estimator import _choice, _in_range, _positive, real_rows, resolve_random_state
 from ebmphys.training.negative import NOISE_INITS, NoiseSource, ReplayBuffer
@@ -183,10 +183,14 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
                              f"batch_size) = {self._n_negatives()}, got {self.buffer_size}")
         if not isinstance(self.verbose, (numbers.Integral, np.bool_)) or self.verbose < 0:
             raise TypeError(f"verbose must be True, False or an integer >= 0, got {self.verbose!r}")
-        check_device(self.device)
+        self._device()
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "model_")
+
+    def _device(self) -> str:
+        """The device the kernels run on: the CPU (``device`` checked by ``check_device``; "cuda" is refused)."""
+        return cpu_only(self.device, "JEMClassifier")
 
     # ------------------------------------------------------------------ training
     def _labels(self, y, n: int) -> np.ndarray:
@@ -218,7 +222,7 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
                                                           "noise_scale": float(self.sgld_noise)},
                         "k": int(self.sgld_steps), "n_walkers": self._n_negatives(), "init": "noise",
                         "noise": NoiseSource(self.noise_init, X), "seed": self.seed_,
-                        "device": check_device(self.device), "buffer_size": int(self.buffer_size),
+                        "device": self._device(), "buffer_size": int(self.buffer_size),
                         "reinit_prob": float(self.reinit_prob)}
             self._buffer = ReplayBuffer(self.model_, settings, X)
             self.replay_buffer_ = self._buffer.buffer
@@ -312,9 +316,10 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
         if initial_states is None:
             low, high = (-1.0, 1.0) if self.replay_buffer_ is None else (self.replay_buffer_.min(),
                                                                           self.replay_buffer_.max())
-            initial_states = host_generator(seed, HOST_EBM_NOISE).uniform(low, high, size=(n_samples, self.n_features_in_))
+            initial_states = host_generator(seed, HOST_EBM_NOISE).uniform(low, high,
+                                                                         size=(n_samples, self.n_features_in_))
         chains = Chains(self.model_, algorithm="langevin", beta=1.0, n_chains=n_samples, seed=seed,
-                        device=self.device, initial_states=initial_states, step_size=float(self.sgld_step_size),
+                        device=self._device(), initial_states=initial_states, step_size=float(self.sgld_step_size),
                         noise_scale=float(self.sgld_noise))
         chains.run(positive_int("n_steps", n_steps), record=())
         return chains.states

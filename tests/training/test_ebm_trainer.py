@@ -236,8 +236,8 @@ def test_partial_fit_continues_and_sample_draws_from_the_model(data):
     ({}, np.zeros(5), ValueError, r"X must be a 2-D array \(n_samples, n_features\), got shape \(5,\)"),
     (dict(method="sgld"), None, ValueError, "method must be one of 'cd', 'pcd', 'replay', 'jarzynski', "
                                             "'score_matching', 'nce', got 'sgld'"),
-    (dict(method="replay", buffer_size=50), None, ValueError, r"buffer_size must be >= the negative samples per "
-                                                              r"update \(n_walkers, default batch_size\) = 100, got 50"),
+    (dict(method="replay", buffer_size=50), None, ValueError,
+     r"buffer_size must be >= the negative samples per update \(n_walkers, default batch_size\) = 100, got 50"),
     (dict(method="jarzynski", ess_threshold=0.0), None, ValueError, r"ess_threshold must be in \(0.0, 1.0\], got 0.0"),
     (dict(method="jarzynski", ess_threshold=1.5), None, ValueError, r"ess_threshold must be in \(0.0, 1.0\], got 1.5"),
     (dict(method="jarzynski", noise_scale=0.1), None, ValueError, "method='jarzynski' couples the Langevin noise"),
