@@ -395,8 +395,9 @@ class EBMTrainer(BaseEstimator):
                              f"'ais_log_likelihood'")
         if "energy_gap" in names and self.method not in MCMC_METHODS:
             raise ValueError(f"the 'energy_gap' monitor needs negative samples; method={self.method!r} has none")
-        if "ess" in names and self.method != "jarzynski":
-            raise ValueError(f"the 'ess' monitor applies to method='jarzynski', got method={self.method!r}")
+        for name in ("ess", "log_z_ratio"):
+            if name in names and self.method != "jarzynski":
+                raise ValueError(f"the {name!r} monitor applies to method='jarzynski', got method={self.method!r}")
         if "log_z_estimate" in names and self.method not in ("jarzynski", "nce"):
             raise ValueError(f"the 'log_z_estimate' monitor applies to methods 'jarzynski' and 'nce', got "
                              f"method={self.method!r}")
@@ -538,6 +539,8 @@ class EBMTrainer(BaseEstimator):
                 values[name] = float(model.energy(monitor_data).mean()) - mean_neg
             elif name == "ess":
                 values[name] = self._phase.ess_fraction
+            elif name == "log_z_ratio":
+                values[name] = self._phase.log_z_ratio
             elif name == "log_z_estimate":
                 values[name] = (self.nce_log_z_ if self.method == "nce"
                                 else self._log_z0 + self._phase.log_z_ratio)

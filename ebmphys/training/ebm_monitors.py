@@ -14,6 +14,7 @@ name                     what it records
 ``ess``                  ESS / n_walkers of the Jarzynski weights (method "jarzynski")
 ``log_z_estimate``       the trainer's own estimate of log Z: Jarzynski's log Z_theta0 (exact) +
                          log Z_theta / Z_theta0 from the weights, or NCE's learned c
+``log_z_ratio``          Jarzynski's estimate of log Z_theta / Z_theta0 alone (any model)
 ``mode_weights``         w_k / sum w of a ``GaussianMixture``, as ``mode_weight_0``, ``mode_weight_1``, ...
 ``parameters``           the trained entries of theta, as ``theta_<index>``
 =======================  ======================================================================
@@ -25,8 +26,8 @@ import numpy as np
 
 from ebmphys.models.gaussian import Gaussian, GaussianMixture
 
-EBM_MONITORS = ("log_likelihood", "ais_log_likelihood", "energy_gap", "ess", "log_z_estimate", "mode_weights",
-                "parameters")
+EBM_MONITORS = ("log_likelihood", "ais_log_likelihood", "energy_gap", "ess", "log_z_estimate", "log_z_ratio",
+                "mode_weights", "parameters")
 #: points per axis of the quadrature grid of 1- and 2-D models without an exact log Z
 GRID_POINTS = {1: 4001, 2: 401}
 #: forward AIS settings of the "ais_log_likelihood" monitor
