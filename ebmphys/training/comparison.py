@@ -267,5 +267,8 @@ def summary_line(name: str, method: str, trainer: EBMTrainer, case: dict) -> str
         w = case["truth"]["weights"]
         what = f"mode-0 weight {h['mode_weight_0'][-1]:.3f} (true {w[0] / sum(w):.3f})"
     else:
-        what = f"tilt {trainer.model_.tilt:.4f} (true {case['truth']['tilt']:.4f})"
+        key = next(k for k in h if k.startswith("theta_"))
+        late = np.asarray(h[key][-max(1, len(h[key]) // 4):])
+        what = (f"tilt {trainer.model_.tilt:.4f}, last quarter {late.mean():.4f} +- {late.std():.4f} "
+                f"(true {case['truth']['tilt']:.4f})")
     return f"{name:>12} {method:>9}: {what}, exact log-likelihood {ll:.4f}"

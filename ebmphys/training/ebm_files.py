@@ -121,8 +121,12 @@ def describe_comparison(path: Path) -> tuple[str, list]:
             try:
                 h = g["history"]
                 ll = float(h["log_likelihood"][-1])
-                extra = (f"mode-0 weight {float(h['mode_weight_0'][-1]):.3f}" if "mode_weight_0" in h
-                         else f"tilt {float(g['theta'][1]):.4f}")
+                if "mode_weight_0" in h:
+                    extra = f"mode-0 weight {float(h['mode_weight_0'][-1]):.3f}"
+                else:
+                    tilt = h["theta_1"][()]
+                    late = tilt[-max(1, tilt.shape[0] // 4):]
+                    extra = f"tilt {tilt[-1]:.4f}, last quarter {late.mean():.4f} +- {late.std():.4f}"
                 lines.append(f"  {case:>12} {method:>9}: {extra}, exact log-likelihood {ll:.4f}, "
                              f"{float(g.attrs['seconds']):.1f} s")
             except (OSError, RuntimeError, KeyError):
