@@ -574,8 +574,7 @@ def plot_jem(result: dict, path, fmt: str = "png", title: str = "") -> Path:
     axes[0].legend()
     axes[0].grid(alpha=0.3)
     keys = ("accuracy", "ece", "auroc_noise", "auroc_shuffled")
-    labels = ("test accuracy", "calibration error (ECE)", "energy AUROC\nvs uniform noise",
-              "energy AUROC\nvs shuffled pixels")
+    labels = ("test\naccuracy", "calibration\nerror (ECE)", "energy AUROC\nuniform noise", "energy AUROC\nshuffled")
     width = 0.8 / len(names)
     for i, name in enumerate(names):
         values = [result[name]["metrics"][k] for k in keys]
