@@ -520,27 +520,33 @@ _TASK_OVERHEAD = 2048  # bytes of Python objects per task (Task, job queue, futu
 
 def study_resources(data: dict) -> StudyResources:
     """Estimate the memory and disk a validated spec needs (see :class:`StudyResources`)."""
-    m, t, smp, rec = data["model"], data["temperatures"], data["sampling"], data["record"]
+    m, smp, rec = data["model"], data["sampling"], data["record"]
     d, chains = m["dimension"], smp["n_chains"]
-    n_t = len(t["values"]) if t["values"] is not None else t["count"]
+    if m["type"] == "phi4":  # a grid of couplings; real fields (8 bytes a site), no stored configurations
+        n_t, site_bytes, every = len(data["couplings"]["lam"]) * data["couplings"]["count"], 8.0, 0
+    else:
+        t = data["temperatures"]
+        n_t, site_bytes, every = (len(t["values"]) if t["values"] is not None else t["count"]), 1 / 8, \
+            rec["configurations_every"]
     n_seeds = len(smp["seeds"])
     total = smp["burn_in"] + smp["n_sweeps"]
     n_rec = smp["n_sweeps"] // rec["observables_every"]
-    n_conf = smp["n_sweeps"] // rec["configurations_every"] if rec["configurations_every"] else 0
+    n_conf = smp["n_sweeps"] // every if every else 0
     job = min(total, -(-data["checkpoint"]["sweeps"] // rec["observables_every"]) * rec["observables_every"])
     n_jobs = -(-total // job)
     L = max(m["sizes"])
     N = L**d
-    nb = -(-N // 8)
+    nb = math.ceil(N * site_bytes)
     tables = N * (8 + 40 * d)  # int32 neighbour table and its int64 construction
     work = chains * N * (3 + (32 if smp["algorithm"] in _CLUSTER_ALGORITHMS else 0))
     job_records = chains * (16 * (job // rec["observables_every"])
-                            + (job // rec["configurations_every"] * nb if rec["configurations_every"] else 0))
+                            + (job // every * nb if every else 0))
     n_tasks = len(m["sizes"]) * n_t * n_seeds
     states = sum(n_t * n_seeds * chains * size**d for size in m["sizes"])
     runner = 2 * states + n_tasks * (_TASK_OVERHEAD + 40 * n_jobs) + 32 * n_rec + 2 * job_records
     summary = 40 * n_rec * n_t * n_seeds * chains + 32 * n_rec
-    per_size = [n_t * n_seeds * chains * (16 * n_rec + (n_conf + 1) * -(-size**d // 8)) + 32 * (n_rec + n_conf)
+    per_size = [n_t * n_seeds * chains * (16 * n_rec + (n_conf + 1) * math.ceil(size**d * site_bytes))
+                + 32 * (n_rec + n_conf)
                 for size in m["sizes"]]
     return StudyResources(
         job_memory=tables + work + job_records, runner_memory=runner, summary_memory=summary,
