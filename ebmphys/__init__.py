@@ -20,11 +20,13 @@ _EXPORTS = {
     "Chains": "ebmphys.sampling",
     "ContinuousEBM": "ebmphys.models",
     "DoubleWell": "ebmphys.models",
+    "EBMTrainer": "ebmphys.training",
     "Gaussian": "ebmphys.models",
     "GaussianBernoulliRBM": "ebmphys.models",
     "GaussianMixture": "ebmphys.models",
     "GraphIsing": "ebmphys.models",
     "GraphPotts": "ebmphys.models",
+    "JEMClassifier": "ebmphys.training",
     "LatticeIsing": "ebmphys.models",
     "LatticePotts": "ebmphys.models",
     "MLPEnergy": "ebmphys.models",
@@ -35,13 +37,14 @@ _EXPORTS = {
     "QuarticPotential": "ebmphys.models",
     "RBMTrainer": "ebmphys.training",
     "SampleResult": "ebmphys.sampling",
+    "SoftmaxMLP": "ebmphys.models",
     "sample": "ebmphys.sampling",
 }
 
-__all__ = ["Chains", "ContinuousEBM", "DoubleWell", "Gaussian", "GaussianBernoulliRBM", "GaussianMixture",
-           "GraphIsing", "GraphPotts", "LatticeIsing", "LatticePotts", "MLPEnergy", "PairwisePotts", "Phi4Lattice",
-           "PottsBernoulliRBM", "PottsRBMTrainer", "QuarticPotential", "RBMTrainer", "SampleResult", "sample",
-           "__version__"]
+__all__ = ["Chains", "ContinuousEBM", "DoubleWell", "EBMTrainer", "Gaussian", "GaussianBernoulliRBM",
+           "GaussianMixture", "GraphIsing", "GraphPotts", "JEMClassifier", "LatticeIsing", "LatticePotts", "MLPEnergy",
+           "PairwisePotts", "Phi4Lattice", "PottsBernoulliRBM", "PottsRBMTrainer", "QuarticPotential", "RBMTrainer",
+           "SampleResult", "SoftmaxMLP", "sample", "__version__"]
 
 
 def __getattr__(name: str):

@@ -14,6 +14,12 @@ and, for q <= 4, the critical energy -(1 + 1/sqrt q) J on the energy panel.
 
 :func:`plot_dos_study` draws the figure of a density-of-states (Wang-Landau) study
 of a first-order transition (see :mod:`ebmphys.study.dos`).
+
+Continuous energy-based models: :func:`plot_ebm_training` (learning curves, the
+energy landscape of a 2-D model against the data, the density of a 1-D model,
+sample grids of image-shaped models), :func:`plot_jem` (a JEM classifier against
+the plain one, generated digits) and :func:`plot_comparison` (the method comparison
+of :mod:`ebmphys.training.comparison`).
 """
 
 from __future__ import annotations
@@ -447,3 +453,230 @@ def plot_density_2d(model, samples, path, *, beta: float = 1.0, bounds=None, n_g
     fig.suptitle(title or f"{model!r} at beta = {beta:g}")
     _save(fig, path, fmt, dpi=110)
     return path
+
+
+# ---------------------------------------------------------------------------- continuous EBM training
+
+_METHOD_COLOURS = {"cd": "tab:orange", "pcd": "tab:red", "replay": "tab:purple", "jarzynski": "tab:blue"}
+
+
+def _history_panels(axes, history: dict, skip=("epoch", "update")) -> None:
+    """One panel per recorded monitor against the epoch (an ``_stderr`` series becomes error bars)."""
+    epochs = np.asarray(history.get("epoch", []))
+    names = [n for n in history if n not in skip and not n.endswith("_stderr")]
+    for ax, name in zip(axes, names):
+        values = np.asarray(history[name], dtype=np.float64)
+        stderr = history.get(name + "_stderr")
+        x = epochs[: len(values)] if len(epochs) >= len(values) else np.arange(1, len(values) + 1)
+        if stderr is not None:
+            ax.errorbar(x, values, yerr=np.asarray(stderr), fmt="o-", ms=3, capsize=2)
+        else:
+            ax.plot(x, values, "o-", ms=3)
+        ax.set_xlabel("epoch")
+        ax.set_ylabel(name.replace("_", " ") + (" (nats)" if "likelihood" in name else ""))
+        ax.grid(alpha=0.3)
+
+
+def ebm_monitor_names(history: dict) -> list[str]:
+    return [n for n in history if n not in ("epoch", "update") and not n.endswith("_stderr")]
+
+
+def plot_ebm_training(history: dict, model, data: np.ndarray | None, samples: np.ndarray | None, path,
+                      fmt: str = "png", title: str = "") -> Path:
+    """Draw the figure of a continuous-EBM training run.
+
+    Panels: one learning curve per monitor (against the epoch); for a 2-D model the
+    energy landscape E(x) (filled contours) with the training data (and samples) on
+    top; for a 1-D model the density exp(-E) / Z (quadrature) against the data's
+    histogram; for a square number of units (8 x 8 digits) a grid of model samples.
+
+    Parameters
+    ----------
+    history : dict of lists, as ``EBMTrainer.history_``
+    model : the trained continuous model
+    data : float64 (n, dim) or None
+        Training data (drawn against 1-D and 2-D models).
+    samples : float64 (m, dim) or None
+        Model samples (drawn over the 2-D landscape, or as images).
+    path : path-like
+        Output file; its suffix is replaced by ``.{fmt}``.
+    """
+    from ebmphys.partition.continuous_exact import grid_density
+
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+    path = Path(path).with_suffix("." + fmt)
+    monitors = ebm_monitor_names(history)
+    shape = image_shape(model.dim) if model.dim > 2 else None
+    extra = 1 if (model.dim <= 2 and data is not None) or (shape and samples is not None) else 0
+    n_panels = max(1, len(monitors)) + extra
+    fig, axes = plt.subplots(1, n_panels, figsize=(4.2 * n_panels, 4.0), constrained_layout=True, squeeze=False)
+    axes = list(axes.flat)
+    _history_panels(axes, history)
+    if not monitors:
+        axes[0].text(0.5, 0.5, "no monitors recorded", ha="center", va="center", transform=axes[0].transAxes)
+        axes[0].set_axis_off()
+    if extra and model.dim == 2:
+        ax = axes[-1]
+        lo, hi = data.min(axis=0), data.max(axis=0)
+        pad = 0.15 * (hi - lo) + 1e-9
+        gx, gy = np.linspace(lo[0] - pad[0], hi[0] + pad[0], 160), np.linspace(lo[1] - pad[1], hi[1] + pad[1], 160)
+        mesh = np.stack(np.meshgrid(gx, gy, indexing="ij"), axis=-1).reshape(-1, 2)
+        energy = model.energy(mesh).reshape(160, 160)
+        top = np.percentile(energy, 95)
+        filled = ax.contourf(gx, gy, np.minimum(energy, top).T, levels=20, cmap="viridis_r")
+        fig.colorbar(filled, ax=ax, label="E(x)")
+        ax.plot(data[:, 0], data[:, 1], ".", ms=1.5, color="white", alpha=0.5, label="data")
+        if samples is not None:
+            ax.plot(samples[:, 0], samples[:, 1], ".", ms=1.5, color="tab:red", alpha=0.5, label="model samples")
+        ax.legend(loc="upper right", fontsize=7, markerscale=4)
+        ax.set_xlabel("$x_1$")
+        ax.set_ylabel("$x_2$")
+        ax.set_title("energy landscape against the data", fontsize=9)
+    elif extra and model.dim == 1:
+        ax = axes[-1]
+        lo, hi = data.min(), data.max()
+        pad = 0.25 * (hi - lo) + 1e-9
+        grid = np.linspace(lo - pad, hi + pad, 800)
+        density, _ = grid_density(model, [grid])
+        ax.hist(data[:, 0], bins=60, density=True, color="0.75", label="data")
+        ax.plot(grid, density, color="tab:blue", label="model $e^{-E}/Z$")
+        ax.set_xlabel("x")
+        ax.legend(fontsize=7)
+        ax.set_title("density against the data", fontsize=9)
+    elif extra:
+        images = np.asarray(samples[:100], dtype=np.float64)
+        low, high = images.min(), images.max()
+        _grid(axes[-1], (images - low) / max(high - low, 1e-12), shape, f"model samples, {len(images)}", "gray_r",
+              False)
+    fig.suptitle(title)
+    _save(fig, path, fmt, dpi=110)
+    return path
+
+
+def plot_jem(result: dict, path, fmt: str = "png", title: str = "") -> Path:
+    """Figure of a JEM run: cross-entropy curves of JEM and the plain classifier, their test metrics,
+    generated digits and replay-buffer samples.
+
+    ``result``: {"jem": {"history": ..., "metrics": ...}, "plain": {...} (optional), "generated": (n, 64)
+    or None, "buffer_sample": (n, 64) or None, "image_shape": (8, 8)}.
+    """
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+    path = Path(path).with_suffix("." + fmt)
+    fig, axes = plt.subplots(1, 4, figsize=(17, 4.2), constrained_layout=True)
+    names = [n for n in ("jem", "plain") if n in result]
+    for name in names:
+        h = result[name]["history"]
+        axes[0].plot(h["epoch"], h["cross_entropy"], "o-", ms=3, label=name)
+    axes[0].set_xlabel("epoch")
+    axes[0].set_ylabel("training cross-entropy (nats)")
+    axes[0].legend()
+    axes[0].grid(alpha=0.3)
+    keys = ("accuracy", "ece", "auroc_noise", "auroc_shuffled")
+    labels = ("test\naccuracy", "calibration\nerror (ECE)", "energy AUROC\nuniform noise", "energy AUROC\nshuffled")
+    width = 0.8 / len(names)
+    for i, name in enumerate(names):
+        values = [result[name]["metrics"][k] for k in keys]
+        bars = axes[1].bar(np.arange(len(keys)) + i * width, values, width, label=name)
+        axes[1].bar_label(bars, fmt="%.3f", fontsize=7)
+    axes[1].set_xticks(np.arange(len(keys)) + width * (len(names) - 1) / 2, labels, fontsize=7)
+    axes[1].set_ylim(0, 1.1)
+    axes[1].legend(fontsize=8)
+    shape = tuple(result.get("image_shape", (8, 8)))
+    for ax, key, what in ((axes[2], "generated", "generated by SGLD from noise"),
+                          (axes[3], "buffer_sample", "replay-buffer samples")):
+        images = result.get(key)
+        if images is None:
+            ax.set_axis_off()
+            continue
+        images = np.asarray(images[:100], dtype=np.float64)
+        low, high = images.min(), images.max()
+        _grid(ax, (images - low) / max(high - low, 1e-12), shape, f"{what}, {len(images)}", "gray_r", False)
+    fig.suptitle(title)
+    _save(fig, path, fmt, dpi=110)
+    return path
+
+
+def plot_comparison(path, out=None, fmt: str = "png") -> Path:
+    """Figure of a method comparison file (:mod:`ebmphys.training.comparison`), one row per case.
+
+    Columns: the mode-0 weight (mixtures; true weight dashed) or the tilt (double well;
+    true and maximum-likelihood values dashed and dotted) against the update; the exact
+    cross-entropy -mean log p_theta(data) (the true model's dashed); and histograms of
+    each method's final negative samples on the first axis (Jarzynski's weighted)
+    against the true density (black).
+    """
+    import json
+
+    import h5py
+
+    from ebmphys.models import DoubleWell
+    from ebmphys.partition.continuous_exact import grid_density
+
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+    path = Path(path)
+    out = path.with_suffix("." + fmt) if out is None else Path(out).with_suffix("." + fmt)
+    with h5py.File(path, "r") as f:
+        cases = []
+        for case in f["cases"]:
+            g = f["cases"][case]
+            runs = {}
+            for method in g:
+                if not isinstance(g[method], h5py.Group):
+                    continue
+                r = g[method]
+                runs[method] = {"history": {k: r["history"][k][()] for k in r["history"]},
+                                "negatives": r["negatives"][()],
+                                "weights": r["negative_weights"][()] if "negative_weights" in r else None,
+                                "seconds": float(r.attrs["seconds"])}
+            cases.append((case, dict(g.attrs), runs))
+    cases.sort(key=lambda item: item[1].get("order", 0))
+    fig, axes = plt.subplots(len(cases), 3, figsize=(15, 3.8 * len(cases)), constrained_layout=True, squeeze=False)
+    for row, (case, attrs, runs) in enumerate(cases):
+        truth = json.loads(attrs["truth_json"])
+        ax_p, ax_ce, ax_h = axes[row]
+        for method, r in runs.items():
+            h = r["history"]
+            colour = _METHOD_COLOURS.get(method)
+            if attrs["kind"] == "mixture":
+                ax_p.plot(h["update"], h["mode_weight_0"], color=colour, label=method)
+            else:
+                theta_key = next(k for k in h if k.startswith("theta_"))
+                ax_p.plot(h["update"], h[theta_key], color=colour, label=method)
+            ax_ce.plot(h["update"], -np.asarray(h["log_likelihood"]), color=colour, label=method)
+            x = r["negatives"][:, 0]
+            bins = int(np.clip(2 * np.sqrt(x.shape[0]), 20, 100))
+            ax_h.hist(x, bins=bins, density=True, weights=r["weights"], histtype="step", color=colour, label=method)
+        if attrs["kind"] == "mixture":
+            w = np.asarray(truth["weights"]) / np.sum(truth["weights"])
+            ax_p.axhline(w[0], color="k", ls="--", lw=1, label=f"true {w[0]:.2f}")
+            ax_p.set_ylabel("weight of mode 0")
+            grid = np.linspace(min(truth["centers"]) - 4, max(truth["centers"]) + 4, 800)
+            density = sum(wk * np.exp(-0.5 * (grid - c) ** 2) / np.sqrt(2 * np.pi)
+                          for wk, c in zip(w, truth["centers"], strict=True))
+            ax_h.set_title(f"{case}: final walkers on $x_1$", fontsize=9)
+        else:
+            ax_p.axhline(truth["tilt"], color="k", ls="--", lw=1, label=f"true c = {truth['tilt']:g}")
+            ax_p.axhline(attrs["mle_tilt"], color="k", ls=":", lw=1, label=f"MLE c = {attrs['mle_tilt']:.3f}")
+            ax_p.set_ylabel("tilt c")
+            grid = np.linspace(-2.2, 2.2, 800)
+            density, _ = grid_density(DoubleWell(1, truth["barrier"], truth["tilt"]), [grid])
+            ax_h.set_title(f"{case}: final walkers", fontsize=9)
+        ax_h.plot(grid, density, color="k", lw=1, label="true density")
+        ax_ce.axhline(-attrs["reference_log_likelihood"], color="k", ls="--", lw=1, label="true model")
+        ax_ce.set_ylabel("cross-entropy $-\\langle \\log p_\\theta \\rangle_{data}$ (nats)")
+        ax_p.set_title(f"{case} (d = {attrs['dim']})", fontsize=9)
+        for ax in (ax_p, ax_ce):
+            ax.set_xlabel("update")
+            ax.grid(alpha=0.3)
+        ax_h.set_xlabel("$x_1$")
+        low, high = ax_ce.get_ylim()
+        if low > 0 and high / low > 10:
+            ax_ce.set_yscale("log")
+        for ax in (ax_p, ax_ce, ax_h):
+            ax.legend(fontsize=7)
+    fig.suptitle(f"{path.name}: CD, PCD, replay buffer and Jarzynski-weighted walkers, same walker budget")
+    _save(fig, out, fmt, dpi=110)
+    return out

@@ -83,6 +83,18 @@ def _sizes(index):
 @njit(cache=True)
 def _backward(theta, index, xrow, z, h, delta, nxt, grad_x, grad_theta, want_theta):
     """Back-propagate from the output; write dE/dx (without the alpha term) and, if ``want_theta``, dE/dtheta."""
+    delta[0] = 1.0
+    backward_from(theta, index, xrow, z, h, delta, nxt, grad_x, grad_theta, want_theta)
+
+
+@njit(cache=True)
+def backward_from(theta, index, xrow, z, h, delta, nxt, grad_x, grad_theta, want_theta):
+    """Back-propagate the output sensitivities ``delta[:n_L]`` (d(loss)/d(outputs), overwritten).
+
+    Writes d(loss)/dx into ``grad_x`` and, if ``want_theta``, d(loss)/d(weights and
+    biases) into ``grad_theta`` (the layout of the module docstring, alpha excluded);
+    ``z`` and ``h`` come from :func:`_forward` of the same row.
+    """
     n_layers, code = index[0], index[1]
     # offsets of the last layer's weights and activations
     w_offsets = np.empty(n_layers, dtype=np.int64)
@@ -94,7 +106,6 @@ def _backward(theta, index, xrow, z, h, delta, nxt, grad_x, grad_theta, want_the
         a_offsets[layer] = a
         w += index[2 + layer] * index[3 + layer] + index[3 + layer]
         a += index[3 + layer]
-    delta[0] = 1.0
     for layer in range(n_layers - 1, -1, -1):
         n_in, n_out = index[2 + layer], index[3 + layer]
         w = w_offsets[layer]

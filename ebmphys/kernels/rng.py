@@ -96,6 +96,19 @@ HOST_TRAINER_INIT = 0
 HOST_TRAINER_ORDER = 1
 #: MLPEnergy: initial weights
 HOST_MLP_INIT = 2
+#: EBMTrainer and JEMClassifier (:mod:`ebmphys.training`), index = epoch or update step: presentation
+#: order of an epoch, noise starts (CD from noise, replay-buffer reinitialisation, sample() starts),
+#: replay-buffer picks, Jarzynski resampling, initial walkers and buffers (data rows, noise or samples of
+#: the initial model), NCE noise samples, denoising-score-matching perturbations; synthetic data and
+#: initial models of training specs and comparisons (index 0: data, 1: initial parameters)
+HOST_EBM_ORDER = 16
+HOST_EBM_NOISE = 17
+HOST_EBM_REPLAY = 18
+HOST_EBM_RESAMPLE = 19
+HOST_EBM_WALKERS = 20
+HOST_EBM_NCE = 21
+HOST_EBM_DSM = 22
+HOST_EBM_DATA = 23
 
 
 @njit(cache=True, inline="always")

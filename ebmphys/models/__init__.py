@@ -1,6 +1,7 @@
 """Energy functions as small classes holding parameters (no sampling loops here)."""
 
 from ebmphys.models.boltzmann import binary_to_spins, boltzmann_to_ising, spins_to_binary
+from ebmphys.models.classifier import SoftmaxMLP
 from ebmphys.models.continuous import ContinuousEBM, ContinuousModel
 from ebmphys.models.gaussian import Gaussian, GaussianMixture
 from ebmphys.models.gb_rbm import GaussianBernoulliRBM
@@ -14,5 +15,5 @@ from ebmphys.models.rbm import RBM
 
 __all__ = ["RBM", "ContinuousEBM", "ContinuousModel", "DoubleWell", "Gaussian", "GaussianBernoulliRBM",
            "GaussianMixture", "GraphIsing", "GraphPotts", "LatticeIsing", "LatticePotts", "MLPEnergy", "PairwisePotts",
-           "Phi4Lattice", "PottsBernoulliRBM", "QuarticPotential",
+           "Phi4Lattice", "PottsBernoulliRBM", "QuarticPotential", "SoftmaxMLP",
            "binary_to_spins", "boltzmann_to_ising", "spins_to_binary"]

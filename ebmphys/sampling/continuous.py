@@ -233,6 +233,10 @@ class GradientBackend:
         _unexpected(options, algorithm)
         self.last = np.full((n_rows, 2), np.nan)
 
+    def set_params(self, theta) -> None:
+        """Use the parameter vector ``theta`` (float64 (n_theta,), already validated) in every later run."""
+        self.params[0][:] = theta
+
     # ------------------------------------------------------------------ layout
     def initial_states(self, n_rows: int) -> np.ndarray:
         """Independent standard normal coordinates (stream ``rng.CONT_INIT``, sweep word 0)."""
@@ -418,6 +422,10 @@ class Phi4Backend:
     def set_betas(self, betas) -> None:
         self.betas = _row_betas(betas)
 
+    def set_params(self, theta) -> None:
+        """Use the parameter vector ``theta`` (float64 (n_theta,), already validated) in every later run."""
+        self.params[0][:] = theta
+
     def updates_per_sweep(self, n_rows: int) -> int:
         return n_rows * self.model.dim * (1 + self.n_clusters)
 
@@ -461,6 +469,10 @@ class GBRBMGibbsBackend:
             raise ValueError("block Gibbs samples a Gaussian-Bernoulli RBM at beta = 1 only (at other beta the "
                              "visible marginal is not exp(-beta F)); use a gradient sampler ('mala', 'hmc', ...)")
         self.betas = betas
+
+    def set_params(self, theta) -> None:
+        """Use the parameter vector ``theta`` (float64 (n_theta,), already validated) in every later run."""
+        self.params[0][:] = theta
 
     def initial_states(self, n_rows: int) -> np.ndarray:
         """v ~ N(b, sigma^2) independently (the conditional at h = 0; stream ``rng.CONT_INIT``)."""

@@ -47,6 +47,10 @@ keeps its bits).  ``options`` are algorithm-specific keyword arguments
 ``flipped`` : int64 (n_rows,) or None
     Spins flipped so far (Wolff only).
 
+``set_params(theta)`` (continuous models only)
+    Run with the parameter vector ``theta`` from now on (training moves the
+    parameters between runs; the backend owns a copy of them).
+
 and, where the model has an annealing path, ``anneal(kstate, betas, step0, log_w,
 energy_sum, **path)`` (see :meth:`ebmphys.sampling.Chains.anneal`).
 """

@@ -33,6 +33,7 @@ from ebmphys.study.executors import dask_executor
 from ebmphys.study.runner import RunError, log, run_study
 from ebmphys.study.spec import SpecError, load_study
 from ebmphys.training.checkpoint import FILE_FORMAT as TRAINING_FORMAT
+from ebmphys.training.ebm_files import FORMATS as EBM_FORMATS
 
 VERIFY_LIMIT = 2**30
 """Files whose data exceed this many bytes have their configurations verified only by ``inspect --verify``."""
@@ -135,7 +136,8 @@ def _run(args) -> int:
 
 
 def _kind(path: Path) -> str:
-    """"study", "dos" (a density-of-states study) or "training": which kind of ebmphys file ``path`` is."""
+    """Which kind of ebmphys file ``path`` is: "study", "dos" (a density-of-states study), "training" (an RBM
+    checkpoint), or "ebm", "jem", "ebm-comparison" (:mod:`ebmphys.training.ebm_files`)."""
     if not path.exists():
         raise FileNotFoundError(f"file {str(path)!r} does not exist")
     try:
@@ -150,6 +152,8 @@ def _kind(path: Path) -> str:
         return "dos"
     if fmt == TRAINING_FORMAT:
         return "training"
+    if fmt in EBM_FORMATS:
+        return EBM_FORMATS[fmt]
     raise StudyFileError(f"{path} is not an ebmphys study or training file (file_format {fmt!r})")
 
 
@@ -169,9 +173,15 @@ def _training_figure(path: Path, fmt: str) -> Path:
 
 
 def _plot(args) -> int:
+    from ebmphys.training.ebm_files import FIGURE
+
     path = Path(args.file)
-    if _kind(path) == "training":
+    kind = _kind(path)
+    if kind == "training":
         print(_training_figure(path, args.format))
+        return 0
+    if kind in FIGURE:
+        print(FIGURE[kind](path, args.format))
         return 0
     report(path, args.format, quiet=True)
     print(outputs(path, args.format)[1])
@@ -278,8 +288,22 @@ def describe_training(path: Path) -> tuple[str, list]:
 
 
 def _inspect(args) -> int:
+    from ebmphys.training.ebm_files import DESCRIBE
+
     path = Path(args.file)
-    if _kind(path) == "training":
+    kind = _kind(path)
+    if kind in DESCRIBE:
+        text, damage = DESCRIBE[kind](path)
+        print(text)
+        if args.spec:
+            with h5py.File(path, "r") as f:
+                print("\n" + str(f.attrs.get("spec_toml", "(no spec stored)")))
+        if damage:
+            raise DamagedDataError(f"{path}: {len(damage)} damaged dataset(s): "
+                                   + "; ".join(f"{n} ({r})" for n, r in damage), path, [n for n, _ in damage],
+                                   damage[0][1])
+        return 0
+    if kind == "training":
         text, damage = describe_training(path)
         print(text)
         if args.spec:

@@ -1,5 +1,11 @@
 """``ebmphys train SPEC.toml``: train a binary RBM described by a TOML spec.
 
+Specs of continuous energy-based models (``model.type`` = "mixture", "gaussian",
+"double-well", "mlp", "gb-rbm"), of JEM classifiers (``model.type = "jem"``) and
+method comparisons (a ``[comparison]`` table) go to
+:mod:`ebmphys.training.ebm_commands`, with the same locking, size checks and
+one-line errors.
+
 The spec is checked with the shared validator of :mod:`ebmphys.study.spec`
 (errors name the key, the value and what is allowed, with a did-you-mean for
 misspelt keys).  The output is the HDF5 checkpoint of the run
@@ -44,6 +50,7 @@ from ebmphys.partition.rbm_exact import exact_is_feasible
 from ebmphys.storage import FileLockedError, exclusive_lock, output_target
 from ebmphys.study.spec import Key, SpecError, parse_toml, validate
 from ebmphys.training import monitors as _monitors
+from ebmphys.training.ebm_commands import EBM_MODEL_TYPES, RUNNERS, spec_kind, validated
 from ebmphys.training.estimator import METHODS, VISIBLE_BIAS_INITS, RBMTrainer
 from ebmphys.training.schedules import SCHEDULES
 
@@ -55,6 +62,8 @@ TRAIN_SCHEMA = {
         "split_seed": Key("int", 0, minimum=0, doc="Seed of the train/test split."),
     },
     "model": {
+        "type": Key("str", "rbm", choices=("rbm", *EBM_MODEL_TYPES, "jem"),
+                    doc="'rbm' (this schema); continuous models and 'jem' use ebmphys.training.ebm_commands."),
         "n_hidden": Key("int", minimum=1, doc="Number of hidden units."),
     },
     "training": {
@@ -82,9 +91,11 @@ TRAIN_SCHEMA = {
 def register(subparsers) -> None:
     p = subparsers.add_parser(
         "train",
-        help="train a binary RBM from a TOML spec (CD-k / PCD, checkpoints, resume)",
-        description="Train a binary RBM (E = -b.v - c.h - v.W.h, units in {0, 1}) described by a TOML spec; "
-        "the output HDF5 file is the run's checkpoint and holds the trained model.",
+        help="train an RBM or a continuous energy-based model from a TOML spec (checkpoints, resume)",
+        description="Train a binary RBM (E = -b.v - c.h - v.W.h, units in {0, 1}), a continuous energy-based model "
+        "(model.type = mixture, gaussian, double-well, mlp, gb-rbm; CD, PCD, replay, Jarzynski, score matching, "
+        "NCE), a JEM classifier (model.type = jem) or a method comparison ([comparison]) described by a TOML spec; "
+        "the output HDF5 file is the run's checkpoint (or result file) and holds the trained model.",
     )
     p.add_argument("spec", help="TOML spec file")
     p.add_argument("--out", help="output HDF5 file (default: SPEC_NAME.h5 in the current directory, as for run)")
@@ -95,13 +106,23 @@ def register(subparsers) -> None:
     p.set_defaults(func=run_train)
 
 
-def load_spec(path: Path) -> tuple[dict, str]:
-    """Read and validate a training spec; return (validated dict, spec text)."""
+def read_spec(path: Path) -> tuple[dict, str, str]:
+    """Parse a training spec; return (parsed TOML, spec text, kind: "rbm", "ebm", "jem" or "comparison")."""
     if not path.exists():
         raise UserError(f"spec file {str(path)!r} does not exist")
     text = path.read_text()
     try:
-        return validate(parse_toml(text, str(path)), TRAIN_SCHEMA), text
+        raw = parse_toml(text, str(path))
+    except SpecError as exc:
+        raise UserError(f"{path}: {exc}") from None
+    return raw, text, spec_kind(raw)
+
+
+def load_spec(path: Path) -> tuple[dict, str]:
+    """Read and validate an RBM training spec; return (validated dict, spec text)."""
+    raw, text, _ = read_spec(path)
+    try:
+        return validate(raw, TRAIN_SCHEMA), text
     except SpecError as exc:
         raise UserError(f"{path}: {exc}") from None
 
@@ -180,7 +201,8 @@ def _intact(out: Path) -> str:
     try:
         with h5py.File(out, "r") as f:
             epoch = int(f["state"].attrs["epoch"])
-            n_iter = json.loads(f["parameters"].attrs["params_json"]).get("n_iter")
+            params = json.loads(f["parameters"].attrs["params_json"])
+            n_iter = params.get("n_iter", params.get("params", {}).get("n_iter"))
     except (OSError, KeyError, ValueError):
         return "no checkpoint was written"
     return (f"the last complete checkpoint, at epoch {epoch} of {n_iter}, is intact; free space and continue "
@@ -189,9 +211,19 @@ def _intact(out: Path) -> str:
 
 def run_train(args: argparse.Namespace) -> int:
     spec_path = Path(args.spec)
-    spec, text = load_spec(spec_path)
+    raw, text, kind = read_spec(spec_path)
     out = Path(args.out) if args.out else Path(spec_path.stem + ".h5")
     output_target(out)  # a directory is refused before anything is read or written
+    if kind != "rbm":
+        spec = validated(raw, kind, spec_path)
+        try:
+            with exclusive_lock(out):
+                return RUNNERS[kind](args, spec_path, spec, text, out)
+        except FileLockedError as exc:
+            raise UserError(str(exc)) from None
+        except WriteError as exc:
+            raise exc.with_context(_intact(out) if kind == "ebm" else "the previous output file is intact") from None
+    spec, text = load_spec(spec_path)
     train, test = load_data(spec["data"], spec_path.parent)
     _check_resources(spec, train, out)
     try:
