@@ -92,7 +92,10 @@ class _LatticeLayout(_IsingBackend):
 
     def observe(self, spins, out, column):
         e, m = _outputs(out, spins.shape[0])
-        lattice_cpu.lattice_observables(spins, self.model.neighbors, self.model.J, self.model.h, e, m, column)
+        model = self.model
+        row_neighbors, _ = model.rows
+        lattice_cpu.lattice_observables(spins, row_neighbors, model.shape[-1], model.periodic, model.J, model.h, e, m,
+                                        column)
 
 
 def _outputs(out: dict, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
@@ -122,7 +125,7 @@ class LatticeLocalBackend(_LatticeLayout):
         e, mag = _outputs(out, spins.shape[0])
         m = self.model
         lattice_cpu.lattice_sweeps(
-            spins, m.neighbors, self.row_neighbors, self.row_parity, m.shape[-1], m.periodic, self.thresholds,
+            spins, self.row_neighbors, self.row_parity, m.shape[-1], m.periodic, self.thresholds,
             self.k0, self.k1, self.chain0, sweep0, n_sweeps, record_every if out else 0, m.J, m.h, e, mag, column0,
         )
 
@@ -194,7 +197,6 @@ class LatticeClusterBackend(_LatticeLayout):
         n_rows, n = self.betas.shape[0], model.n_spins
         if algorithm == "wolff":
             self.stack = np.zeros((n_rows, n + 1), dtype=np.int64)
-            self.stamp = np.zeros((n_rows, n), dtype=np.int64)
             self.flipped = np.zeros(n_rows, dtype=np.int64)
         else:
             self.parent = np.zeros((n_rows, n), dtype=np.int64)
@@ -205,10 +207,12 @@ class LatticeClusterBackend(_LatticeLayout):
 
     def run(self, spins, sweep0, n_sweeps, record_every, out, column0, tune=False):
         e, m = _outputs(out, spins.shape[0])
-        common = (spins, self.model.neighbors, self.thresholds, self.k0, self.k1, self.chain0, sweep0, n_sweeps,
-                  record_every if out else 0, self.model.J, e, m, column0, CLUSTER)
+        model = self.model
+        row_neighbors, _ = model.rows
+        common = (spins, model.neighbors, row_neighbors, model.shape[-1], model.periodic, self.thresholds, self.k0,
+                  self.k1, self.chain0, sweep0, n_sweeps, record_every if out else 0, model.J, e, m, column0, CLUSTER)
         if self.algorithm == "wolff":
-            cluster_cpu.wolff_steps(*common, self.stack, self.stamp, self.flipped)
+            cluster_cpu.wolff_steps(*common, self.stack, self.flipped)
         else:
             cluster_cpu.swendsen_wang_steps(*common, self.parent)
 
