@@ -98,6 +98,22 @@ class _LatticeLayout(_IsingBackend):
                                         column)
 
 
+def _lattice_driver(n_rows: int):
+    """The checkerboard sweep driver for ``n_rows`` chains on the current Numba thread count (same bits from each).
+
+    One thread: :func:`lattice_cpu.sweeps_serial`; chains shared out evenly enough
+    (at least 90% of the threads busy): one chain per thread, no synchronisation
+    between sweeps; otherwise the rows of every colour are shared out.  Only the
+    driver used is compiled.
+    """
+    threads = numba.get_num_threads()
+    if threads == 1:
+        return lattice_cpu.sweeps_serial
+    if n_rows / threads >= 0.9 * -(-n_rows // threads):
+        return lattice_cpu.sweeps_chain_parallel
+    return lattice_cpu.sweeps_row_parallel
+
+
 def _outputs(out: dict, n_rows: int) -> tuple[np.ndarray, np.ndarray]:
     """The energy and magnetisation arrays of ``out`` (all observables, or empty: nothing recorded)."""
     if out:
@@ -124,10 +140,9 @@ class LatticeLocalBackend(_LatticeLayout):
     def run(self, spins, sweep0, n_sweeps, record_every, out, column0, tune=False):
         e, mag = _outputs(out, spins.shape[0])
         m = self.model
-        lattice_cpu.lattice_sweeps(
-            spins, self.row_neighbors, self.row_parity, m.shape[-1], m.periodic, self.thresholds,
-            self.k0, self.k1, self.chain0, sweep0, n_sweeps, record_every if out else 0, m.J, m.h, e, mag, column0,
-        )
+        sweeps = _lattice_driver(spins.shape[0])
+        sweeps(spins, self.row_neighbors, self.row_parity, m.shape[-1], m.periodic, self.thresholds, self.k0, self.k1,
+               self.chain0, sweep0, n_sweeps, record_every if out else 0, m.J, m.h, e, mag, column0)
 
     def anneal(self, spins, betas, step0, log_w, energy_sum):
         m = self.model
