@@ -42,6 +42,8 @@ STREAM_CLUSTER = 2
 STREAM_EXCHANGE = 3
 STREAM_RBM = 4
 STREAM_AIS = 5
+#: (6 is reserved for the continuous-model kernels)
+STREAM_MULTISPIN = 7
 
 # ---- the registry of every counter word c3 used by a kernel (one place, so no two uses collide)
 #: single-site sweeps: colour c of a checkerboard or colour class uses ``LOCAL + c``
@@ -67,6 +69,8 @@ AIS_EXACT_SAMPLES = 4 + 256 * STREAM_AIS
 AIS_DATA_ROWS = 5 + 256 * STREAM_AIS
 AIS_PILOT = 6 + 256 * STREAM_AIS
 AIS_SPIN = 8 + 256 * STREAM_AIS
+#: multi-spin coded sweeps (``multispin_cpu``): colour c, bit-plane block q (0..15) uses ``MULTISPIN + 16 c + q``
+MULTISPIN = 256 * STREAM_MULTISPIN
 
 # ---- purposes of host-side generators (:func:`host_generator`), numpy's Philox4x64: a separate
 # generator from the kernels' Philox4x32, so these numbers only need to differ from each other
