@@ -42,8 +42,8 @@ and that is split at multiples of 64 has the bits of the whole batch.
 Observables
 -----------
 Per replica, M = 2 (number of up spins) - N and the bond sum B = d N - 2 (number
-of unsatisfied bonds), counted with bit-sliced carry-save adders (Harley-Seal)
-over the words; ``E = -J B - h M`` is exact.
+of unsatisfied bonds), counted lane by lane in byte counters over the words;
+``E = -J B - h M`` is exact.
 """
 
 import numpy as np
@@ -58,9 +58,6 @@ EAGER_PLANES = 8
 #: (spin, number of up neighbours) classes of a site in 2D and 3D
 CLASSES_2D = 10
 CLASSES_3D = 14
-#: per-group constants handed to the vectorised update: always, random, then the eager threshold planes
-CONSTANTS_2D = 2 * CLASSES_2D + EAGER_PLANES * CLASSES_2D
-CONSTANTS_3D = 2 * CLASSES_3D + EAGER_PLANES * CLASSES_3D
 #: rows of one job of the row-parallel driver: about this many site words
 _ROW_JOB_WORDS = 1 << 10
 
@@ -123,16 +120,16 @@ def class_constants(thresholds, z):
     """Per-group bit masks of the thresholds: (constants, planes).
 
     Class c = sbit (z + 1) + u of a replica at a site: sbit = 1 for s = +1, u up
-    neighbours (n = 2u - z).  ``planes[g, c, p]`` has bit b set where bit 31 - p of
-    replica b's threshold is set; ``constants[g]`` holds ``always[c]`` (threshold
+    neighbours (n = 2u - z); C = 2 (z + 1) classes.  ``planes[g, c, p]`` (n_groups,
+    C, 32) has bit b set where bit 31 - p of replica b's threshold is set.
+    ``constants[g]`` (n_groups, 2 + EAGER_PLANES, C) holds ``always[c]`` (threshold
     2**32: s' = +1 for sure), ``random[c]`` (0 < threshold < 2**32), then
-    ``planes[g, c, p]`` for p < EAGER_PLANES at index ``2 C + p C + c`` (C = 2 (z + 1)
-    classes; zeros after that, so the array has ``CONSTANTS_3D`` columns whatever z).
+    ``planes[g, c, p]`` for p < EAGER_PLANES.
     """
     n_classes = 2 * (z + 1)
     n_groups = thresholds.shape[0] // 64
     planes = np.zeros((n_groups, n_classes, 32), dtype=np.uint64)
-    constants = np.zeros((n_groups, CONSTANTS_3D), dtype=np.uint64)
+    constants = np.zeros((n_groups, 2 + EAGER_PLANES, n_classes), dtype=np.uint64)
     for g in range(n_groups):
         for b in range(64):
             bit = np.uint64(1) << np.uint64(b)
@@ -141,15 +138,14 @@ def class_constants(thresholds, z):
                     c = sbit * (z + 1) + u
                     t = thresholds[64 * g + b, sbit, 2 * u]
                     if t >= np.uint64(_TWO32):
-                        constants[g, c] |= bit
+                        constants[g, 0, c] |= bit
                     elif t > 0:
-                        constants[g, n_classes + c] |= bit
+                        constants[g, 1, c] |= bit
                         for p in range(32):
                             if (t >> np.uint64(31 - p)) & _ONE:
                                 planes[g, c, p] |= bit
         for p in range(EAGER_PLANES):
-            for c in range(n_classes):
-                constants[g, 2 * n_classes + p * n_classes + c] = planes[g, c, p]
+            constants[g, 2 + p] = planes[g, :, p]
     return constants, planes
 
 
@@ -205,18 +201,18 @@ def _classes_3d(s, a, b, c, d, e, f):
 
 
 @njit(cache=True, inline="always")
-def _select10(m, t, o):
-    """OR over the 10 classes of (class mask m[c] & t[o + c])."""
-    return ((m[0] & t[o]) | (m[1] & t[o + 1]) | (m[2] & t[o + 2]) | (m[3] & t[o + 3]) | (m[4] & t[o + 4])
-            | (m[5] & t[o + 5]) | (m[6] & t[o + 6]) | (m[7] & t[o + 7]) | (m[8] & t[o + 8]) | (m[9] & t[o + 9]))
+def _select10(m, t):
+    """OR over the 10 classes of (class mask m[c] & t[c])."""
+    return ((m[0] & t[0]) | (m[1] & t[1]) | (m[2] & t[2]) | (m[3] & t[3]) | (m[4] & t[4])
+            | (m[5] & t[5]) | (m[6] & t[6]) | (m[7] & t[7]) | (m[8] & t[8]) | (m[9] & t[9]))
 
 
 @njit(cache=True, inline="always")
-def _select14(m, t, o):
-    """OR over the 14 classes of (class mask m[c] & t[o + c])."""
-    return ((m[0] & t[o]) | (m[1] & t[o + 1]) | (m[2] & t[o + 2]) | (m[3] & t[o + 3]) | (m[4] & t[o + 4])
-            | (m[5] & t[o + 5]) | (m[6] & t[o + 6]) | (m[7] & t[o + 7]) | (m[8] & t[o + 8]) | (m[9] & t[o + 9])
-            | (m[10] & t[o + 10]) | (m[11] & t[o + 11]) | (m[12] & t[o + 12]) | (m[13] & t[o + 13]))
+def _select14(m, t):
+    """OR over the 14 classes of (class mask m[c] & t[c])."""
+    return ((m[0] & t[0]) | (m[1] & t[1]) | (m[2] & t[2]) | (m[3] & t[3]) | (m[4] & t[4])
+            | (m[5] & t[5]) | (m[6] & t[6]) | (m[7] & t[7]) | (m[8] & t[8]) | (m[9] & t[9])
+            | (m[10] & t[10]) | (m[11] & t[11]) | (m[12] & t[12]) | (m[13] & t[13]))
 
 
 @njit(cache=True, inline="always")
@@ -227,32 +223,53 @@ def _compare(lt, eq, threshold_plane, random_plane):
 
 @njit(cache=True, inline="always")
 def _eager_2d(m, cst, planes, k):
-    """(certain ups | ups decided within the eager planes, lanes still undecided) of one site in 2D."""
-    c = CLASSES_2D
-    lt, eq = _compare(np.uint64(0), _select10(m, cst, c), _select10(m, cst, 2 * c), planes[0, k])
-    lt, eq = _compare(lt, eq, _select10(m, cst, 3 * c), planes[1, k])
-    lt, eq = _compare(lt, eq, _select10(m, cst, 4 * c), planes[2, k])
-    lt, eq = _compare(lt, eq, _select10(m, cst, 5 * c), planes[3, k])
-    lt, eq = _compare(lt, eq, _select10(m, cst, 6 * c), planes[4, k])
-    lt, eq = _compare(lt, eq, _select10(m, cst, 7 * c), planes[5, k])
-    lt, eq = _compare(lt, eq, _select10(m, cst, 8 * c), planes[6, k])
-    lt, eq = _compare(lt, eq, _select10(m, cst, 9 * c), planes[7, k])
-    return _select10(m, cst, 0) | lt, eq
+    """(certain ups | ups decided within the eager planes, lanes still undecided) of one site in 2D.
+
+    ``cst`` holds the class constants as tuples: always, random, then the threshold planes 0..7.
+    """
+    lt, eq = _compare(np.uint64(0), _select10(m, cst[1]), _select10(m, cst[2]), planes[0, k])
+    lt, eq = _compare(lt, eq, _select10(m, cst[3]), planes[1, k])
+    lt, eq = _compare(lt, eq, _select10(m, cst[4]), planes[2, k])
+    lt, eq = _compare(lt, eq, _select10(m, cst[5]), planes[3, k])
+    lt, eq = _compare(lt, eq, _select10(m, cst[6]), planes[4, k])
+    lt, eq = _compare(lt, eq, _select10(m, cst[7]), planes[5, k])
+    lt, eq = _compare(lt, eq, _select10(m, cst[8]), planes[6, k])
+    lt, eq = _compare(lt, eq, _select10(m, cst[9]), planes[7, k])
+    return _select10(m, cst[0]) | lt, eq
 
 
 @njit(cache=True, inline="always")
 def _eager_3d(m, cst, planes, k):
     """(certain ups | ups decided within the eager planes, lanes still undecided) of one site in 3D."""
-    c = CLASSES_3D
-    lt, eq = _compare(np.uint64(0), _select14(m, cst, c), _select14(m, cst, 2 * c), planes[0, k])
-    lt, eq = _compare(lt, eq, _select14(m, cst, 3 * c), planes[1, k])
-    lt, eq = _compare(lt, eq, _select14(m, cst, 4 * c), planes[2, k])
-    lt, eq = _compare(lt, eq, _select14(m, cst, 5 * c), planes[3, k])
-    lt, eq = _compare(lt, eq, _select14(m, cst, 6 * c), planes[4, k])
-    lt, eq = _compare(lt, eq, _select14(m, cst, 7 * c), planes[5, k])
-    lt, eq = _compare(lt, eq, _select14(m, cst, 8 * c), planes[6, k])
-    lt, eq = _compare(lt, eq, _select14(m, cst, 9 * c), planes[7, k])
-    return _select14(m, cst, 0) | lt, eq
+    lt, eq = _compare(np.uint64(0), _select14(m, cst[1]), _select14(m, cst[2]), planes[0, k])
+    lt, eq = _compare(lt, eq, _select14(m, cst[3]), planes[1, k])
+    lt, eq = _compare(lt, eq, _select14(m, cst[4]), planes[2, k])
+    lt, eq = _compare(lt, eq, _select14(m, cst[5]), planes[3, k])
+    lt, eq = _compare(lt, eq, _select14(m, cst[6]), planes[4, k])
+    lt, eq = _compare(lt, eq, _select14(m, cst[7]), planes[5, k])
+    lt, eq = _compare(lt, eq, _select14(m, cst[8]), planes[6, k])
+    lt, eq = _compare(lt, eq, _select14(m, cst[9]), planes[7, k])
+    return _select14(m, cst[0]) | lt, eq
+
+
+@njit(cache=True, inline="always")
+def _tuples_2d(constants):
+    """A group's ``constants`` (10, 10) as a tuple of tuples: registers, not memory, in the vectorised loop."""
+    n = CLASSES_2D
+    return (to_fixed_tuple(constants[0], n), to_fixed_tuple(constants[1], n), to_fixed_tuple(constants[2], n),
+            to_fixed_tuple(constants[3], n), to_fixed_tuple(constants[4], n), to_fixed_tuple(constants[5], n),
+            to_fixed_tuple(constants[6], n), to_fixed_tuple(constants[7], n), to_fixed_tuple(constants[8], n),
+            to_fixed_tuple(constants[9], n))
+
+
+@njit(cache=True, inline="always")
+def _tuples_3d(constants):
+    """A group's ``constants`` (10, 14) as a tuple of tuples."""
+    n = CLASSES_3D
+    return (to_fixed_tuple(constants[0], n), to_fixed_tuple(constants[1], n), to_fixed_tuple(constants[2], n),
+            to_fixed_tuple(constants[3], n), to_fixed_tuple(constants[4], n), to_fixed_tuple(constants[5], n),
+            to_fixed_tuple(constants[6], n), to_fixed_tuple(constants[7], n), to_fixed_tuple(constants[8], n),
+            to_fixed_tuple(constants[9], n))
 
 
 @njit(cache=True, inline="always")
@@ -291,27 +308,26 @@ def _eager_planes(planes, n0, half, sweep, chain, stream, k0, k1):
 
 
 @njit(cache=True, error_model="numpy")
-def _logic_2d(s_row, padded, up, down, h, planes, cst, out, half):
+def _logic_2d(s_row, padded, up, down, h, planes, cst, new, undecided, half):
+    """Eager pass over one half row in 2D: provisional new words and undecided lanes (vectorised over sites)."""
     for k in range(half):
         m = _classes_2d(s_row[k], padded[k + h], padded[k + h + 1], up[k], down[k])
-        new, eq = _eager_2d(m, cst, planes, k)
-        out[k, 0] = new
-        out[k, 1] = eq
+        new[k], undecided[k] = _eager_2d(m, cst, planes, k)
 
 
 @njit(cache=True, error_model="numpy")
-def _logic_3d(s_row, padded, up, down, up2, down2, h, planes, cst, out, half):
+def _logic_3d(s_row, padded, up, down, up2, down2, h, planes, cst, new, undecided, half):
+    """Eager pass over one half row in 3D."""
     for k in range(half):
         m = _classes_3d(s_row[k], padded[k + h], padded[k + h + 1], up[k], down[k], up2[k], down2[k])
-        new, eq = _eager_3d(m, cst, planes, k)
-        out[k, 0] = new
-        out[k, 1] = eq
+        new[k], undecided[k] = _eager_3d(m, cst, planes, k)
 
 
 @njit(cache=True, error_model="numpy")
-def _update_half_row(w, row_nbrs, row_parity, side, r, color, cst2, cst3, tplanes, sweep, chain, k0, k1,
-                     planes, padded, out):
-    """Update the sites of colour ``color`` in row r of one group's words ``w`` (scratch: planes, padded, out)."""
+def _update_half_row(w, row_nbrs, row_parity, side, r, color, constants, tplanes, sweep, chain, k0, k1,
+                     planes, padded, new, undecided):
+    """Update the sites of colour ``color`` in row r of one group's words ``w`` (its ``constants``, ``tplanes``;
+    scratch: planes, padded, new, undecided)."""
     half = side // 2
     h = (color + row_parity[r]) & 1
     start = r * side + h * half
@@ -326,110 +342,91 @@ def _update_half_row(w, row_nbrs, row_parity, side, r, color, cst2, cst3, tplane
     a = row_nbrs[r, 0] + h * half
     b = row_nbrs[r, 1] + h * half
     if row_nbrs.shape[1] == 2:
-        _logic_2d(s_row, padded, w[a:a + half], w[b:b + half], h, planes, cst2, out, half)
+        _logic_2d(s_row, padded, w[a:a + half], w[b:b + half], h, planes, _tuples_2d(constants), new, undecided,
+                  half)
         for k in range(half):
-            if out[k, 1] != 0:
+            if undecided[k] != 0:
                 m = _classes_2d(s_row[k], padded[k + h], padded[k + h + 1], w[a + k], w[b + k])
-                out[k, 0] |= _finish(m, out[k, 1], tplanes, n0 + k, sweep, chain, stream, k0, k1)
+                new[k] |= _finish(m, undecided[k], tplanes, n0 + k, sweep, chain, stream, k0, k1)
     else:
         c = row_nbrs[r, 2] + h * half
         d = row_nbrs[r, 3] + h * half
-        _logic_3d(s_row, padded, w[a:a + half], w[b:b + half], w[c:c + half], w[d:d + half], h, planes, cst3,
-                  out, half)
+        _logic_3d(s_row, padded, w[a:a + half], w[b:b + half], w[c:c + half], w[d:d + half], h, planes,
+                  _tuples_3d(constants), new, undecided, half)
         for k in range(half):
-            if out[k, 1] != 0:
+            if undecided[k] != 0:
                 m = _classes_3d(s_row[k], padded[k + h], padded[k + h + 1], w[a + k], w[b + k], w[c + k], w[d + k])
-                out[k, 0] |= _finish(m, out[k, 1], tplanes, n0 + k, sweep, chain, stream, k0, k1)
-    for k in range(half):
-        s_row[k] = out[k, 0]
+                new[k] |= _finish(m, undecided[k], tplanes, n0 + k, sweep, chain, stream, k0, k1)
+    s_row[:] = new
 
 
 # ---------------------------------------------------------------- observables
-@njit(cache=True, inline="always")
-def _csa(a, b, c):
-    """Carry-save adder of three words: (sum bits, carry bits)."""
-    u = a ^ b
-    return u ^ c, (a & b) | (u & c)
+_BYTE_LOW = np.uint64(0x0101010101010101)
+_BYTE = np.uint64(0xFF)
 
 
 @njit(cache=True, inline="always")
-def _ripple(counter, level, word):
-    """Add ``word`` (one bit per lane) at weight 2**level into the bit-sliced lane counter ``counter``."""
-    carry = word
-    p = level
-    while carry != 0:
-        t = counter[p] & carry
-        counter[p] ^= carry
-        carry = t
-        p += 1
-
-
-@njit(cache=True)
-def _count_words(buf, n, counter):
-    """Add the lane bits of ``buf[:n]`` into ``counter`` (Harley-Seal: 16 words per carry-save tree)."""
-    ones = np.uint64(0)
-    twos = np.uint64(0)
-    fours = np.uint64(0)
-    eights = np.uint64(0)
-    i = 0
-    while i + 16 <= n:
-        ones, ta = _csa(ones, buf[i], buf[i + 1])
-        ones, tb = _csa(ones, buf[i + 2], buf[i + 3])
-        twos, fa = _csa(twos, ta, tb)
-        ones, ta = _csa(ones, buf[i + 4], buf[i + 5])
-        ones, tb = _csa(ones, buf[i + 6], buf[i + 7])
-        twos, fb = _csa(twos, ta, tb)
-        fours, ea = _csa(fours, fa, fb)
-        ones, ta = _csa(ones, buf[i + 8], buf[i + 9])
-        ones, tb = _csa(ones, buf[i + 10], buf[i + 11])
-        twos, fa = _csa(twos, ta, tb)
-        ones, ta = _csa(ones, buf[i + 12], buf[i + 13])
-        ones, tb = _csa(ones, buf[i + 14], buf[i + 15])
-        twos, fb = _csa(twos, ta, tb)
-        fours, eb = _csa(fours, fa, fb)
-        eights, sixteens = _csa(eights, ea, eb)
-        _ripple(counter, 4, sixteens)
-        i += 16
-    while i < n:
-        _ripple(counter, 0, buf[i])
-        i += 1
-    _ripple(counter, 0, ones)
-    _ripple(counter, 1, twos)
-    _ripple(counter, 2, fours)
-    _ripple(counter, 3, eights)
+def _flush(acc, counts):
+    """Move the byte counters ``acc[:8]`` into the lane counts ``counts`` and empty them."""
+    for j in range(8):
+        for q in range(8):
+            counts[8 * q + j] += np.int64((acc[j] >> np.uint64(8 * q)) & _BYTE)
+        acc[j] = 0
+    acc[8] = 0
 
 
 @njit(cache=True, error_model="numpy")
-def _count_rows(w, row_nbrs, side, first, last, ups, unsatisfied, buf):
-    """Add the up spins and the unsatisfied bonds (to +1 neighbours) of rows first..last-1 into two counters."""
+def _count_xor(a, b, acc, counts):
+    """Count, for every lane, the words k with that lane's bit of ``a[k] ^ b[k]`` set.
+
+    ``acc`` (uint64 (9,)) holds eight accumulators of eight byte counters (lane
+    8q + j in byte q of accumulator j) and, in ``acc[8]``, how many words they hold;
+    they are flushed into ``counts`` (int64 (64,)) before a byte can overflow.  The
+    inner loop is a plain sum over words, so it vectorises.
+    """
+    n = a.shape[0]
+    k0 = 0
+    while k0 < n:
+        k1 = min(n, k0 + 255 - np.int64(acc[8]))
+        a0, a1, a2, a3, a4, a5, a6, a7 = acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7]
+        for k in range(k0, k1):
+            x = a[k] ^ b[k]
+            a0 += x & _BYTE_LOW
+            a1 += (x >> np.uint64(1)) & _BYTE_LOW
+            a2 += (x >> np.uint64(2)) & _BYTE_LOW
+            a3 += (x >> np.uint64(3)) & _BYTE_LOW
+            a4 += (x >> np.uint64(4)) & _BYTE_LOW
+            a5 += (x >> np.uint64(5)) & _BYTE_LOW
+            a6 += (x >> np.uint64(6)) & _BYTE_LOW
+            a7 += (x >> np.uint64(7)) & _BYTE_LOW
+        acc[0], acc[1], acc[2], acc[3], acc[4], acc[5], acc[6], acc[7] = a0, a1, a2, a3, a4, a5, a6, a7
+        acc[8] += np.uint64(k1 - k0)
+        if acc[8] == 255:
+            _flush(acc, counts)
+        k0 = k1
+
+
+@njit(cache=True, error_model="numpy")
+def _count_rows(w, row_nbrs, side, first, last, ups, unsatisfied, zeros):
+    """Add the up spins and the unsatisfied bonds (to +1 neighbours) of rows first..last-1, per lane.
+
+    ``ups``, ``unsatisfied``: int64 (64,); ``zeros``: ``side`` zero words.
+    """
     half = side // 2
-    n_axes = row_nbrs.shape[1] // 2
+    up_acc = np.zeros(9, dtype=np.uint64)
+    bond_acc = np.zeros(9, dtype=np.uint64)
     for r in range(first, last):
         base = r * side
-        _count_words(w[base:base + side], side, ups)
+        _count_xor(w[base:base + side], zeros, up_acc, ups)
         # along the row: column 2k (half 0, k) -> 2k + 1 (half 1, k); 2k + 1 -> 2k + 2 (half 0, k + 1, wrapped)
-        for k in range(half):
-            buf[k] = w[base + k] ^ w[base + half + k]
-        for k in range(half - 1):
-            buf[half + k] = w[base + half + k] ^ w[base + k + 1]
-        buf[side - 1] = w[base + side - 1] ^ w[base]
-        n = side
-        for a in range(n_axes):
+        _count_xor(w[base:base + half], w[base + half:base + side], bond_acc, unsatisfied)
+        _count_xor(w[base + half:base + side - 1], w[base + 1:base + half], bond_acc, unsatisfied)
+        _count_xor(w[base + side - 1:base + side], w[base:base + 1], bond_acc, unsatisfied)
+        for a in range(row_nbrs.shape[1] // 2):
             o = row_nbrs[r, 2 * a]
-            for k in range(side):
-                buf[n + k] = w[base + k] ^ w[o + k]
-            n += side
-        _count_words(buf, n, unsatisfied)
-
-
-@njit(cache=True)
-def _lane_counts(counter):
-    """Per-lane integers (64,) of a bit-sliced counter."""
-    out = np.zeros(64, dtype=np.int64)
-    for p in range(counter.shape[0]):
-        for b in range(64):
-            out[b] += np.int64((counter[p] >> np.uint64(b)) & _ONE) << p
-    return out
+            _count_xor(w[base:base + side], w[o:o + side], bond_acc, unsatisfied)
+    _flush(up_acc, ups)
+    _flush(bond_acc, unsatisfied)
 
 
 @njit(cache=True)
@@ -444,12 +441,11 @@ def _write_observables(up, bad, n_spins, n_bonds, J, h, g, out_energy, out_magne
 @njit(cache=True)
 def _group_observables(w, row_nbrs, side, J, h, g, out_energy, out_magnetization, column):
     n_spins = w.shape[0]
-    ups = np.zeros(64, dtype=np.uint64)
-    unsatisfied = np.zeros(64, dtype=np.uint64)
-    buf = np.empty(side * (1 + row_nbrs.shape[1] // 2), dtype=np.uint64)
-    _count_rows(w, row_nbrs, side, 0, row_nbrs.shape[0], ups, unsatisfied, buf)
-    _write_observables(_lane_counts(ups), _lane_counts(unsatisfied), n_spins, n_spins * (1 + row_nbrs.shape[1] // 2),
-                       J, h, g, out_energy, out_magnetization, column)
+    ups = np.zeros(64, dtype=np.int64)
+    unsatisfied = np.zeros(64, dtype=np.int64)
+    _count_rows(w, row_nbrs, side, 0, row_nbrs.shape[0], ups, unsatisfied, np.zeros(side, dtype=np.uint64))
+    _write_observables(ups, unsatisfied, n_spins, n_spins * (1 + row_nbrs.shape[1] // 2), J, h, g, out_energy,
+                       out_magnetization, column)
 
 
 @njit(cache=True)
@@ -467,16 +463,15 @@ def _group_sweeps(w, g, row_nbrs, row_parity, side, constants, tplanes, k0, k1, 
     half = side // 2
     planes = np.empty((EAGER_PLANES, half), dtype=np.uint64)
     padded = np.empty(half + 2, dtype=np.uint64)
-    out = np.empty((half, 2), dtype=np.uint64)
-    cst2 = to_fixed_tuple(constants[g, :CONSTANTS_2D], CONSTANTS_2D)
-    cst3 = to_fixed_tuple(constants[g, :CONSTANTS_3D], CONSTANTS_3D)
+    new = np.empty(half, dtype=np.uint64)
+    undecided = np.empty(half, dtype=np.uint64)
     chain = chain0 + 64 * g
     column = column0
     for t in range(n_sweeps):
         for color in range(2):
             for r in range(row_nbrs.shape[0]):
-                _update_half_row(w, row_nbrs, row_parity, side, r, color, cst2, cst3, tplanes[g], sweep0 + t, chain,
-                                 k0, k1, planes, padded, out)
+                _update_half_row(w, row_nbrs, row_parity, side, r, color, constants[g], tplanes[g], sweep0 + t, chain,
+                                 k0, k1, planes, padded, new, undecided)
         if record_every > 0 and (t + 1) % record_every == 0:
             _group_observables(w, row_nbrs, side, J, h, g, out_energy, out_magnetization, column)
             column += 1
@@ -516,8 +511,9 @@ def sweeps_row_parallel(words, row_nbrs, row_parity, side, constants, tplanes, k
     rows_per_job = max(1, _ROW_JOB_WORDS // side)
     jobs_per_group = (n_rows + rows_per_job - 1) // rows_per_job
     n_jobs = n_groups * jobs_per_group
-    ups = np.zeros((n_jobs, 64), dtype=np.uint64)
-    unsatisfied = np.zeros((n_jobs, 64), dtype=np.uint64)
+    ups = np.zeros((n_jobs, 64), dtype=np.int64)
+    unsatisfied = np.zeros((n_jobs, 64), dtype=np.int64)
+    zeros = np.zeros(side, dtype=np.uint64)
     column = column0
     for t in range(n_sweeps):
         for color in range(2):
@@ -526,28 +522,23 @@ def sweeps_row_parallel(words, row_nbrs, row_parity, side, constants, tplanes, k
                 first = (job - g * jobs_per_group) * rows_per_job
                 planes = np.empty((EAGER_PLANES, half), dtype=np.uint64)
                 padded = np.empty(half + 2, dtype=np.uint64)
-                out = np.empty((half, 2), dtype=np.uint64)
-                cst2 = to_fixed_tuple(constants[g, :CONSTANTS_2D], CONSTANTS_2D)
-                cst3 = to_fixed_tuple(constants[g, :CONSTANTS_3D], CONSTANTS_3D)
+                new = np.empty(half, dtype=np.uint64)
+                undecided = np.empty(half, dtype=np.uint64)
                 for r in range(first, min(n_rows, first + rows_per_job)):
-                    _update_half_row(words[g], row_nbrs, row_parity, side, r, color, cst2, cst3, tplanes[g],
-                                     sweep0 + t, chain0 + 64 * g, k0, k1, planes, padded, out)
+                    _update_half_row(words[g], row_nbrs, row_parity, side, r, color, constants[g], tplanes[g],
+                                     sweep0 + t, chain0 + 64 * g, k0, k1, planes, padded, new, undecided)
         if record_every > 0 and (t + 1) % record_every == 0:
             ups[:] = 0
             unsatisfied[:] = 0
             for job in prange(n_jobs):
                 g = job // jobs_per_group
                 first = (job - g * jobs_per_group) * rows_per_job
-                buf = np.empty(side * (1 + row_nbrs.shape[1] // 2), dtype=np.uint64)
                 _count_rows(words[g], row_nbrs, side, first, min(n_rows, first + rows_per_job), ups[job],
-                            unsatisfied[job], buf)
+                            unsatisfied[job], zeros)
             n_spins = words.shape[1]
             for g in range(n_groups):
-                up = np.zeros(64, dtype=np.int64)
-                bad = np.zeros(64, dtype=np.int64)
-                for job in range(g * jobs_per_group, (g + 1) * jobs_per_group):
-                    up += _lane_counts(ups[job])
-                    bad += _lane_counts(unsatisfied[job])
+                up = ups[g * jobs_per_group:(g + 1) * jobs_per_group].sum(axis=0)
+                bad = unsatisfied[g * jobs_per_group:(g + 1) * jobs_per_group].sum(axis=0)
                 _write_observables(up, bad, n_spins, n_spins * (1 + row_nbrs.shape[1] // 2), J, h, g, out_energy,
                                    out_magnetization, column)
             column += 1
