@@ -115,7 +115,27 @@ def _wolff_step(sp, neighbors, threshold, k0, k1, step, chain, stream, stack, tr
     return s0, size, d_bonds
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
+def _wolff_chain(sp, chain, neighbors, row_nbrs, side, periodic_last, threshold, k0, k1, chain0, step0, n_steps,
+                 record_every, J, out_energy, out_magnetization, column0, stream, stack, flipped):
+    """All steps of kernel row ``chain`` (configuration ``sp``) of :func:`wolff_steps`."""
+    track = record_every > 0
+    bonds, mag = row_bond_sum_and_magnetization(sp, row_nbrs, side, periodic_last) if track else (0, 0)
+    column = column0
+    for t in range(n_steps):
+        s0, size, d_bonds = _wolff_step(sp, neighbors, threshold, k0, k1, step0 + t, chain0 + chain, stream, stack,
+                                        track)
+        flipped[chain] += size
+        if track:
+            bonds += d_bonds
+            mag -= 2 * s0 * size
+            if (t + 1) % record_every == 0:
+                out_energy[chain, column] = -J * bonds
+                out_magnetization[chain, column] = mag
+                column += 1
+
+
+@njit(cache=True)
 def wolff_steps(spins, neighbors, row_nbrs, side, periodic_last, thresholds, k0, k1, chain0, step0, n_steps,
                 record_every, J, out_energy, out_magnetization, column0, stream, stack, flipped):
     """Run ``n_steps`` Wolff cluster flips numbered ``step0, step0+1, ...`` on every chain (row m: chain0 + m).
@@ -125,24 +145,22 @@ def wolff_steps(spins, neighbors, row_nbrs, side, periodic_last, thresholds, k0,
     step (0: never, and E is then not tracked) E and M go to
     ``out_*[:, column0 + k]``; the row structure (``row_nbrs``, ``side``,
     ``periodic_last``, see :mod:`lattice_cpu`) serves the bond sum at the start.
+    One thread; :func:`wolff_steps_parallel` (chains shared out) gives the same bits.
     """
-    track = record_every > 0
+    for chain in range(spins.shape[0]):
+        _wolff_chain(spins[chain], chain, neighbors, row_nbrs, side, periodic_last, thresholds[chain], k0, k1, chain0,
+                     step0, n_steps, record_every, J, out_energy, out_magnetization, column0, stream, stack[chain],
+                     flipped)
+
+
+@njit(cache=True, parallel=True)
+def wolff_steps_parallel(spins, neighbors, row_nbrs, side, periodic_last, thresholds, k0, k1, chain0, step0, n_steps,
+                         record_every, J, out_energy, out_magnetization, column0, stream, stack, flipped):
+    """:func:`wolff_steps` with the chains shared out among threads."""
     for chain in prange(spins.shape[0]):
-        sp = spins[chain]
-        bonds, mag = row_bond_sum_and_magnetization(sp, row_nbrs, side, periodic_last) if track else (0, 0)
-        threshold = thresholds[chain]
-        column = column0
-        for t in range(n_steps):
-            s0, size, d_bonds = _wolff_step(sp, neighbors, threshold, k0, k1, step0 + t, chain0 + chain, stream,
-                                            stack[chain], track)
-            flipped[chain] += size
-            if track:
-                bonds += d_bonds
-                mag -= 2 * s0 * size
-                if (t + 1) % record_every == 0:
-                    out_energy[chain, column] = -J * bonds
-                    out_magnetization[chain, column] = mag
-                    column += 1
+        _wolff_chain(spins[chain], chain, neighbors, row_nbrs, side, periodic_last, thresholds[chain], k0, k1, chain0,
+                     step0, n_steps, record_every, J, out_energy, out_magnetization, column0, stream, stack[chain],
+                     flipped)
 
 
 @njit(cache=True, inline="always")
@@ -196,7 +214,21 @@ def _swendsen_wang_step(sp, neighbors, threshold, k0, k1, step, chain, stream, p
                 sp[i] = -sp[i]
 
 
-@njit(cache=True, parallel=True)
+@njit(cache=True)
+def _swendsen_wang_chain(sp, chain, neighbors, row_nbrs, side, periodic_last, threshold, k0, k1, chain0, step0,
+                         n_steps, record_every, J, out_energy, out_magnetization, column0, stream, parent):
+    """All steps of kernel row ``chain`` (configuration ``sp``) of :func:`swendsen_wang_steps`."""
+    column = column0
+    for t in range(n_steps):
+        _swendsen_wang_step(sp, neighbors, threshold, k0, k1, step0 + t, chain0 + chain, stream, parent)
+        if record_every > 0 and (t + 1) % record_every == 0:
+            bonds, mag = row_bond_sum_and_magnetization(sp, row_nbrs, side, periodic_last)
+            out_energy[chain, column] = -J * bonds
+            out_magnetization[chain, column] = mag
+            column += 1
+
+
+@njit(cache=True)
 def swendsen_wang_steps(spins, neighbors, row_nbrs, side, periodic_last, thresholds, k0, k1, chain0, step0, n_steps,
                         record_every, J, out_energy, out_magnetization, column0, stream, parent):
     """Run ``n_steps`` Swendsen-Wang updates numbered ``step0, step0+1, ...`` on every chain (row m: chain0 + m).
@@ -204,15 +236,19 @@ def swendsen_wang_steps(spins, neighbors, row_nbrs, side, periodic_last, thresho
     Work buffer ``parent``: int64 (n_chains, n_spins).  After every
     ``record_every``-th step (0: never) E and M (the row pass of :mod:`lattice_cpu`,
     row structure ``row_nbrs``, ``side``, ``periodic_last``) go to ``out_*[:, column0 + k]``.
+    One thread; :func:`swendsen_wang_steps_parallel` (chains shared out) gives the same bits.
     """
+    for chain in range(spins.shape[0]):
+        _swendsen_wang_chain(spins[chain], chain, neighbors, row_nbrs, side, periodic_last, thresholds[chain], k0, k1,
+                             chain0, step0, n_steps, record_every, J, out_energy, out_magnetization, column0, stream,
+                             parent[chain])
+
+
+@njit(cache=True, parallel=True)
+def swendsen_wang_steps_parallel(spins, neighbors, row_nbrs, side, periodic_last, thresholds, k0, k1, chain0, step0,
+                                 n_steps, record_every, J, out_energy, out_magnetization, column0, stream, parent):
+    """:func:`swendsen_wang_steps` with the chains shared out among threads."""
     for chain in prange(spins.shape[0]):
-        threshold = thresholds[chain]
-        column = column0
-        for t in range(n_steps):
-            _swendsen_wang_step(spins[chain], neighbors, threshold, k0, k1, step0 + t, chain0 + chain, stream,
-                                parent[chain])
-            if record_every > 0 and (t + 1) % record_every == 0:
-                bonds, mag = row_bond_sum_and_magnetization(spins[chain], row_nbrs, side, periodic_last)
-                out_energy[chain, column] = -J * bonds
-                out_magnetization[chain, column] = mag
-                column += 1
+        _swendsen_wang_chain(spins[chain], chain, neighbors, row_nbrs, side, periodic_last, thresholds[chain], k0, k1,
+                             chain0, step0, n_steps, record_every, J, out_energy, out_magnetization, column0, stream,
+                             parent[chain])

@@ -51,9 +51,9 @@ def _set_spin(sp, i, nsum, table, width, word):
     sp[i] = 2 * np.int8(np.uint64(word) < table[np.uint64(((s + 1) >> 1) * width + nsum)]) - 1
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def _update_edge_site(sp, table, row_nbrs, r, side, periodic_last, base, ghost, j, word):
-    """Update column j of row r whatever its place in the row (the row ends have wrapped or ghost neighbours)."""
+    """Update column j of row r whatever its place in the row or the dimension (row ends: wrapped or ghost neighbours)."""
     n_q = row_nbrs.shape[1]
     i = base + j
     left = i - 1 if j > 0 else (base + side - 1 if periodic_last else ghost)
@@ -64,7 +64,7 @@ def _update_edge_site(sp, table, row_nbrs, r, side, periodic_last, base, ghost, 
     _set_spin(sp, i, nsum, table, 2 * n_q + 5, word)
 
 
-@njit(cache=True, inline="always", error_model="numpy")
+@njit(cache=True, error_model="numpy")
 def update_row(sp, table, row_nbrs, row_parity, side, periodic_last, r, color, chain, sweep, stream, k0, k1,
                row_words):
     """Update the sites of one colour in row r of one chain (``sp``: that chain's spins).
@@ -97,7 +97,7 @@ def update_row(sp, table, row_nbrs, row_parity, side, periodic_last, r, color, c
     k_hi = max(k_lo, n - 1 if last >= 0 else n)
     one = np.uint64(1)
     ubase = np.uint64(base) + np.uint64(j0)
-    # the loop over the inner sites, written out for 2D and 3D (adjacent rows hoisted out)
+    # the loop over the inner sites, written out for 2D and 3D (adjacent rows hoisted out of the loop)
     if n_q == 2:
         a0 = np.uint64(row_nbrs[r, 0] + j0)
         a1 = np.uint64(row_nbrs[r, 1] + j0)
@@ -118,15 +118,9 @@ def update_row(sp, table, row_nbrs, row_parity, side, periodic_last, r, color, c
             i = ubase + o
             nsum = np.int64(sp[i - one]) + sp[i + one] + sp[a0 + o] + sp[a1 + o] + sp[a2 + o] + sp[a3 + o] + z
             _set_spin(sp, i, nsum, table, width, row_words[k])
-    else:
-        for kk in range(k_lo, k_hi):
-            k = np.uint64(kk)
-            o = k + k
-            i = ubase + o
-            nsum = np.int64(sp[i - one]) + sp[i + one] + z
-            for q in range(n_q):
-                nsum += sp[np.uint64(row_nbrs[r, q] + j0) + o]
-            _set_spin(sp, i, nsum, table, width, row_words[k])
+    else:  # 1D and 4D or more: the general site update
+        for k in range(k_lo, k_hi):
+            _update_edge_site(sp, table, row_nbrs, r, side, periodic_last, base, ghost, j0 + 2 * k, row_words[k])
     if first == 0:
         _update_edge_site(sp, table, row_nbrs, r, side, periodic_last, base, ghost, j0, row_words[0])
     if last > first:
@@ -171,7 +165,7 @@ def _row_bonds(sp, r, row_nbrs, side, periodic_last):
     return np.int64(bonds), np.int64(mag)
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, inline="always", error_model="numpy")
 def row_bond_sum_and_magnetization(sp, row_nbrs, side, periodic_last):
     """(sum over bonds of s_i s_j, sum_i s_i) of one configuration ``sp`` (layout above), row by row.
 
@@ -204,7 +198,7 @@ def lattice_observables(spins, row_nbrs, side, periodic_last, J, h, out_energy, 
         out_energy[chain, column] = -J * bonds - h * mag
 
 
-@njit(cache=True, error_model="numpy")
+@njit(cache=True, inline="always", error_model="numpy")
 def _chain_sweeps(sp, table, row_nbrs, row_parity, side, periodic_last, chain, k0, k1, sweep0, n_sweeps,
                   record_every, J, h, out_energy, out_magnetization, m, column0):
     """All sweeps of one chain (kernel row m, chain index ``chain``), with its records in row m of ``out_*``."""

@@ -25,7 +25,7 @@ from contextlib import contextmanager
 import numba
 import numpy as np
 
-from ebmphys.kernels import ais_cpu, cluster_cpu, graph_cpu, lattice_cpu, multispin_cpu, rbm_cpu
+from ebmphys.kernels import lattice_cpu
 from ebmphys.kernels.rng import CLUSTER, INIT
 from ebmphys.kernels.spin_updates import HEATBATH, METROPOLIS, random_spins
 from ebmphys.sampling.registry import register
@@ -150,6 +150,8 @@ class LatticeLocalBackend(_LatticeLayout):
                self.chain0, sweep0, n_sweeps, record_every if out else 0, m.J, m.h, e, mag, column0)
 
     def anneal(self, spins, betas, step0, log_w, energy_sum):
+        from ebmphys.kernels import ais_cpu
+
         m = self.model
         energy = np.empty(spins.shape[0])
         ais_cpu.lattice_anneal(spins, m.neighbors, self.row_neighbors, self.row_parity, m.shape[-1], m.periodic,
@@ -189,7 +191,10 @@ class MultispinBackend(_IsingBackend):
                              f"multiple of 64, got {n_rows}")
         if model.n_spins > 2**33:
             raise ValueError(f"layout='multispin' supports up to 2**33 sites, got {model.n_spins}")
+        from ebmphys.kernels import multispin_cpu
+
         super().__init__(model, betas, k0, k1, chain0)
+        self.kernels = multispin_cpu
         self.rule = rule
         self.row_neighbors, self.row_parity = model.rows
         self.set_betas(self.betas)
@@ -198,13 +203,13 @@ class MultispinBackend(_IsingBackend):
         self.betas = _row_betas(betas)
         m = self.model
         thresholds = lattice_cpu.update_thresholds(self.rule, m.J, m.h, m.coordination, self.betas)
-        self.constants, self.planes = multispin_cpu.class_constants(thresholds, m.coordination)
+        self.constants, self.planes = self.kernels.class_constants(thresholds, m.coordination)
 
     def to_kernel(self, states: np.ndarray) -> np.ndarray:
-        return multispin_cpu.pack(np.ascontiguousarray(states, dtype=np.int8), self.model.shape[-1])
+        return self.kernels.pack(np.ascontiguousarray(states, dtype=np.int8), self.model.shape[-1])
 
     def from_kernel(self, words: np.ndarray) -> np.ndarray:
-        return multispin_cpu.unpack(words, self.model.shape[-1])
+        return self.kernels.unpack(words, self.model.shape[-1])
 
     def updates_per_sweep(self, n_rows: int) -> int:
         return self.model.n_spins * (n_rows // 64) * self.WORD_WORK
@@ -212,18 +217,18 @@ class MultispinBackend(_IsingBackend):
     def observe(self, words, out, column):
         e, m = _outputs(out, 64 * words.shape[0])
         model = self.model
-        multispin_cpu.observables(words, self.row_neighbors, model.shape[-1], model.J, model.h, e, m, column)
+        self.kernels.observables(words, self.row_neighbors, model.shape[-1], model.J, model.h, e, m, column)
 
     def run(self, words, sweep0, n_sweeps, record_every, out, column0, tune=False):
         e, mag = _outputs(out, 64 * words.shape[0])
         m = self.model
-        sweeps = _driver(multispin_cpu.sweeps_serial, multispin_cpu.sweeps_group_parallel,
-                         multispin_cpu.sweeps_row_parallel, words.shape[0])
+        k = self.kernels
+        sweeps = _driver(k.sweeps_serial, k.sweeps_group_parallel, k.sweeps_row_parallel, words.shape[0])
         sweeps(words, self.row_neighbors, self.row_parity, m.shape[-1], self.constants, self.planes, self.k0, self.k1,
                self.chain0, sweep0, n_sweeps, record_every if out else 0, m.J, m.h, e, mag, column0)
 
     def swap(self, words: np.ndarray, rows_a: np.ndarray, rows_b: np.ndarray) -> None:
-        multispin_cpu.swap_replicas(words, np.asarray(rows_a, dtype=np.int64), np.asarray(rows_b, dtype=np.int64))
+        self.kernels.swap_replicas(words, np.asarray(rows_a, dtype=np.int64), np.asarray(rows_b, dtype=np.int64))
 
     def anneal(self, words, betas, step0, log_w, energy_sum):
         raise ValueError("layout='multispin' has no annealing kernel; anneal with layout='int8' (the default)")
@@ -233,7 +238,10 @@ class GraphLocalBackend(_IsingBackend):
     """Colour-class Metropolis or heat-bath sweeps on a ``GraphIsing``."""
 
     def __init__(self, model, rule: int, betas, k0, k1, chain0):
+        from ebmphys.kernels import graph_cpu
+
         super().__init__(model, betas, k0, k1, chain0)
+        self.kernels = graph_cpu
         self.rule = rule
         self.sites, self.offsets = model.coloring()
         J = model.couplings
@@ -250,16 +258,18 @@ class GraphLocalBackend(_IsingBackend):
 
     def observe(self, spins, out, column):
         e, m = _outputs(out, spins.shape[0])
-        graph_cpu.graph_observables(spins, *self.csr, self.model.fields, e, m, column)
+        self.kernels.graph_observables(spins, *self.csr, self.model.fields, e, m, column)
 
     def run(self, spins, sweep0, n_sweeps, record_every, out, column0, tune=False):
         e, m = _outputs(out, spins.shape[0])
-        graph_cpu.graph_sweeps(
+        self.kernels.graph_sweeps(
             spins, *self.csr, self.model.fields, self.sites, self.offsets, self.betas, self.rule, self.k0, self.k1,
             self.chain0, sweep0, n_sweeps, record_every if out else 0, e, m, column0,
         )
 
     def anneal(self, spins, betas, step0, log_w, energy_sum):
+        from ebmphys.kernels import ais_cpu
+
         energy = np.empty(spins.shape[0])
         ais_cpu.graph_anneal(spins, *self.csr, self.model.fields, self.sites, self.offsets, self.rule, betas, step0,
                              self.k0, self.k1, self.chain0, log_w, energy, energy_sum)
@@ -282,7 +292,10 @@ class LatticeClusterBackend(_LatticeLayout):
                 f"algorithm {algorithm!r} needs a ferromagnetic coupling J > 0 and zero field h = 0, "
                 f"got J={model.J}, h={model.h}; use one of {list(LOCAL_ALGORITHMS)} for this model"
             )
+        from ebmphys.kernels import cluster_cpu
+
         super().__init__(model, betas, k0, k1, chain0)
+        self.kernels = cluster_cpu
         self.algorithm = algorithm
         self.set_betas(self.betas)
         n_rows, n = self.betas.shape[0], model.n_spins
@@ -302,10 +315,12 @@ class LatticeClusterBackend(_LatticeLayout):
         row_neighbors, _ = model.rows
         common = (spins, model.neighbors, row_neighbors, model.shape[-1], model.periodic, self.thresholds, self.k0,
                   self.k1, self.chain0, sweep0, n_sweeps, record_every if out else 0, model.J, e, m, column0, CLUSTER)
+        parallel = numba.get_num_threads() > 1 and spins.shape[0] > 1
+        k = self.kernels
         if self.algorithm == "wolff":
-            cluster_cpu.wolff_steps(*common, self.stack, self.flipped)
+            (k.wolff_steps_parallel if parallel else k.wolff_steps)(*common, self.stack, self.flipped)
         else:
-            cluster_cpu.swendsen_wang_steps(*common, self.parent)
+            (k.swendsen_wang_steps_parallel if parallel else k.swendsen_wang_steps)(*common, self.parent)
 
 
 class RBMGibbsBackend:
@@ -322,6 +337,9 @@ class RBMGibbsBackend:
     flipped = None
 
     def __init__(self, rbm, betas, k0, k1, chain0):
+        from ebmphys.kernels import rbm_cpu
+
+        self.kernels = rbm_cpu
         self.rbm = rbm
         self.k0, self.k1, self.chain0 = k0, k1, chain0
         self.n_sites = rbm.n_visible
@@ -339,7 +357,7 @@ class RBMGibbsBackend:
 
     def initial_states(self, n_rows: int) -> np.ndarray:
         """v ~ prod_i Bernoulli(sigmoid(beta b_i)) (stream ``rng.INIT_RBM_VISIBLE``)."""
-        return rbm_cpu.initial_visible(self.b, n_rows, self.chain0, self.k0, self.k1)
+        return self.kernels.initial_visible(self.b, n_rows, self.chain0, self.k0, self.k1)
 
     def check_states(self, states, name: str) -> np.ndarray:
         return self.rbm.check_visible(states, name)
@@ -353,12 +371,12 @@ class RBMGibbsBackend:
     def latent(self, v: np.ndarray, sweep: int) -> np.ndarray:
         """The hidden states h_t that belong to visible rows ``v`` at sweep counter t = ``sweep``."""
         h = np.empty((v.shape[0], self.rbm.n_hidden), dtype=np.uint8)
-        rbm_cpu.start_chains(self.W, self.b, self.c, v, h, sweep, self.chain0, self.k0, self.k1)
+        self.kernels.start_chains(self.W, self.b, self.c, v, h, sweep, self.chain0, self.k0, self.k1)
         return h
 
     def run(self, v, sweep0, n_sweeps, record_every, out, column0, tune=False):
         h = self.latent(v, sweep0)
-        rbm_cpu.block_gibbs(self.W, self.WT, self.b, self.c, h, v, sweep0 + 1, n_sweeps, self.chain0, self.k0, self.k1)
+        self.kernels.block_gibbs(self.W, self.WT, self.b, self.c, h, v, sweep0 + 1, n_sweeps, self.chain0, self.k0, self.k1)
 
     def observe(self, v, out, column):
         pass
@@ -371,6 +389,8 @@ class RBMGibbsBackend:
 
     def anneal(self, v, betas, step0, log_w, energy_sum, *, base_bias, base_weights):
         """Base-rate annealing (:func:`ebmphys.kernels.ais_cpu.rbm_anneal`; the parameters at beta = 1)."""
+        from ebmphys.kernels import ais_cpu
+
         r = self.rbm
         ais_cpu.rbm_anneal(r.W, np.ascontiguousarray(r.W.T), r.b, r.c, base_bias, betas, base_weights, v, log_w,
                            step0, self.k0, self.k1, self.chain0)

@@ -1,7 +1,16 @@
-"""Learning energy-based models from data: RBM training (CD-k, PCD) and inverse Ising."""
+"""Learning energy-based models from data: RBM training (CD-k, PCD) and inverse Ising.
 
-from ebmphys.training.estimator import RBMTrainer
-from ebmphys.training.inverse_ising import fit_ising_exact, fit_ising_mcmc, fit_ising_pseudolikelihood
-from ebmphys.training.sampling import sample_rbm
+Names are imported on first use (scikit-learn and h5py only with the trainer).
+"""
+
+from ebmphys._lazy import lazy
 
 __all__ = ["RBMTrainer", "fit_ising_exact", "fit_ising_mcmc", "fit_ising_pseudolikelihood", "sample_rbm"]
+
+__getattr__, __dir__ = lazy(__name__, {
+    "RBMTrainer": "ebmphys.training.estimator",
+    "fit_ising_exact": "ebmphys.training.inverse_ising",
+    "fit_ising_mcmc": "ebmphys.training.inverse_ising",
+    "fit_ising_pseudolikelihood": "ebmphys.training.inverse_ising",
+    "sample_rbm": "ebmphys.training.sampling",
+})
