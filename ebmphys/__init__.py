@@ -2,23 +2,35 @@
 
 Conventions used throughout the package: k_B = 1, ``beta = 1/T``; Ising spins
 are int8 in {-1, +1} with energy ``E(s) = -sum_<ij> J_ij s_i s_j - sum_i h_i s_i``
-(J > 0 ferromagnetic); RBM units are in {0, 1}.
+(J > 0 ferromagnetic); Potts states are uint8 in 0..q-1 with energy
+``E = -sum_<ij> J_ij delta(s_i, s_j) - sum_i h_i[s_i]``; RBM units are in {0, 1}
+(Potts-Bernoulli RBMs: visible units in 0..q-1).
 
-The names below and the subpackages are imported on first use (``ebmphys._lazy``),
-so ``import ebmphys`` is cheap and a call imports only what it needs.
+The names below and the subpackages are imported on first use (PEP 562,
+:mod:`ebmphys._lazy`), each from the module that defines it, so ``import ebmphys``
+is instant, the ``ebmphys`` command can answer Ctrl-C with one line even while
+Numba and the kernels load, and a call imports only what it needs (a lattice
+``sample`` never imports scipy.sparse, h5py, scikit-learn or matplotlib).
 """
 
 __version__ = "0.1.0"
 
 from ebmphys._lazy import lazy  # noqa: E402
 
-__all__ = ["RBMTrainer", "GraphIsing", "LatticeIsing", "SampleResult", "sample", "__version__"]
+__all__ = ["Chains", "GraphIsing", "GraphPotts", "LatticeIsing", "LatticePotts", "PairwisePotts", "PottsBernoulliRBM",
+           "PottsRBMTrainer", "RBMTrainer", "SampleResult", "sample", "__version__"]
 
 __getattr__, __dir__ = lazy(__name__, {
+    "Chains": "ebmphys.sampling.chains",
     "GraphIsing": "ebmphys.models.ising",
     "LatticeIsing": "ebmphys.models.ising",
+    "GraphPotts": "ebmphys.models.potts",
+    "LatticePotts": "ebmphys.models.potts",
+    "PairwisePotts": "ebmphys.models.potts",
+    "PottsBernoulliRBM": "ebmphys.models.potts_rbm",
+    "PottsRBMTrainer": "ebmphys.training.potts_trainer",
+    "RBMTrainer": "ebmphys.training.estimator",
     "SampleResult": "ebmphys.sampling.sample",
     "sample": "ebmphys.sampling.sample",
-    "RBMTrainer": "ebmphys.training.estimator",
 }, submodules=("analysis", "cli", "datasets", "exceptions", "kernels", "models", "partition", "plotting", "progress",
                "sampling", "storage", "study", "testing", "training"))

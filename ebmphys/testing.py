@@ -17,7 +17,9 @@ import numpy as np
 from scipy import sparse, stats
 
 from ebmphys.models.ising import GraphIsing, LatticeIsing
-from ebmphys.partition.exact import boltzmann_probabilities, enumerate_states, state_index
+from ebmphys.models.potts import LatticePotts, PairwisePotts
+from ebmphys.partition.exact import boltzmann_probabilities, enumerate_states, is_potts, state_index
+from ebmphys.partition.potts_exact import enumerate_potts_states, potts_state_index
 
 
 def frustrated_graph(n_spins: int = 10, seed: int = 0) -> GraphIsing:
@@ -37,6 +39,27 @@ SMALL_SYSTEMS = {
     "cubic2x2x4_open": (LatticeIsing((2, 2, 4), periodic=False), (0.4,)),
     "antiferro4x4_field": (LatticeIsing((4, 4), J=-1.0, h=0.5), (0.6,)),
     "frustrated_graph10": (frustrated_graph(10, seed=0), (0.5, 1.0)),
+}
+
+
+def random_categorical_graph(n_sites: int = 8, q: int = 3, seed: int = 0) -> PairwisePotts:
+    """Pairwise categorical model on a random graph: each pair joined with probability 1/2,
+    J_e(a, b) ~ N(0, 0.6^2) independently for every pair of states, h_i(a) ~ N(0, 0.3^2).
+
+    Frustrated and without any symmetry between states; the fixed ``seed`` makes it reproducible.
+    """
+    rng = np.random.default_rng(seed)
+    pairs = np.array([(i, j) for i in range(n_sites) for j in range(i + 1, n_sites)])
+    edges = pairs[rng.random(len(pairs)) < 0.5]
+    return PairwisePotts(edges, rng.normal(scale=0.6, size=(len(edges), q, q)),
+                         rng.normal(scale=0.3, size=(n_sites, q)))
+
+
+#: Enumerable Potts systems of the issue's tests: name -> (model, betas to check at)
+POTTS_SYSTEMS = {
+    "torus3x3_q3": (LatticePotts((3, 3), q=3), (0.6, 1.0)),
+    "open2x2x3_q3_field": (LatticePotts((2, 2, 3), q=3, J=0.8, h=[0.3, 0.0, -0.2], periodic=False), (0.9,)),
+    "graph8_q3_categorical": (random_categorical_graph(8, 3, seed=1), (1.0,)),
 }
 
 
@@ -88,20 +111,22 @@ def fit_to_boltzmann(model, beta: float, states: np.ndarray, key: str = "state")
 
     Parameters
     ----------
-    model : enumerable LatticeIsing or GraphIsing
+    model : enumerable LatticeIsing, GraphIsing or Potts model
     beta : float
-    states : int8 array (n_samples, *model.shape), independent draws
+    states : array (n_samples, *model.shape), independent draws (int8 spins or uint8 Potts states)
     key : {"state", "energy-magnetization"}
         Compare frequencies of whole configurations, or of the joint (E, M) values
-        (fewer categories: use it beyond ~12 spins).
+        (fewer categories: use it beyond ~12 spins; for Potts models M is the order parameter).
     """
     flat = model.check_states(states)
     probabilities = boltzmann_probabilities(model, beta)
+    potts = is_potts(model)
     if key == "state":
-        counts = np.bincount(state_index(flat), minlength=probabilities.size)
+        index = potts_state_index(flat, model.q) if potts else state_index(flat)
+        counts = np.bincount(index, minlength=probabilities.size)
         return chi_square_fit(counts, probabilities)
     if key == "energy-magnetization":
-        everything = enumerate_states(model.n_spins)
+        everything = enumerate_potts_states(model.n_spins, model.q) if potts else enumerate_states(model.n_spins)
         rows = np.concatenate([
             np.stack([model.energy(everything), model.magnetization(everything)], axis=1),
             np.stack([model.energy(flat), model.magnetization(flat)], axis=1),

@@ -2,7 +2,8 @@
 
 Autocorrelation times, blocking and block-jackknife errors, thermodynamic
 observables with errors, single- and multi-histogram reweighting, Binder
-crossings and critical-exponent fits.  Time series have shape (n_samples,) or
+crossings and critical-exponent fits, and first-order transitions (double-peaked
+energy distributions, equal heights and weights, latent heat, interface tension).  Time series have shape (n_samples,) or
 (n_chains, n_samples) with independent chains.
 """
 
@@ -13,6 +14,16 @@ from ebmphys.analysis.autocorr import (
     integrated_autocorrelation_time,
 )
 from ebmphys.analysis.blocking import BlockingLevel, BlockingResult, blocking_error
+from ebmphys.analysis.first_order import (
+    DoublePeak,
+    Extrapolation,
+    PhaseWeights,
+    energy_histogram,
+    equal_height,
+    equal_weight,
+    extrapolate,
+    log_distribution,
+)
 from ebmphys.analysis.fss import (
     BinderCrossing,
     ExponentFit,
@@ -30,9 +41,12 @@ __all__ = [
     "BinderCrossing",
     "BlockingLevel",
     "BlockingResult",
+    "DoublePeak",
     "Estimate",
     "ExponentFit",
+    "Extrapolation",
     "MultiHistogram",
+    "PhaseWeights",
     "Reweighted",
     "ThermoObservables",
     "autocorrelation",
@@ -40,10 +54,15 @@ __all__ = [
     "binder_crossings",
     "blocking_error",
     "effective_sample_size",
+    "energy_histogram",
+    "equal_height",
+    "equal_weight",
+    "extrapolate",
     "fit_gamma_over_nu",
     "fit_nu",
     "integrated_autocorrelation_time",
     "jackknife",
+    "log_distribution",
     "multi_histogram",
     "reweight",
     "thermo_observables",

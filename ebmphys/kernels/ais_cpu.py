@@ -25,18 +25,18 @@ Paths:
 
 Random words of the RBM kernels and of the initial states come from
 :func:`ebmphys.kernels.rng.philox4x32` with counter ``(unit // 4, step, chain0 + m,
-stream)`` for kernel row m, the step being ``step0 + k``; streams (registered in
+stream)`` for kernel row m, the step of transition k being ``(step0 + k) mod 2**32`` (initial
+states: step 0); streams (registered in
 :mod:`ebmphys.kernels.rng`): ``AIS_HIDDEN`` and ``AIS_VISIBLE`` for the RBM layers,
 ``AIS_INIT`` for initial states, ``AIS_SPIN + colour`` for spin sweeps (on lattices
 ``unit // 4`` is replaced by the block index of :mod:`lattice_cpu`).  Decisions
 compare the word with ``rng.threshold(p)``.
 """
 
-import math
-
 import numpy as np
 from numba import njit, prange
 
+from ebmphys.kernels.detmath import sigmoid, softplus
 from ebmphys.kernels.lattice_cpu import bond_sum_and_magnetization, update_row, update_thresholds
 from ebmphys.kernels.rbm_cpu import sample_layer
 from ebmphys.kernels.rng import AIS_HIDDEN, AIS_INIT, AIS_SPIN, AIS_VISIBLE, philox4x32, threshold
@@ -140,17 +140,6 @@ def graph_anneal(spins, indptr, indices, data, h, sites, offsets, rule, betas, s
         energy[m] = _graph_energy(sp, indptr, indices, data, h)
 
 
-@njit(cache=True, inline="always")
-def _softplus(x):
-    return max(x, 0.0) + math.log1p(math.exp(-abs(x)))
-
-
-@njit(cache=True, inline="always")
-def _sigmoid(x):
-    e = math.exp(-abs(x))
-    return 1.0 / (1.0 + e) if x >= 0.0 else e / (1.0 + e)
-
-
 @njit(cache=True, parallel=True)
 def rbm_anneal(W, WT, b, c, a, betas, base_weights, v, log_w, step0, k0, k1, chain0):
     """Anneal RBM chains (visible rows ``v``, uint8, updated in place) along ``betas``; adds to ``log_w``.
@@ -180,12 +169,12 @@ def rbm_anneal(W, WT, b, c, a, betas, base_weights, v, log_w, step0, k0, k1, cha
             b_old = betas[k - 1]
             inc = (base_weights[k] - base_weights[k - 1]) * av + (b_new - b_old) * bv
             for j in range(nh):
-                inc += _softplus(b_new * x[j]) - _softplus(b_old * x[j])
+                inc += softplus(b_new * x[j]) - softplus(b_old * x[j])
             log_w[m] += inc
             if k < n_steps:
                 step = (step0 + k) & _MASK32
                 for j in range(nh):
-                    p[j] = _sigmoid(b_new * x[j])
+                    p[j] = sigmoid(b_new * x[j])
                 sample_layer(p, hid, step, (chain0 + m) & _MASK32, AIS_HIDDEN, k0, k1)
                 in_v[:] = b
                 for j in range(nh):
@@ -194,7 +183,7 @@ def rbm_anneal(W, WT, b, c, a, betas, base_weights, v, log_w, step0, k0, k1, cha
                             in_v[i] += WT[j, i]
                 g = base_weights[k]
                 for i in range(nv):
-                    in_v[i] = _sigmoid(g * a[i] + b_new * in_v[i])
+                    in_v[i] = sigmoid(g * a[i] + b_new * in_v[i])
                 sample_layer(in_v, vm, step, (chain0 + m) & _MASK32, AIS_VISIBLE, k0, k1)
 
 

@@ -22,10 +22,13 @@ Random words are addressed by position, so a trajectory is a pure function of
 stream (``rng.CLUSTER``), ``B = ceil(2d / 4)`` blocks per site and, for kernel row m,
 ``philox4x32(c0, step, chain0 + m, c3)`` written ``P(c0, c3)``:
 
-* Wolff: the seed site is drawn by rejection (exactly uniform) from words
-  0, 1, 2, ... of ``P(0, stream + 1), P(1, stream + 1), ...``; the member at
-  queue position p (0 = the seed, breadth-first order) tests its neighbour
-  column m with word m % 4 of ``P(p B + m // 4, stream)``.  Every neighbour
+* Wolff: the seed site is drawn by rejection, exactly uniformly: with
+  q = floor(2**32 / N), the first of words 0, 1, 2, ... of
+  ``P(0, stream + 1), P(1, stream + 1), ...`` below q N gives the seed w // q
+  (every site is hit by exactly q words).  The member at queue position p
+  (0 = the seed, breadth-first order) tests its neighbour column m with word
+  m % 4 of ``P(p B + m // 4, stream)``; an aligned neighbour whose word is below
+  the threshold joins the cluster (is flipped and queued).  Every neighbour
   consumes its word whether or not it is tested, which keeps the growth loop
   free of unpredictable branches.
 * Swendsen-Wang: the bond from site i to its +1 neighbour along axis a uses
@@ -74,14 +77,15 @@ def _wolff_step(sp, neighbors, threshold, k0, k1, step, chain, stream, stack, tr
     n_spins = neighbors.shape[0]
     z = neighbors.shape[1]
     blocks = (z + 3) // 4
-    limit = (_TWO32 // np.uint64(n_spins)) * np.uint64(n_spins)
+    words_per_site = _TWO32 // np.uint64(n_spins)
+    limit = words_per_site * np.uint64(n_spins)
     r = 0
     words = philox4x32(0, step, chain, stream + 1, k0, k1)
     while words[r & 3] >= limit:
         r += 1
         if r & 3 == 0:
             words = philox4x32(r >> 2, step, chain, stream + 1, k0, k1)
-    seed = np.int64((words[r & 3] * np.uint64(n_spins)) >> np.uint64(32))
+    seed = np.int64(words[r & 3] // words_per_site)
     s0 = sp[seed]
     flipped = -s0
     joined = -2 * s0 if track else flipped

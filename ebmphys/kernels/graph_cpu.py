@@ -2,8 +2,10 @@
 
 Couplings in CSR form (``indptr``, ``indices``, ``data``), fields ``h``; spins
 int8 (n_chains, n_spins); sites grouped by colour of a proper colouring
-(``sites``, ``offsets``) so that each colour class updates in parallel; one
-inverse temperature per chain (``betas``).  Random words:
+(``sites``, ``offsets``) so that each colour class updates in parallel; a sweep
+updates colour class 0, then 1, 2, ...; one inverse temperature per chain
+(``betas``); local field f = h_i + sum_j J_ij s_j, summed from h_i over the CSR row in
+order.  Random words:
 ``philox4x32(block, sweep, chain0 + m, LOCAL + colour)`` for kernel row m, block b
 serving positions 4b..4b+3 of the colour class, exactly as on lattices; the new spin
 is +1 iff the word is below ``rng.threshold(p_up)``.

@@ -16,6 +16,8 @@ Layout shared by the lattice kernels (``cluster_cpu`` too):
   local field a function of the neighbour sum, so no exponential is evaluated in
   the sweep.  A uint32 draw ``w`` sets ``s' = +1`` iff ``w < threshold``.
 
+A sweep updates every site of colour 0, then every site of colour 1 (sites of one
+colour are not neighbours, so their order within a colour does not matter).
 Random words: the k-th site of colour c in row r of kernel row m uses word k % 4 of
 ``philox4x32(r * B + k // 4, sweep, chain0 + m, LOCAL + c)`` with B = ceil(ceil(L/2) / 4)
 (``chain0`` the chain index of the first row of the batch).

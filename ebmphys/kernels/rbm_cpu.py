@@ -27,24 +27,26 @@ continued exactly from (v_t, t) alone: :func:`start_chains` at step t redraws h_
 Because units are binary, ``c + v.W`` is a sum of the rows of ``W`` picked by the
 active visible units (and ``b + W.h`` of rows of ``WT``), which beats dense
 products on sparse binary data and keeps each chain's work in one thread.  The
-per-unit and per-layer physics (``bernoulli``, ``layer_probabilities``,
-``sample_layer``) are plain jitted functions a CUDA twin can share.
+per-unit physics (``bernoulli``, :func:`ebmphys.kernels.detmath.sigmoid`) are plain
+jitted scalar functions that the CUDA twin (:mod:`ebmphys.kernels.rbm_cuda`) calls too.
+
+Training data may also be real-valued in [0, 1] (probabilities, as for
+scikit-learn's ``BernoulliRBM``): :func:`train_epoch` then takes the positive
+phase in mean field, ``c + v.W`` and ``<v h>`` with the real ``v``.  The choice
+is made at compile time from the dtype of the data (:func:`positive_input`,
+:func:`positive_accumulate`), so binary (integer) data keep the sums of rows
+above, and a real row whose entries are all 0 or 1 gives the same bits as its
+binary twin.
 """
 
-import math
-
 import numpy as np
-from numba import njit, prange
+from numba import njit, prange, types
+from numba.extending import overload
 
+from ebmphys.kernels.detmath import sigmoid
 from ebmphys.kernels.rng import INIT_RBM_VISIBLE, RBM_HIDDEN, RBM_VISIBLE, philox4x32, threshold
 
 _MASK32 = 0xFFFFFFFF
-_LN2_HI = 6.93147180369123816490e-01
-_LN2_LO = 1.90821492927058770002e-10
-_INV_LN2 = 1.44269504088896338700e00
-_ROUNDING = 1.5 * 2.0**52
-_ROUNDING_BITS = int(np.array([_ROUNDING]).view(np.int64)[0])
-_C2, _C3, _C4, _C5, _C6, _C7, _C8, _C9, _C10, _C11, _C12, _C13 = (1.0 / math.factorial(m) for m in range(2, 14))
 
 
 @njit(cache=True, inline="always")
@@ -53,34 +55,18 @@ def bernoulli(p, word):
     return np.uint8(word < threshold(p))
 
 
-@njit(cache=True, fastmath={"contract"})
-def layer_probabilities(total_input, out, work):
-    """out[u] = sigmoid(total_input[u]) = 1 / (1 + exp(-total_input[u])), vectorised.
+@njit(cache=True)
+def layer_probabilities(total_input, out):
+    """out[u] = sigmoid(total_input[u]) = 1 / (1 + exp(-total_input[u])), by :func:`ebmphys.kernels.detmath.sigmoid`.
 
-    exp(z) for z = -x clamped to [-40, 40] is 2**k * P(r) with k = round(z / ln 2),
-    r = z - k ln 2 (|r| <= ln(2)/2, Cody-Waite split of ln 2) and P the degree-13
-    Taylor polynomial (truncation < 1e-17 relative); 2**k is built from the bits of
-    the rounding sum.  Plain arithmetic, so the loops vectorise (about 3x faster
-    than calling libm's exp per unit).  Accuracy: relative error below 4e-16 for
-    x > -36; for x <= -36, where sigmoid(x) < 2.4e-16, absolute error below 5e-18.
-    ``work`` is a float64 buffer at least as long as ``total_input``; ``out`` must
-    not overlap ``total_input``.
+    The same function the CUDA twin calls per unit, so probabilities have the same
+    bits on both targets (plain arithmetic, no fused multiply-adds; the loop
+    vectorises).  Accuracy: relative error below 4e-16 for x > -36; for x <= -36,
+    where sigmoid(x) < 2.4e-16, absolute error below 5e-18.  ``out`` must not
+    overlap ``total_input``.
     """
-    n = total_input.shape[0]
-    for u in range(n):
-        z = min(max(-total_input[u], -40.0), 40.0)
-        t = z * _INV_LN2 + _ROUNDING
-        k = t - _ROUNDING
-        r = (z - k * _LN2_HI) - k * _LN2_LO
-        p = ((((((_C13 * r + _C12) * r + _C11) * r + _C10) * r + _C9) * r + _C8) * r + _C7) * r + _C6
-        p = (((((p * r + _C5) * r + _C4) * r + _C3) * r + _C2) * r + 1.0) * r + 1.0
-        out[u] = p
-        work[u] = t
-    bits = work.view(np.int64)
-    for u in range(n):
-        bits[u] = (bits[u] - _ROUNDING_BITS + 1023) << 52
-    for u in range(n):
-        out[u] = 1.0 / (1.0 + out[u] * work[u])
+    for u in range(total_input.shape[0]):
+        out[u] = sigmoid(total_input[u])
 
 
 @njit(cache=True)
@@ -132,21 +118,63 @@ def visible_input_row(h, WT, b, out, hidx):
             out[i] += WT[j, i]
 
 
+def _real_input_row(v, W, c, out, vidx):
+    """out = c + v.W for one real visible row ``v``; returns n, with the units where v != 0 in vidx[:n].
+
+    out[j] = c[j] + sum of v_i * W[i, j] over those units in increasing i (the order
+    of :func:`hidden_input_row`, so a row of 0.0s and 1.0s gives its bits).
+    """
+    nh = W.shape[1]
+    n = 0
+    for i in range(v.shape[0]):
+        if v[i] != 0.0:
+            vidx[n] = i
+            n += 1
+    for j in range(nh):
+        out[j] = c[j]
+    for a in range(n):
+        i = vidx[a]
+        vi = v[i]
+        for j in range(nh):
+            out[j] += vi * W[i, j]
+    return n
+
+
+def positive_input(v, W, c, out, vidx):
+    """out = c + v.W for one visible data row; returns n, with the units where v != 0 in vidx[:n].
+
+    Integer or boolean rows (units in {0, 1}) use :func:`hidden_input_row`; real rows
+    (entries in [0, 1], probabilities) use the weighted sum ``_real_input_row``.
+    Chosen at compile time from the dtype of ``v`` (a Numba overload: callable from
+    jitted code only).
+    """
+    raise NotImplementedError("positive_input is callable from Numba-compiled code only")
+
+
+@overload(positive_input, jit_options={"cache": True})
+def _positive_input_overload(v, W, c, out, vidx):
+    if isinstance(v.dtype, types.Float):
+        return _real_input_row
+    return lambda v, W, c, out, vidx: hidden_input_row(v, W, c, out, vidx)
+
+
 @njit(cache=True)
-def start_chain(v, h, ph, W, c, step, chain, k0, k1, in_h, vidx, work):
+def start_chain(v, h, ph, W, c, step, chain, k0, k1, in_h, vidx):
     """The hidden half of step ``step`` of a chain at visible row ``v``: ph = p(h | v), h ~ Bernoulli(ph).
 
     Step 0 starts a chain; at a later step it redraws the h_t that belongs to v_t.
-    Returns the number of active visible units, listed in vidx.
+    ``v`` is binary, or real in [0, 1] (a data row of :func:`train_epoch`; see
+    :func:`positive_input`).  Returns the number of visible units that are not 0,
+    listed in vidx.
     """
-    n = hidden_input_row(v, W, c, in_h, vidx)
-    layer_probabilities(in_h, ph, work)
+    n = positive_input(v, W, c, in_h, vidx)
+    layer_probabilities(in_h, ph)
     sample_layer(ph, h, step, chain, RBM_HIDDEN, k0, k1)
     return n
 
 
 @njit(cache=True)
-def gibbs_steps(h, v, ph, W, WT, b, c, step0, n_steps, chain, k0, k1, in_h, in_v, pv, vidx, hidx, work):
+def gibbs_steps(h, v, ph, W, WT, b, c, step0, n_steps, chain, k0, k1, in_h, in_v, pv, vidx, hidx):
     """Steps step0 .. step0+n_steps-1 (step0 >= 1) of one chain, in place.
 
     Each step draws v ~ p(v | h), sets ph = p(h | v) and draws h ~ Bernoulli(ph);
@@ -157,10 +185,10 @@ def gibbs_steps(h, v, ph, W, WT, b, c, step0, n_steps, chain, k0, k1, in_h, in_v
     for t in range(n_steps):
         step = (step0 + t) & _MASK32
         visible_input_row(h, WT, b, in_v, hidx)
-        layer_probabilities(in_v, pv, work)
+        layer_probabilities(in_v, pv)
         sample_layer(pv, v, step, chain, RBM_VISIBLE, k0, k1)
         n = hidden_input_row(v, W, c, in_h, vidx)
-        layer_probabilities(in_h, ph, work)
+        layer_probabilities(in_h, ph)
         sample_layer(ph, h, step, chain, RBM_HIDDEN, k0, k1)
     return n
 
@@ -176,8 +204,7 @@ def start_chains(W, b, c, v, h, step, chain0, k0, k1):
         in_h = np.empty(nh)
         ph = np.empty(nh)
         vidx = np.empty(nv, dtype=np.int64)
-        work = np.empty(nh)
-        start_chain(v[m], h[m], ph, W, c, step, (chain0 + m) & _MASK32, k0, k1, in_h, vidx, work)
+        start_chain(v[m], h[m], ph, W, c, step, (chain0 + m) & _MASK32, k0, k1, in_h, vidx)
 
 
 @njit(cache=True, parallel=True)
@@ -195,16 +222,15 @@ def block_gibbs(W, WT, b, c, h, v, step0, n_steps, chain0, k0, k1):
         pv = np.empty(nv)
         vidx = np.empty(nv, dtype=np.int64)
         hidx = np.empty(nh, dtype=np.int64)
-        work = np.empty(max(nv, nh))
         gibbs_steps(h[m], v[m], ph, W, WT, b, c, step0, n_steps, (chain0 + m) & _MASK32, k0, k1, in_h, in_v, pv,
-                    vidx, hidx, work)
+                    vidx, hidx)
 
 
 @njit(cache=True)
 def initial_visible(b, n_chains, chain0, k0, k1):
     """Independent draws v ~ prod_i Bernoulli(sigmoid(b_i)) for ``n_chains`` chains (uint8)."""
     prob = np.empty(b.shape[0])
-    layer_probabilities(b, prob, np.empty(b.shape[0]))
+    layer_probabilities(b, prob)
     v = np.empty((n_chains, b.shape[0]), dtype=np.uint8)
     for m in range(n_chains):
         sample_layer(prob, v[m], 0, (chain0 + m) & _MASK32, INIT_RBM_VISIBLE, k0, k1)
@@ -235,6 +261,38 @@ def _accumulate(vidx, n, ph, weight, gW, gb, gc):
         gc[j] += weight * ph[j]
 
 
+def _accumulate_real(v, vidx, n, ph, weight, gW, gb, gc):
+    """gW += weight * outer(v, ph), gb += weight * v, gc += weight * ph for a real row v, nonzero units vidx[:n].
+
+    The factor weight * v_i is formed first, so v_i = 1.0 gives the bits of :func:`_accumulate`.
+    """
+    nh = ph.shape[0]
+    for a in range(n):
+        i = vidx[a]
+        wv = weight * v[i]
+        for j in range(nh):
+            gW[i, j] += wv * ph[j]
+        gb[i] += wv
+    for j in range(nh):
+        gc[j] += weight * ph[j]
+
+
+def positive_accumulate(v, vidx, n, ph, weight, gW, gb, gc):
+    """Add the positive-phase statistics of data row ``v`` (units where v != 0 in vidx[:n]) with ``weight``.
+
+    Binary rows use :func:`_accumulate`, real rows ``_accumulate_real``; chosen at
+    compile time from the dtype of ``v``, as :func:`positive_input`.
+    """
+    raise NotImplementedError("positive_accumulate is callable from Numba-compiled code only")
+
+
+@overload(positive_accumulate, jit_options={"cache": True})
+def _positive_accumulate_overload(v, vidx, n, ph, weight, gW, gb, gc):
+    if isinstance(v.dtype, types.Float):
+        return _accumulate_real
+    return lambda v, vidx, n, ph, weight, gW, gb, gc: _accumulate(vidx, n, ph, weight, gW, gb, gc)
+
+
 @njit(cache=True)
 def train_epoch(
     data, order, batch_size, W, WT, b, c, vel_W, vel_b, vel_c, chains, persistent, k, chain_step, example0,
@@ -244,7 +302,11 @@ def train_epoch(
 
     Parameters
     ----------
-    data : uint8 (n_samples, n_visible)
+    data : uint8 (n_samples, n_visible) of 0/1, or float64 with entries in [0, 1]
+        Real entries are probabilities: the positive phase uses them in mean field
+        (``c + v.W`` and ``v p(h | v)`` with the real ``v``), and a CD chain starts
+        from h_0 ~ p(h | v) of the real row.  A float row of 0.0s and 1.0s gives
+        the bits of the same uint8 row.
     order : int64 (n_samples,), the presentation order of this epoch
     W, b, c : model parameters (updated)
     WT : contiguous copy of W.T, kept equal to it (updated)
@@ -287,7 +349,6 @@ def train_epoch(
     pv = np.empty(nv)
     vidx = np.empty(nv, dtype=np.int64)
     hidx = np.empty(nh, dtype=np.int64)
-    work = np.empty(max(nv, nh))
     n_chains = chains.shape[0]
     for start in range(0, n, batch_size):
         n_pos = min(batch_size, n - start)
@@ -296,23 +357,22 @@ def train_epoch(
         for r in range(n_pos):
             v = data[order[start + r]]
             if persistent:
-                n_active = hidden_input_row(v, W, c, in_h, vidx)
-                layer_probabilities(in_h, ph, work)
+                n_active = positive_input(v, W, c, in_h, vidx)
+                layer_probabilities(in_h, ph)
             else:
-                n_active = start_chain(v, hs, ph, W, c, 0, (example0 + start + r) & _MASK32, k0, k1, in_h, vidx,
-                                       work)
+                n_active = start_chain(v, hs, ph, W, c, 0, (example0 + start + r) & _MASK32, k0, k1, in_h, vidx)
             for j in range(nh):
                 mean_ph[j] += w_pos * ph[j]
-            _accumulate(vidx, n_active, ph, w_pos, gW, gb, gc)
+            positive_accumulate(v, vidx, n_active, ph, w_pos, gW, gb, gc)
             if not persistent:
                 n_active = gibbs_steps(hs, vneg, ph, W, WT, b, c, 1, k, (example0 + start + r) & _MASK32, k0, k1,
-                                       in_h, in_v, pv, vidx, hidx, work)
+                                       in_h, in_v, pv, vidx, hidx)
                 _accumulate(vidx, n_active, ph, -w_pos, gW, gb, gc)
         if persistent:
             w_neg = 1.0 / n_chains
             for m in range(n_chains):
                 n_active = gibbs_steps(chains[m], vneg, ph, W, WT, b, c, chain_step, k, m, k0, k1, in_h, in_v, pv,
-                                       vidx, hidx, work)
+                                       vidx, hidx)
                 _accumulate(vidx, n_active, ph, -w_neg, gW, gb, gc)
             chain_step += k
         if centered:

@@ -15,7 +15,11 @@ word         meaning
 ===========  =====================================================
 
 so a trajectory does not depend on thread count, scheduling, or where it runs,
-and a checkpoint needs only the configuration and the sweep counter.
+and a checkpoint needs only the configuration and the sweep counter.  This is the
+common pattern; each kernel module documents its exact layout (cluster updates
+address ``c0`` by queue position or site, Wang-Landau spreads a 64-bit index of
+pairs of trials over ``c0`` and ``c1``), and ``tests/reference/`` re-implements
+every layout in plain Python.
 
 The functions are plain ``@njit`` functions of integer scalars, callable from
 CPU kernels and (through numba-cuda) from CUDA kernels.  Words are carried in
@@ -48,14 +52,16 @@ STREAM_MULTISPIN = 7
 # ---- the registry of every counter word c3 used by a kernel (one place, so no two uses collide)
 #: single-site sweeps: colour c of a checkerboard or colour class uses ``LOCAL + c``
 LOCAL = 256 * STREAM_LOCAL
-#: default initial configurations (random spins; RBM visible rows use ``INIT + 1``)
+#: default initial configurations (random spins or Potts states; RBM visible rows, binary or Potts, use ``INIT + 1``)
 INIT = 256 * STREAM_INIT
 INIT_RBM_VISIBLE = 1 + 256 * STREAM_INIT
-#: cluster updates: bond words ``CLUSTER``, seed site / cluster flips ``CLUSTER + 1``
+#: cluster updates: bond words ``CLUSTER``, seed site / cluster flips (Potts: new cluster states) ``CLUSTER + 1``
 CLUSTER = 256 * STREAM_CLUSTER
+#: Potts Wolff steps: the state the cluster moves to
+CLUSTER_STATE = 2 + 256 * STREAM_CLUSTER
 #: replica exchanges of parallel tempering
 EXCHANGE = 256 * STREAM_EXCHANGE
-#: RBM block Gibbs: hidden layer ``RBM_HIDDEN``, visible layer ``RBM_VISIBLE``
+#: RBM block Gibbs (binary and Potts-Bernoulli RBMs): hidden layer ``RBM_HIDDEN``, visible layer ``RBM_VISIBLE``
 RBM_HIDDEN = 0 + 256 * STREAM_RBM
 RBM_VISIBLE = 1 + 256 * STREAM_RBM
 #: annealing (AIS, TI): RBM hidden and visible layers, initial states, Wang-Landau walks,

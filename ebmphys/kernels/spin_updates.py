@@ -9,15 +9,14 @@ energy change of flipping ``s``:
 * heat bath (Gibbs): ``p_up = 1 / (1 + exp(-2 beta f))`` whatever ``s`` is.
 
 These functions are callable from CPU kernels, from Python (to build lookup
-tables) and from CUDA kernels.
+tables) and from CUDA kernels.  The exponential is :func:`ebmphys.kernels.detmath.exp`
+(not the C library's), so a probability has the same bits on the CPU and on a GPU.
 """
 
-import math
-
 import numpy as np
-
 from numba import njit
 
+from ebmphys.kernels.detmath import exp
 from ebmphys.kernels.rng import philox4x32
 
 METROPOLIS = 0
@@ -28,7 +27,7 @@ HEATBATH = 1
 def metropolis_p_up(spin, field, beta):
     """P(s' = +1) for a Metropolis update of ``spin`` in local ``field``."""
     d_energy = 2.0 * spin * field
-    p_flip = 1.0 if d_energy <= 0.0 else math.exp(-beta * d_energy)
+    p_flip = 1.0 if d_energy <= 0.0 else exp(-beta * d_energy)
     return p_flip if spin < 0 else 1.0 - p_flip
 
 
@@ -37,9 +36,9 @@ def heatbath_p_up(field, beta):
     """P(s' = +1) for a heat-bath update in local ``field`` (stable for large |beta f|)."""
     x = -2.0 * beta * field
     if x > 0.0:
-        e = math.exp(-x)
+        e = exp(-x)
         return e / (1.0 + e)
-    return 1.0 / (1.0 + math.exp(x))
+    return 1.0 / (1.0 + exp(x))
 
 
 @njit(cache=True, inline="always")

@@ -1,8 +1,12 @@
-"""Energy functions as small classes holding parameters (no sampling loops here)."""
+"""Energy functions as small classes holding parameters (no sampling loops here).
+
+Names are imported on first use (scipy only with the models that need it).
+"""
 
 from ebmphys._lazy import lazy
 
-__all__ = ["RBM", "GraphIsing", "LatticeIsing", "binary_to_spins", "boltzmann_to_ising", "spins_to_binary"]
+__all__ = ["RBM", "GraphIsing", "GraphPotts", "LatticeIsing", "LatticePotts", "PairwisePotts", "PottsBernoulliRBM",
+           "binary_to_spins", "boltzmann_to_ising", "spins_to_binary"]
 
 __getattr__, __dir__ = lazy(__name__, {
     "binary_to_spins": "ebmphys.models.boltzmann",
@@ -10,5 +14,9 @@ __getattr__, __dir__ = lazy(__name__, {
     "spins_to_binary": "ebmphys.models.boltzmann",
     "GraphIsing": "ebmphys.models.ising",
     "LatticeIsing": "ebmphys.models.ising",
+    "GraphPotts": "ebmphys.models.potts",
+    "LatticePotts": "ebmphys.models.potts",
+    "PairwisePotts": "ebmphys.models.potts",
+    "PottsBernoulliRBM": "ebmphys.models.potts_rbm",
     "RBM": "ebmphys.models.rbm",
 })

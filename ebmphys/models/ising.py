@@ -83,6 +83,10 @@ class LatticeIsing:
         self.n_spins = int(np.prod(self.shape))
         self.ndim = len(self.shape)
         self.coordination = 2 * self.ndim
+        bound = self.n_spins * (self.ndim * abs(self.J) + abs(self.h))
+        if not np.isfinite(bound):
+            raise ValueError(f"J = {self.J!r} and h = {self.h!r} give energies up to n_spins * (ndim * |J| + |h|) = "
+                             f"{bound} on {self.shape}, which overflows float64: use smaller couplings")
         self._neighbors = None
         self._rows = None
 
@@ -238,6 +242,11 @@ class GraphIsing:
             raise ValueError(f"fields must be a scalar or have shape ({n},), got {h.shape}")
         if not np.all(np.isfinite(h)):
             raise ValueError("fields must be finite")
+        with np.errstate(over="ignore"):
+            bound = 0.5 * np.abs(J.data).sum() + np.abs(h).sum()
+        if not np.isfinite(bound):
+            raise ValueError("couplings and fields give energies up to 1/2 sum|J_ij| + sum|h_i| = inf, which "
+                             "overflows float64: use smaller couplings")
         self.couplings = J
         self.fields = h
         self.n_spins = n

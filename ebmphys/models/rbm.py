@@ -84,6 +84,11 @@ class RBM:
         self.W = _parameter("W", np.zeros((nv, nh)) if W is None else W, (nv, nh))
         self.b = _parameter("b", np.zeros(nv) if b is None else b, (nv,))
         self.c = _parameter("c", np.zeros(nh) if c is None else c, (nh,))
+        with np.errstate(over="ignore"):
+            bound = np.abs(self.W).sum() + np.abs(self.b).sum() + np.abs(self.c).sum()
+        if not np.isfinite(bound):
+            raise ValueError("W, b and c give energies up to sum|W| + sum|b| + sum|c| = inf, which overflows "
+                             "float64: use smaller parameters")
 
     def __repr__(self) -> str:
         return f"RBM(n_visible={self.n_visible}, n_hidden={self.n_hidden})"

@@ -19,6 +19,10 @@ Paths (k_B = 1):
 * Ising models (``LatticeIsing``, ``GraphIsing``): f_b(s) = exp(-b E(s)) from b = 0,
   where Z_0 = 2**N, to the target beta; transitions are heat-bath (default) or
   Metropolis sweeps.
+* Potts-Bernoulli RBMs (:class:`ebmphys.models.PottsBernoulliRBM`, categorical visible
+  units): the same base-rate path with a base a_i(v_i) per visible state (log data
+  marginals, "data", or zero, "uniform"), log Z_0 = sum_i logsumexp_a a_i(a) + n_hidden log 2
+  (:class:`_PottsRBMPath`).
 * RBMs (E(v, h) = -b.v - c.h - v.W.h, units in {0, 1}) at inverse temperature
   beta: hidden units are summed out and the base is a product of independent
   visible units with bias ``a``, either the logits of the data marginals
@@ -50,17 +54,20 @@ from dataclasses import dataclass, field
 import numpy as np
 from scipy.special import expit, logit, logsumexp
 
-from ebmphys.kernels import ais_cpu
+from ebmphys.kernels import ais_cpu, potts_rbm_cpu
 from ebmphys.kernels.rng import (AIS_DATA_ROWS, AIS_EXACT_SAMPLES, AIS_INIT, AIS_PILOT, host_generator, resolve_seed,
                                  split_seed)
 from ebmphys.kernels.spin_updates import random_spins
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.ising import GraphIsing, LatticeIsing
+from ebmphys.models.potts_rbm import PottsBernoulliRBM
 from ebmphys.models.rbm import RBM, softplus
 from ebmphys.partition.exact import boltzmann_probabilities
 from ebmphys.partition.rbm_exact import MAX_EXACT_RBM_UNITS
+from ebmphys.partition.result import LogZEstimate
 from ebmphys.partition.schedules import SCHEDULES, check_schedule, equal_length_schedule, named_schedule
-from ebmphys.sampling.chains import AnnealResult, Chains
+from ebmphys.limits import require_memory
+from ebmphys.sampling.chains import BYTES_PER_VARIABLE, AnnealResult, Chains, n_variables
 from ebmphys.sampling.registry import check_device
 
 BASES = ("data", "uniform")
@@ -87,8 +94,8 @@ class AISWarning(RuntimeWarning):
 
 
 @dataclass
-class AISResult:
-    """Outcome of a forward or reverse AIS run.
+class AISResult(LogZEstimate):
+    """Outcome of a forward or reverse AIS run (a :class:`LogZEstimate` with ``method`` "ais" or "reverse-ais").
 
     Attributes
     ----------
@@ -111,15 +118,11 @@ class AISResult:
         Wall time of the run (pilot and exact sampling included).
     """
 
-    log_z: float
-    stderr: float
     ess: float
     log_weights: np.ndarray = field(repr=False)
     log_z_base: float
     schedule: np.ndarray = field(repr=False)
     direction: str
-    seed: int
-    seconds: float
 
     @property
     def n_chains(self) -> int:
@@ -287,6 +290,85 @@ class _RBMPath:
         return self.rbm.check_visible(states, "initial_states").copy()
 
 
+class _PottsRBMPath:
+    """Base-rate annealing of a Potts-Bernoulli RBM at inverse temperature ``beta``.
+
+    f_t(v) = exp((1 - t/beta) a(v) + t b(v)) prod_j (1 + exp(t (c_j + sum_i W_ij(v_i)))), t from 0
+    to beta, a(v) = sum_i a_i(v_i); the base (t = 0) is independent categorical visible
+    units with logits a_i and uniform hidden units.
+    """
+
+    def __init__(self, rbm: PottsBernoulliRBM, beta: float, a: np.ndarray):
+        self.rbm = rbm
+        self.beta = beta
+        self.a = np.ascontiguousarray(a, dtype=np.float64)
+        self.log_z_base = float(logsumexp(self.a, axis=1).sum() + rbm.n_hidden * math.log(2.0))
+
+    def chains(self, states: np.ndarray, seed: int, sweep: int, device: str) -> Chains:
+        return Chains(self.rbm, algorithm="gibbs", beta=1.0, n_chains=states.shape[0], seed=seed, device=device,
+                      initial_states=states, sweep=sweep)
+
+    def anneal(self, chains: Chains, betas: np.ndarray) -> AnnealResult:
+        return chains.anneal(betas, base_bias=self.a, base_weights=1.0 - betas / self.beta)
+
+    def initial(self, n_chains: int, k0: int, k1: int) -> np.ndarray:
+        return potts_rbm_cpu.independent_visible(self.a, n_chains, k0, k1, 0, AIS_INIT)
+
+    def initial_host(self, rng: np.random.Generator, n_chains: int) -> np.ndarray:
+        return _categorical_rows(rng, self.a[None], n_chains)
+
+    def log_f(self, v, t: float) -> np.ndarray:
+        r = self.rbm
+        v = r.check_visible(v).astype(np.int64)
+        sites = np.arange(r.n_visible)
+        linear = (1.0 - t / self.beta) * self.a[sites, v].sum(axis=1) + t * r.b[sites, v].sum(axis=1)
+        return linear + softplus(t * (r.c + r.W[sites, v].sum(axis=1))).sum(axis=1)
+
+    def exact_samples(self, beta: float, n: int, rng: np.random.Generator) -> np.ndarray:
+        r = self.rbm
+        if r.n_hidden > MAX_EXACT_RBM_UNITS:
+            raise ValueError(f"reverse AIS needs samples of the target: exact sampling enumerates the 2**n_hidden "
+                             f"hidden states and n_hidden={r.n_hidden} exceeds {MAX_EXACT_RBM_UNITS}; pass "
+                             f"initial_states (equilibrated visible rows)")
+        log_p = np.empty(2**r.n_hidden)
+        for start in range(0, log_p.shape[0], _CHUNK_STATES):
+            h = _binary_rows(r.n_hidden, start, min(start + _CHUNK_STATES, log_p.shape[0]))
+            x = beta * (r.b[None] + np.einsum("iaj,bj->bia", r.W, h))
+            log_p[start:start + h.shape[0]] = beta * (h @ r.c) + logsumexp(x, axis=2).sum(axis=1)
+        p = np.exp(log_p - logsumexp(log_p))
+        h = _binary_rows(r.n_hidden, 0, 0, rows=rng.choice(p.shape[0], size=n, p=p / p.sum()))
+        return _categorical_rows(rng, beta * (r.b[None] + np.einsum("iaj,bj->bia", r.W, h)), n)
+
+    def check_initial(self, states) -> np.ndarray:
+        return self.rbm.check_visible(states, "initial_states").copy()
+
+
+def _categorical_rows(rng: np.random.Generator, logits: np.ndarray, n: int) -> np.ndarray:
+    """n rows of independent categorical units with logits (n or 1, n_units, q), uint8 (host generator)."""
+    p = np.exp(logits - logsumexp(logits, axis=2, keepdims=True))
+    cumulative = np.cumsum(np.broadcast_to(p, (n,) + p.shape[1:]), axis=2)
+    u = rng.random((n, p.shape[1], 1))
+    return np.minimum((u > cumulative).sum(axis=2), p.shape[2] - 1).astype(np.uint8)
+
+
+def _potts_base_bias(rbm: PottsBernoulliRBM, base, data) -> np.ndarray:
+    """Base logits a_i(a): zero ("uniform") or the log data frequencies clipped to >= 1e-3 ("data")."""
+    if base is None:
+        base = "uniform" if data is None else "data"
+    if base not in BASES:
+        raise ValueError(f"base must be one of {BASES} or None, got {base!r}")
+    if base == "uniform":
+        return np.zeros((rbm.n_visible, rbm.q))
+    if data is None:
+        raise ValueError("base='data' needs the training data (pass data=X, integer states 0..q-1, n_visible "
+                         "columns), or use base='uniform'")
+    x = rbm.check_visible(data, "data")
+    if x.shape[0] == 0:
+        raise ValueError("data must contain at least one row")
+    freq = np.stack([(x == a).mean(axis=0) for a in range(rbm.q)], axis=1)
+    return np.log(np.clip(freq, 1e-3, 1.0))
+
+
 def _check_beta(beta) -> float:
     beta = finite_real("beta", beta)
     if beta <= 0:
@@ -317,6 +399,10 @@ ISING_ALGORITHMS = ("heatbath", "metropolis")
 
 
 def _path(model, beta: float, algorithm, base, data):
+    if isinstance(model, PottsBernoulliRBM):
+        if algorithm not in (None, "gibbs"):
+            raise ValueError(f"algorithm must be 'gibbs' (block Gibbs sampling) for a PottsBernoulliRBM, got {algorithm!r}")
+        return _PottsRBMPath(model, beta, _potts_base_bias(model, base, data))
     if isinstance(model, RBM):
         if algorithm not in (None, "gibbs"):
             raise ValueError(f"algorithm must be 'gibbs' (block Gibbs sampling) for an RBM, got {algorithm!r}")
@@ -330,11 +416,15 @@ def _path(model, beta: float, algorithm, base, data):
         if isinstance(model, LatticeIsing):
             model.require_bipartite()
         return _IsingPath(model, algorithm)
-    raise TypeError(f"model must be a LatticeIsing, GraphIsing or RBM, got {type(model).__name__}")
+    raise TypeError(f"model must be a LatticeIsing, GraphIsing, RBM or PottsBernoulliRBM, got {type(model).__name__}")
 
 
-def _check_chains(n_chains) -> int:
-    return positive_int("n_chains", n_chains, minimum=2)
+def _check_chains(n_chains, model, what: str, name: str = "n_chains") -> int:
+    """``name`` >= 2, and a batch of that many configurations of ``model`` must fit in memory."""
+    n_chains = positive_int(name, n_chains, minimum=2)
+    require_memory(n_chains * n_variables(model) * BYTES_PER_VARIABLE,
+                   f"{what}: {n_chains} chains x {n_variables(model)} variables ({name}, the model size)")
+    return n_chains
 
 
 # ---------------------------------------------------------------------------- schedules
@@ -394,7 +484,7 @@ def adaptive_schedule(model, beta: float = 1.0, *, n_steps: int | None = None, t
 
     Parameters
     ----------
-    model : LatticeIsing, GraphIsing or RBM
+    model : LatticeIsing, GraphIsing, RBM or PottsBernoulliRBM
     beta : float > 0, target inverse temperature
     n_steps : int >= 1, optional
         Number of steps of the returned schedule; exactly one of ``n_steps`` and
@@ -416,7 +506,7 @@ def adaptive_schedule(model, beta: float = 1.0, *, n_steps: int | None = None, t
     for name, value in (("target_cess", target_cess), ("pilot_cess", pilot_cess)):
         if value is not None and not 0.0 < finite_real(name, value) < 1.0:
             raise ValueError(f"{name} must be in (0, 1), got {value}")
-    n_pilot_chains = _check_chains(n_pilot_chains)
+    n_pilot_chains = _check_chains(n_pilot_chains, model, "adaptive_schedule", "n_pilot_chains")
     sweeps_per_step = positive_int("sweeps_per_step", sweeps_per_step)
     seed = resolve_seed(seed)
     device = check_device(device)
@@ -462,7 +552,7 @@ def ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, s
 
     Parameters
     ----------
-    model : LatticeIsing, GraphIsing or RBM
+    model : LatticeIsing, GraphIsing, RBM or PottsBernoulliRBM
         Ising energies E(s) = -sum J_ij s_i s_j - sum h_i s_i (spins +-1); RBM energy
         E(v, h) = -b.v - c.h - v.W.h (units 0/1).  Lattices need even periodic sides
         (checkerboard updates).
@@ -501,7 +591,7 @@ def ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, s
     start = time.perf_counter()
     device = check_device(device)
     beta = _check_beta(beta)
-    n_chains = _check_chains(n_chains)
+    n_chains = _check_chains(n_chains, model, "ais")
     seed = resolve_seed(seed)
     path = _path(model, beta, algorithm, base, data)
     betas = _resolve_schedule(schedule, model, beta, n_steps, seed, algorithm, base, data, device)
@@ -510,7 +600,7 @@ def ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int = 1000, s
     log_w = path.anneal(chains, betas).log_weights
     log_mean, stderr, ess = weight_statistics(log_w)
     _warn_if_untrustworthy(ess, n_chains, "forward")
-    return AISResult(log_z=path.log_z_base + log_mean, stderr=stderr, ess=ess, log_weights=log_w,
+    return AISResult(method="ais", log_z=path.log_z_base + log_mean, stderr=stderr, ess=ess, log_weights=log_w,
                      log_z_base=path.log_z_base, schedule=betas, direction="forward", seed=seed,
                      seconds=time.perf_counter() - start)
 
@@ -541,7 +631,7 @@ def reverse_ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int =
     start = time.perf_counter()
     device = check_device(device)
     beta = _check_beta(beta)
-    n_chains = _check_chains(n_chains)
+    n_chains = _check_chains(n_chains, model, "reverse_ais")
     burn_in = positive_int("burn_in", burn_in, minimum=0)
     seed = resolve_seed(seed)
     path = _path(model, beta, algorithm, base, data)
@@ -563,6 +653,6 @@ def reverse_ais(model, beta: float = 1.0, *, n_chains: int = 100, n_steps: int =
     log_w = path.anneal(path.chains(x, seed, _REVERSE_STEP0, device), betas[::-1].copy()).log_weights
     log_mean, stderr, ess = weight_statistics(log_w)
     _warn_if_untrustworthy(ess, n_chains, "reverse")
-    return AISResult(log_z=path.log_z_base - log_mean, stderr=stderr, ess=ess, log_weights=log_w,
+    return AISResult(method="reverse-ais", log_z=path.log_z_base - log_mean, stderr=stderr, ess=ess, log_weights=log_w,
                      log_z_base=path.log_z_base, schedule=betas, direction="reverse", seed=seed,
                      seconds=time.perf_counter() - start)

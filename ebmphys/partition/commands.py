@@ -17,8 +17,8 @@ Model, from flags or a spec file (TOML, a ``[model]`` table):
 ========================  ==================================================================
 
 Methods: ``exact`` (enumeration), ``kaufman`` (2D periodic lattices), ``ais``,
-``reverse-ais``, ``ti`` (thermodynamic integration; ``--chains`` chains and
-``--steps`` sweeps per grid point) and ``wang-landau`` (``--chains`` walkers).
+``reverse-ais``, ``ti`` (thermodynamic integration; ``--n-chains`` chains and
+``--steps`` sweeps per grid point) and ``wang-landau`` (``--n-chains`` walkers).
 ``--json`` prints one JSON object: estimate, stderr, method, seconds, parameters
 (and ess, bound, quadrature_error where they apply).
 
@@ -34,7 +34,6 @@ import argparse
 import json
 import math
 import sys
-import time
 import tomllib
 import warnings
 from pathlib import Path
@@ -42,12 +41,12 @@ from pathlib import Path
 import numpy as np
 
 from ebmphys.exceptions import UserError
+from ebmphys.limits import require_memory
 from ebmphys.models.ising import LatticeIsing
 from ebmphys.models.rbm import RBM
+from ebmphys.partition.estimate import DEFAULTS, METHODS
 
-METHODS = ("exact", "kaufman", "ais", "reverse-ais", "ti", "wang-landau")
 MODEL_TYPES = ("ising", "rbm", "rbm-digits", "rbm-random")
-_DEFAULTS = {"ais": (100, 1000), "reverse-ais": (100, 1000), "ti": (8, 2000), "wang-landau": (4, None)}
 
 
 def register(subparsers) -> None:
@@ -66,7 +65,7 @@ def register(subparsers) -> None:
     p.add_argument("--h", type=float, default=0.0, help="Ising field (default 0)")
     p.add_argument("--beta", type=float, default=1.0, help="inverse temperature (default 1)")
     p.add_argument("--method", default="ais", choices=METHODS, help="estimator (default ais)")
-    p.add_argument("--chains", type=int, help="AIS chains (100), TI chains per point (8), Wang-Landau walkers (4)")
+    p.add_argument("--n-chains", type=int, help="AIS chains (100), TI chains per point (8), Wang-Landau walkers (4)")
     p.add_argument("--steps", type=int, help="AIS annealing steps (1000), TI sweeps per point (2000)")
     p.add_argument("--schedule", default="linear", choices=("linear", "geometric", "sigmoid", "adaptive"),
                    help="AIS schedule (default linear)")
@@ -123,6 +122,9 @@ def model_from_table(table: dict, base_dir: Path):
     if kind == "rbm-random":
         rng = np.random.default_rng(_get(table, "seed", int, 0))
         nv, nh = _get(table, "n_visible", int), _get(table, "n_hidden", int)
+        if nv < 1 or nh < 1:
+            raise UserError(f"[model]: n_visible and n_hidden must be >= 1, got {nv} and {nh}")
+        require_memory(24 * nv * nh, f"[model] rbm-random of {nv} x {nh} units (n_visible, n_hidden)")
         scale = _get(table, "weight_scale", float, 1.0)
         return RBM(nv, nh, W=rng.normal(0.0, scale, (nv, nh)), b=rng.normal(0.0, 1.0, nv),
                    c=rng.normal(0.0, 1.0, nh)), None
@@ -130,7 +132,10 @@ def model_from_table(table: dict, base_dir: Path):
     from ebmphys.training import RBMTrainer
 
     X = load_binary_digits()
-    trainer = RBMTrainer(_get(table, "n_hidden", int, 20), n_iter=_get(table, "epochs", int, 30),
+    n_hidden = _get(table, "n_hidden", int, 20)
+    require_memory(40 * X.shape[1] * n_hidden + 48 * 20 * (X.shape[1] + n_hidden),
+                   f"[model] rbm-digits with {n_hidden} hidden units (n_hidden)")
+    trainer = RBMTrainer(n_hidden, n_iter=_get(table, "epochs", int, 30),
                          learning_rate=_get(table, "learning_rate", float, 0.05), batch_size=20,
                          random_state=_get(table, "seed", int, 0))
     return trainer.fit(X).rbm_, X
@@ -172,86 +177,60 @@ def _model_from_args(args):
     return model, data if args.data is None else _load_data(args.data)
 
 
-# ---------------------------------------------------------------------------- estimates
+# ---------------------------------------------------------------------------- sizes
 
 
-def _is_periodic_2d(model) -> bool:
-    return isinstance(model, LatticeIsing) and model.ndim == 2 and model.periodic and model.h == 0
+def memory_estimate(model, method: str, chains: int | None, steps: int | None) -> tuple[int, str]:
+    """Bytes ``estimate(model, method, ...)`` needs, and what they are for (to name in a refusal).
 
-
-def exact_log_z(model, beta: float, method: str = "exact") -> float:
-    """Exact log Z by enumeration or (``method="kaufman"``) Kaufman's formula; UserError when impossible."""
-    from ebmphys.partition import ising2d_log_z, log_z_exact
-    from ebmphys.partition.rbm_exact import rbm_log_z_exact
-
-    if method == "kaufman":
-        if not _is_periodic_2d(model):
-            raise UserError("--method kaufman needs a periodic 2D Ising lattice with zero field (--ising2d L)")
-        return ising2d_log_z(model.shape[0], model.shape[1], beta, J=model.J)
+    Ising lattices: the neighbour table and its construction (about (8 + 40 d) bytes a
+    spin) plus, per chain, the configuration, its copies and the cluster work arrays
+    of the reverse-AIS start (40 bytes a spin).  RBMs: the weights (twice) and, per
+    chain, the visible and hidden units and their inputs in float64.
+    """
+    default_chains, _ = DEFAULTS.get(method, (1, None))
+    chains = chains or default_chains or 1
     if isinstance(model, RBM):
-        if beta != 1.0:
-            scaled = RBM(model.n_visible, model.n_hidden, W=beta * model.W, b=beta * model.b, c=beta * model.c)
-            return rbm_log_z_exact(scaled)
-        return rbm_log_z_exact(model)
-    return log_z_exact(model, beta)
+        units = model.n_visible + model.n_hidden
+        return (16 * model.n_visible * model.n_hidden + 48 * chains * units,
+                f"logz --method {method}: {chains} chain(s) on an RBM of {model.n_visible} x {model.n_hidden} "
+                f"units (--n-chains)")
+    if method in ("exact", "kaufman"):
+        return 0, ""
+    n, d = model.n_spins, model.ndim
+    per_chain = {"ti": 3, "wang-landau": 3 + 16 * d}.get(method, 40)
+    return (n * (8 + 40 * d) + chains * n * per_chain,
+            f"logz --method {method}: {chains} chain(s) x {n:.3g} spins (--n-chains, the lattice size)")
 
 
-def _reverse_initial_states(model, beta, n_chains, seed):
-    """Equilibrated Ising configurations for reverse AIS on lattices too large for exact samples."""
-    from ebmphys.sampling.sample import sample
-
-    algorithm = "swendsen-wang" if model.J > 0 and model.h == 0 else "heatbath"
-    warnings.warn("reverse AIS starts from MCMC configurations (1000 sweeps), not exact samples: "
-                  "the upper bound is approximate", RuntimeWarning, stacklevel=2)
-    r = sample(model, beta=beta, n_sweeps=1000, n_chains=n_chains, algorithm=algorithm, seed=seed,
-               record=(), return_states=True)
-    return r.states.reshape(n_chains, -1)
+# ---------------------------------------------------------------------------- estimates
 
 
 def estimate(model, data, method: str, beta: float, chains: int | None, steps: int | None, schedule: str,
              seed: int) -> dict:
     """Run one estimator; return the JSON-able result (estimate, stderr, method, seconds, parameters, ...)."""
-    from ebmphys.partition.ais import ais, reverse_ais
-    from ebmphys.partition.thermodynamic import thermodynamic_integration
-    from ebmphys.sampling.wang_landau import wang_landau
+    from ebmphys.partition.estimate import estimate_log_z
 
-    default_chains, default_steps = _DEFAULTS.get(method, (None, None))
+    default_chains, default_steps = DEFAULTS.get(method, (None, None))
     chains = default_chains if chains is None else chains
     steps = default_steps if steps is None else steps
+    if method in ("ti", "wang-landau") and not isinstance(model, LatticeIsing):
+        raise UserError(f"--method {method} needs an Ising lattice")
+    r = estimate_log_z(model, beta, method=method, n_chains=chains, n_steps=steps, schedule=schedule, seed=seed,
+                       data=data)
+    out = {"estimate": r.log_z, "stderr": r.stderr, "method": method, "seconds": r.seconds}
+    for extra in ("ess", "bound", "quadrature_error"):
+        if hasattr(r, extra):
+            out[extra] = getattr(r, extra)
     params = {"model": repr(model), "beta": beta, "seed": seed}
-    out = {"method": method}
-    start = time.perf_counter()
-    if method in ("exact", "kaufman"):
-        out.update(estimate=exact_log_z(model, beta, method), stderr=0.0)
-    elif method in ("ais", "reverse-ais"):
-        params.update(chains=chains, steps=steps, schedule=schedule)
-        kwargs = dict(n_chains=chains, n_steps=steps, schedule=schedule, seed=seed)
-        if isinstance(model, RBM):
-            kwargs["data"] = data
-        if method == "ais":
-            r = ais(model, beta, **kwargs)
-        else:
-            if isinstance(model, LatticeIsing) and model.n_spins > 24:
-                kwargs["initial_states"] = _reverse_initial_states(model, beta, chains, seed)
-            if isinstance(model, RBM) and data is not None:
-                kwargs["burn_in"] = 1000
-            r = reverse_ais(model, beta, **kwargs)
-        out.update(estimate=r.log_z, stderr=r.stderr, ess=r.ess, bound=r.bound)
+    if method in ("ais", "reverse-ais"):
+        params.update(n_chains=chains, steps=steps, schedule=schedule)
     elif method == "ti":
-        if not isinstance(model, LatticeIsing):
-            raise UserError("--method ti needs an Ising lattice")
-        params.update(chains=chains, sweeps=steps)
-        r = thermodynamic_integration(model, beta, n_chains=chains, n_sweeps=steps, seed=seed)
-        out.update(estimate=r.log_z, stderr=r.stderr, quadrature_error=r.quadrature_error)
-    else:
-        if not isinstance(model, LatticeIsing):
-            raise UserError("--method wang-landau needs an Ising lattice")
-        params.update(walkers=chains)
-        r = wang_landau(model, n_chains=chains, seed=seed)
-        out.update(estimate=r.log_z(beta), stderr=r.stderr("log_z", beta))
-    out["seconds"] = time.perf_counter() - start
+        params.update(n_chains=chains, sweeps=steps)
+    elif method == "wang-landau":
+        params.update(n_chains=chains)
     out["parameters"] = params
-    return {k: out[k] for k in ("estimate", "stderr", "method", "seconds", "parameters")} | out
+    return out
 
 
 # ---------------------------------------------------------------------------- study
@@ -274,11 +253,15 @@ def run_study(path: Path, out_dir: Path, quiet: bool = False) -> dict:
     beta = _get(study, "beta", float, 1.0, where="[study]")
     model, data = model_from_table(spec["model"], path.parent)
     exact_method = _get(spec.get("exact", {}), "method", str, "exact", where="[exact]")
-    exact = exact_log_z(model, beta, exact_method)
+    from ebmphys.partition.estimate import estimate_log_z
+
+    exact = estimate_log_z(model, beta, method=exact_method).log_z
     steps_list = _get(cfg, "steps", list, where="[ais]")
     schedules = _get(cfg, "schedules", list, ["linear"], where="[ais]")
-    chains = _get(cfg, "chains", int, 100, where="[ais]")
+    chains = _get(cfg, "n_chains", int, 100, where="[ais]")
     seed = _get(cfg, "seed", int, 0, where="[ais]")
+    require_memory(*memory_estimate(model, "reverse-ais" if _get(cfg, "reverse", bool, False, where="[ais]") else "ais",
+                                    chains, None))
     runs = [("forward", s) for s in schedules]
     if _get(cfg, "reverse", bool, False, where="[ais]"):
         runs.append(("reverse", schedules[0]))
@@ -301,7 +284,7 @@ def run_study(path: Path, out_dir: Path, quiet: bool = False) -> dict:
                       f"error {r.log_z - exact:+.6f}  ESS {r.ess:7.1f}  {r.seconds:7.2f} s", file=sys.stderr)
         series.append({"direction": direction, "schedule": schedule, "points": points})
     result = {"name": name, "model": repr(model), "beta": beta, "exact": exact, "exact_method": exact_method,
-              "chains": chains, "seed": seed, "series": series}
+              "n_chains": chains, "seed": seed, "series": series}
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / f"{name}.json").write_text(json.dumps(result, indent=2))
     _plot_study(result, out_dir / f"{name}.png", study.get("description", name))
@@ -317,7 +300,7 @@ def _plot_study(result: dict, path: Path, title: str) -> None:
     import matplotlib.pyplot as plt
 
     exact = result["exact"]
-    trusted = [p for s in result["series"] for p in s["points"] if p["ess"] >= max(5.0, 0.1 * result["chains"])]
+    trusted = [p for s in result["series"] for p in s["points"] if p["ess"] >= max(5.0, 0.1 * result["n_chains"])]
     spread = 1.1 * max([abs(p["estimate"] - exact) + p["stderr"] for p in trusted] or [1.0])
     lo, hi = exact - spread, exact + spread
     fig, axes = plt.subplots(1, 2, figsize=(11, 4.2), sharey=True)
@@ -339,7 +322,7 @@ def _plot_study(result: dict, path: Path, title: str) -> None:
     axes[0].set_ylim(lo, hi)
     axes[0].set_ylabel(f"log Z at beta = {result['beta']:.6g} (nats)")
     axes[0].legend(fontsize=8)
-    fig.suptitle(f"{title}\n{result['model']}, {result['chains']} chains, error bars = 1 s.e., "
+    fig.suptitle(f"{title}\n{result['model']}, {result['n_chains']} chains, error bars = 1 s.e., "
                  f"triangles: off-scale estimates (ESS < 10%)", fontsize=9)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -355,12 +338,13 @@ def run_logz(args: argparse.Namespace) -> int:
         return 0
     if not (math.isfinite(args.beta) and args.beta > 0):
         raise UserError(f"--beta must be finite and > 0, got {args.beta}")
-    for flag in ("chains", "steps"):
+    for flag in ("n_chains", "steps"):
         value = getattr(args, flag)
         if value is not None and value < 1:
-            raise UserError(f"--{flag} must be >= 1, got {value}")
+            raise UserError(f"--{flag.replace('_', '-')} must be >= 1, got {value}")
     model, data = _model_from_args(args)
-    result = estimate(model, data, args.method, args.beta, args.chains, args.steps, args.schedule, args.seed)
+    require_memory(*memory_estimate(model, args.method, args.n_chains, args.steps))
+    result = estimate(model, data, args.method, args.beta, args.n_chains, args.steps, args.schedule, args.seed)
     if args.json:
         print(json.dumps(result))
     else:

@@ -29,6 +29,7 @@ from ebmphys.kernels.rng import AIS_INIT, derive_seed, resolve_seed, split_seed
 from ebmphys.kernels.spin_updates import random_spins
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.ising import GraphIsing, LatticeIsing
+from ebmphys.partition.result import LogZEstimate
 from ebmphys.sampling.chains import Chains
 from ebmphys.sampling.registry import check_device
 
@@ -37,8 +38,8 @@ ALGORITHMS = ("heatbath", "metropolis")
 
 
 @dataclass
-class TIResult:
-    """Thermodynamic-integration estimate of log Z.
+class TIResult(LogZEstimate):
+    """Thermodynamic-integration estimate of log Z (a :class:`LogZEstimate` with ``method`` "ti").
 
     Attributes
     ----------
@@ -53,14 +54,10 @@ class TIResult:
     seconds : float
     """
 
-    log_z: float
-    stderr: float
     quadrature_error: float
     betas: np.ndarray = field(repr=False)
     mean_energy: np.ndarray = field(repr=False)
     energy_stderr: np.ndarray = field(repr=False)
-    seed: int
-    seconds: float
 
 
 def simpson_weights(n_points: int, width: float) -> np.ndarray:
@@ -131,7 +128,7 @@ def thermodynamic_integration(model, beta: float = 1.0, *, n_betas: int = 33, n_
     integral = float(weights @ mean_energy)
     coarse = float(simpson_weights((n_betas + 1) // 2, beta) @ mean_energy[::2])
     return TIResult(
-        log_z=model.n_spins * math.log(2.0) - integral,
+        method="ti", log_z=model.n_spins * math.log(2.0) - integral,
         stderr=float(np.sqrt(np.sum((weights * energy_se) ** 2))),
         quadrature_error=abs(integral - coarse) / 15.0,
         betas=betas, mean_energy=mean_energy, energy_stderr=energy_se, seed=seed,

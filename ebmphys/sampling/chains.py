@@ -11,8 +11,9 @@ random number is a pure function of (seed, chain index, sweep counter, site), so
 
 A ladder ``beta=[b_0 < b_1 < ...]`` runs parallel tempering: each of the
 ``n_chains`` ensembles has one replica per beta; kernel row ``c * n_betas + i``
-always runs at ``b_i`` (so each row is an ordinary chain of the backend with its
-own beta and random stream).  Every ``exchange_every`` sweeps, neighbouring
+always runs at ``b_i`` as an ordinary chain of the backend with its own beta and
+the random streams of chain index ``(chain0 + c) * n_betas + i`` (so ensembles
+split with ``chain0`` keep their bits).  Every ``exchange_every`` sweeps, neighbouring
 temperatures exchange configurations with the Metropolis probability
 
     min(1, exp((b_i - b_{i+1}) (E_i - E_{i+1}))),
@@ -20,8 +21,9 @@ temperatures exchange configurations with the Metropolis probability
 which leaves the product of the Boltzmann distributions invariant.  Rounds
 alternate between the even pairs (0,1), (2,3), ... and the odd pairs (1,2),
 (3,4), ...: round ``r = sweep // exchange_every`` uses pairs starting at ``r % 2``.
-The uniform of pair (i, i+1) of ensemble c after sweep counter ``sweep`` is word
-``i % 4`` of ``philox4x32(i // 4, sweep, chain0 + c, rng.EXCHANGE)``.  At a sweep
+Pair (i, i+1) of ensemble c after sweep counter ``sweep`` exchanges iff word ``i % 4``
+of ``philox4x32(i // 4, sweep, chain0 + c, rng.EXCHANGE)`` is below ``rng.threshold`` of
+that probability (the exponential evaluated by numpy).  At a sweep
 where both are due, the exchange comes first and the observables are recorded
 after it (so the last record describes the final states).
 """
@@ -33,15 +35,27 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from ebmphys.kernels.rng import EXCHANGE, philox_block, resolve_seed, split_seed
+from ebmphys.limits import require_memory
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.progress import Progress
 from ebmphys.sampling.backends import threads_for
-from ebmphys.sampling.registry import check_device, lookup
+from ebmphys.sampling.registry import resolve
 
 #: the sweep counter is a 32-bit word of the random-number counter
 MAX_SWEEP = 2**32 - 1
 #: spin updates per kernel call between progress updates (when a progress display is on)
 _WORK_PER_CALL = 2**24
+#: memory estimate per variable of every chain: configurations in the user and kernel layouts, and
+#: per-chain work arrays (cluster stacks, gradients, hidden layers), generously
+BYTES_PER_VARIABLE = 64
+
+
+def n_variables(model) -> int:
+    """Number of variables of one configuration of ``model`` (spins, units or coordinates), for size checks."""
+    for names in (("n_sites",), ("n_spins",), ("n_visible", "n_hidden"), ("dim",)):
+        if all(hasattr(model, name) for name in names):
+            return sum(int(getattr(model, name)) for name in names)
+    return 1
 
 
 @dataclass
@@ -143,7 +157,8 @@ class Chains:
     seed : int in [0, 2**64), optional
         Key of the counter-based generator; None draws one (``chains.seed``).
     device : {"cpu", "cuda", "auto"}
-        Where the kernels run (see :func:`ebmphys.sampling.registry.check_device`).
+        Where the kernels run (see :func:`ebmphys.sampling.registry.check_device`; with
+        "auto", an algorithm without GPU kernels runs on the CPU).
     initial_states : array, optional
         Starting configurations, shape (n_chains, *site_shape) or, for a ladder,
         (n_chains, n_betas, *site_shape), in the model's dtype (int8 spins in {-1, +1},
@@ -170,8 +185,7 @@ class Chains:
     def __init__(self, model, *, algorithm: str, beta, n_chains: int = 1, seed: int | None = None,
                  device: str = "cpu", initial_states=None, exchange_every: int | None = None, sweep: int = 0,
                  chain0: int = 0, **options):
-        self.device = check_device(device)
-        factory = lookup(model, algorithm, self.device)
+        self.device, factory = resolve(model, algorithm, device)
         self.model = model
         self.algorithm = algorithm
         self.n_chains = positive_int("n_chains", n_chains)
@@ -192,10 +206,13 @@ class Chains:
             self.ladder = False
         n_betas = self.betas.shape[0]
         self.n_rows = self.n_chains * n_betas
-        if self.chain0 + self.n_rows > 2**32:
-            raise ValueError("chain0 + n_chains (x number of betas) must not exceed 2**32 (the counter's chain word)")
+        require_memory(self.n_rows * n_variables(model) * BYTES_PER_VARIABLE,
+                       f"Chains: {self.n_chains} chain(s) x {n_betas} beta(s) x {n_variables(model)} variables "
+                       f"(n_chains, beta, the model size)")
+        if (self.chain0 + self.n_chains) * n_betas > 2**32:
+            raise ValueError("(chain0 + n_chains) x (number of betas) must not exceed 2**32 (the counter's chain word)")
         k0, k1 = split_seed(self.seed)
-        self._backend = factory(model, np.tile(self.betas, self.n_chains), k0, k1, self.chain0, **options)
+        self._backend = factory(model, np.tile(self.betas, self.n_chains), k0, k1, self.chain0 * n_betas, **options)
         self.site_shape = tuple(getattr(model, "shape", (self._backend.n_sites,)))
         self._batch = (self.n_chains, n_betas) if self.ladder else (self.n_chains,)
         if initial_states is None:
@@ -295,6 +312,10 @@ class Chains:
                              f"{self._sweep}, n_sweeps may be at most {MAX_SWEEP - self._sweep}, got {n_sweeps}")
         record = self.check_record(record)
         n_records = n_sweeps // thin if record else 0
+        if record:
+            require_memory(8 * self.n_rows * n_records * len(self.observables),
+                           f"run: {n_records} records x {self.n_rows} chain(s) x {len(self.observables)} "
+                           f"observables (n_sweeps / thin, n_chains, record)")
         out = {name: np.zeros((self.n_rows, n_records)) for name in self.observables} if record else {}
         backend = self._backend
         flipped0 = None if backend.flipped is None else backend.flipped.copy()
@@ -364,9 +385,11 @@ class Chains:
         counters[:, 2] = np.repeat(self.chain0 + np.arange(n_chains), blocks.size)
         counters[:, 3] = EXCHANGE
         words = philox_block(counters, self._k0, self._k1).reshape(n_chains, blocks.size, 4)
-        u = (words[:, np.searchsorted(blocks, pairs // 4), pairs % 4] + 0.5) * 2.0**-32
+        words = words[:, np.searchsorted(blocks, pairs // 4), pairs % 4].astype(np.uint64)
         log_ratio = (self.betas[pairs + 1] - self.betas[pairs]) * (energy[:, pairs + 1] - energy[:, pairs])
-        accept = np.log(u) < log_ratio
+        # rng.threshold of min(1, exp(log_ratio)), vectorised: floor(p * 2**32), exact in float64
+        thresholds = np.floor(np.exp(np.minimum(log_ratio, 0.0)) * 4294967296.0).astype(np.uint64)
+        accept = words < thresholds
         chain, which = np.nonzero(accept)
         lower = chain * n_betas + pairs[which]
         self._backend.swap(self._kstate, lower, lower + 1)

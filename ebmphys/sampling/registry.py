@@ -54,7 +54,10 @@ energy_sum, **path)`` (see :meth:`ebmphys.sampling.Chains.anneal`).
 from __future__ import annotations
 
 import importlib
+import importlib.util
+import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from ebmphys.exceptions import DeviceError
 
@@ -64,8 +67,91 @@ DEVICES = ("cpu", "cuda", "auto")
 _REGISTRY: dict[tuple[str, str, str], Callable] = {}
 
 
+@dataclass(frozen=True)
+class CudaStatus:
+    """What the CUDA probe found.
+
+    Attributes
+    ----------
+    missing : {None, "package", "driver", "device"}
+        None when a GPU is usable, else the first missing piece.
+    detail : str
+        The GPU's name when usable; otherwise what failed, in one line.
+    simulator : bool
+        True under numba-cuda's simulator (``NUMBA_ENABLE_CUDASIM=1``), which counts as a device.
+    """
+
+    missing: str | None
+    detail: str
+    simulator: bool = False
+
+
+#: how to fix each missing piece, for the one error message of :func:`check_device`
+_FIXES = {
+    "package": "install the CUDA extra: pip install 'ebmphys[cuda]' (numba-cuda with the CUDA 12 toolkit libraries)",
+    "driver": "install the NVIDIA driver (it provides libcuda) and check that nvidia-smi runs",
+    "device": "check nvidia-smi and the CUDA_VISIBLE_DEVICES environment variable",
+}
+_WHAT = {
+    "package": "the numba-cuda package is missing or incomplete",
+    "driver": "numba-cuda is installed but no CUDA driver was found",
+    "device": "numba-cuda and the CUDA driver are present but no GPU is visible",
+}
+_cuda_status: CudaStatus | None = None
+_auto_announced = False
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _probe_cuda() -> CudaStatus:
+    """Look for numba-cuda, a CUDA driver and a GPU, in that order (imports numba.cuda)."""
+    if importlib.util.find_spec("numba_cuda") is None:
+        return CudaStatus("package", "the numba-cuda package is not installed")
+    try:
+        from numba import cuda
+        from numba.cuda.core import config
+    except Exception as exc:  # noqa: BLE001 (an incomplete install fails in many ways)
+        return CudaStatus("package", _one_line(f"numba.cuda failed to import: {exc}"))
+    if config.ENABLE_CUDASIM:
+        return CudaStatus(None, "numba-cuda simulator (NUMBA_ENABLE_CUDASIM=1)", simulator=True)
+    from numba.cuda.cudadrv import nvvm
+    from numba.cuda.cudadrv.driver import driver
+    from numba.cuda.cudadrv.error import CudaSupportError
+
+    try:
+        error = None if driver.is_available else driver.initialization_error
+    except CudaSupportError as exc:
+        error = exc
+    if error is not None:
+        # cuInit fails with CUDA_ERROR_NO_DEVICE when the driver works but sees no GPU
+        return CudaStatus("device" if "NO_DEVICE" in str(error) else "driver", _one_line(error))
+    try:
+        devices = cuda.list_devices()
+    except CudaSupportError as exc:
+        return CudaStatus("device", _one_line(exc))
+    if len(devices) == 0:
+        return CudaStatus("device", "the driver reports no CUDA device")
+    if not nvvm.is_available():
+        return CudaStatus("package", "numba-cuda cannot find libNVVM (the CUDA toolkit's compiler library)")
+    name = devices[0].name
+    return CudaStatus(None, name.decode() if isinstance(name, bytes) else str(name))
+
+
+def cuda_status() -> CudaStatus:
+    """The CUDA probe's answer, computed on first use and then cached for the process.
+
+    Never called while ``ebmphys`` is imported (only when a device other than "cpu" is asked for).
+    """
+    global _cuda_status
+    if _cuda_status is None:
+        _cuda_status = _probe_cuda()
+    return _cuda_status
+
+
 def check_device(device) -> str:
-    """Resolve ``device`` to the device that will run: ``"cpu"`` (or ``"cuda"`` once available).
+    """Resolve ``device`` to the device that will run: ``"cpu"`` or ``"cuda"``.
 
     The single device check of the package: every function that takes ``device``
     calls it, so the message is the same everywhere.
@@ -73,21 +159,43 @@ def check_device(device) -> str:
     Parameters
     ----------
     device : {"cpu", "cuda", "auto"}
-        ``"auto"`` picks a usable GPU, else the CPU.
+        ``"cuda"`` needs the numba-cuda package (``pip install 'ebmphys[cuda]'``), a
+        CUDA driver and a GPU; under ``NUMBA_ENABLE_CUDASIM=1`` numba-cuda's simulator
+        counts as the GPU (for tests: slow, and not a GPU).  ``"auto"`` picks a
+        usable GPU, else the CPU, and says which once per process, as a
+        :class:`DeviceChoice` warning naming the device (and, for the CPU, why no GPU).
+        The probe runs on first use and its answer is cached (:func:`cuda_status`).
 
     Raises
     ------
     DeviceError
-        For an unknown device, or ``"cuda"`` where no GPU kernels can run.
+        For an unknown device, or ``"cuda"`` where no GPU kernels can run: one line
+        saying which of package, driver and device is missing and how to fix it.
     """
+    global _auto_announced
     if not isinstance(device, str) or device not in DEVICES:
         raise DeviceError(f"device must be one of {', '.join(map(repr, DEVICES))}, got {device!r}")
+    if device == "cpu":
+        return "cpu"
+    status = cuda_status()
     if device == "cuda":
-        raise DeviceError(
-            "device='cuda' is not available: this version of ebmphys has no CUDA kernels; "
-            "use device='cpu' (or device='auto', which falls back to the CPU)"
-        )
-    return "cpu"
+        if status.missing is not None:
+            raise DeviceError(
+                f"device='cuda' is not available: {_WHAT[status.missing]} ({status.detail}); "
+                f"{_FIXES[status.missing]}; or use device='cpu' (device='auto' falls back to the CPU)"
+            )
+        return "cuda"
+    chosen = "cpu" if status.missing is not None else "cuda"
+    if not _auto_announced:
+        _auto_announced = True
+        reason = (f"the GPU {status.detail}" if chosen == "cuda"
+                  else f"the CPU, since {_WHAT[status.missing]} ({status.detail})")
+        warnings.warn(f"device='auto' runs on {reason}", DeviceChoice, stacklevel=2)
+    return chosen
+
+
+class DeviceChoice(UserWarning):
+    """Issued once per process by :func:`check_device` to say which device ``device="auto"`` chose."""
 
 
 def register(kind: str, algorithm: str, device: str, factory: Callable) -> None:
@@ -138,11 +246,44 @@ def lookup(model, algorithm, device: str) -> Callable:
 
 
 #: modules whose import registers backends (imported on first lookup: they import Numba kernels)
-BACKEND_MODULES = ("ebmphys.sampling.backends",)
+BACKEND_MODULES = ("ebmphys.sampling.backends", "ebmphys.sampling.potts", "ebmphys.sampling.cuda_backends")
+
+
+_backends_loaded = False
+
+
+def resolve(model, algorithm, device) -> tuple[str, Callable]:
+    """The device that will run ``algorithm`` on ``model`` and the factory serving it there.
+
+    ``device`` as for :func:`check_device`; with ``"auto"``, an algorithm that has no
+    kernel on the chosen GPU runs on the CPU instead (a :class:`DeviceChoice`
+    warning says so).  Errors as :func:`check_device` and :func:`lookup`.
+    """
+    resolved = check_device(device)
+    if device == "auto" and resolved == "cuda":
+        kind = model_kind(model)
+        _load_backends()
+        if (kind, algorithm, "cuda") not in _REGISTRY and (kind, algorithm, "cpu") in _REGISTRY:
+            warnings.warn(f"device='auto': algorithm {algorithm!r} has no CUDA kernel for a {type(model).__name__}; "
+                          f"it runs on the CPU", DeviceChoice, stacklevel=3)
+            resolved = "cpu"
+    return resolved, lookup(model, algorithm, resolved)
+
+
+def cpu_only(device, what: str) -> str:
+    """Check ``device`` for ``what``, which has CPU kernels only: ``"auto"`` gives the CPU, ``"cuda"`` an error."""
+    if check_device(device) == "cuda":
+        if device == "auto":
+            return "cpu"
+        raise DeviceError(f"{what} has no CUDA kernel; use device='cpu' (or device='auto', which falls back to "
+                          f"the CPU)")
+    return "cpu"
 
 
 def _load_backends() -> None:
-    """Import the modules that register backends, once."""
-    if not _REGISTRY:
+    """Import every module of BACKEND_MODULES, once (some may already be imported: chains imports backends)."""
+    global _backends_loaded
+    if not _backends_loaded:
         for name in BACKEND_MODULES:
             importlib.import_module(name)
+        _backends_loaded = True

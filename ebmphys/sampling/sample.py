@@ -23,8 +23,9 @@ class SampleResult:
     Attributes
     ----------
     energy, magnetization : float64 arrays (n_chains, n_records) or None
-        Total (extensive) energy E(s) and magnetisation M = sum_i s_i, recorded after
-        each of the sweeps listed in ``sweeps``; None when not recorded.
+        Total (extensive) energy E(s) and magnetisation M = sum_i s_i (Potts models: the
+        order parameter M = (q max_a n_a - N) / (q - 1)), recorded after each of the
+        sweeps listed in ``sweeps``; None when not recorded.
     sweeps : int64 array (n_records,)
         Sweep counter (counted from the chain start, burn-in included) after which each record was taken.
     states : int8 array (n_chains, *model.shape) or None

@@ -8,7 +8,7 @@
     /h5md/author                    attrs: name
     /parameters                     attrs: spec_toml (the full spec, verbatim), spec_fingerprint,
                                            package_version, study_name, conventions, dimension, J, h,
-                                           n_chains_per_seed, total_sweeps
+                                           n_chains_per_seed, total_sweeps; q (Potts studies only)
         sizes (n_L,) int64 | temperatures (n_T,) float64 | betas (n_T,) float64
         seeds (n_seeds,) uint64 | task_keys (n_L, n_T, n_seeds) uint64
     /observables/L{L}/energy        step (n_rec,) int64, time (n_rec,) float64,
@@ -26,13 +26,23 @@ Energies and magnetisations are extensive totals (E and M = sum_i s_i, k_B = 1,
 J is the energy unit).  Configurations are bit-packed with ``np.packbits`` over
 the C-ordered sites (+1 -> 1, -1 -> 0, big-endian bit order), chunked and
 optionally compressed (none by default; gzip or lzf on request).  All datasets are created, at full size, when the file is.
+Every dataset carries HDF5's Fletcher-32 checksum, verified on every read.
+
+Potts studies (attribute ``q`` present; Ising files have none) use the same layout:
+energy E = -J sum_<ij> delta(s_i, s_j) and magnetization the extensive Potts order
+parameter M = (q max_a n_a - N) / (q - 1); configurations of states 0..q-1 are stored
+as ``site_bits(q)`` bit planes, least significant first, each bit-packed like Ising
+spins and concatenated along the last axis (:func:`pack_states`).
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
+
+from ebmphys.storage.atomic import create_dataset
 
 FILE_FORMAT = "ebmphys-study-1"
 CREATOR = "ebmphys"
@@ -47,8 +57,19 @@ DESCRIPTIONS = {
     "magnetization": "total magnetisation M = sum_i s_i after the sweep",
     "spins": "bit-packed configuration: np.packbits(s > 0) over C-ordered sites, +1 -> 1, -1 -> 0",
 }
+POTTS_CONVENTIONS = (
+    "k_B = 1, beta = 1/T; E(s) = -J sum_<ij> delta(s_i, s_j) (each bond once); Potts states s_i in 0..q-1; "
+    "energy and magnetization are extensive totals, magnetization M = (q max_a n_a - N) / (q - 1)"
+)
+POTTS_DESCRIPTIONS = {
+    "energy": "total energy E(s) after the sweep",
+    "magnetization": "total Potts order parameter M = (q max_a n_a - N) / (q - 1) after the sweep",
+    "spins": "bit planes of the states (least significant first), each np.packbits over C-ordered sites",
+}
 OBSERVABLE_CHUNK_ELEMENTS = 2**15
 SPIN_CHUNK_BYTES = 2**16
+MAX_CHUNK_BYTES = 2**24
+"""Largest chunk ebmphys makes (16 MiB; HDF5's own limit is 4 GiB): huge lattices or many chains are split."""
 
 
 def size_group(L: int) -> str:
@@ -61,15 +82,66 @@ def n_bytes(n_spins: int) -> int:
     return -(-n_spins // 8)
 
 
+def chain_chunk(n_chains_per_seed: int, bytes_per_chain: int) -> int:
+    """Chains per chunk: the largest divisor of ``n_chains_per_seed`` whose chunk fits :data:`MAX_CHUNK_BYTES`.
+
+    A divisor, so that a chunk never mixes the chains of two seeds (two tasks):
+    damage found in a chunk names the tasks to re-run.
+    """
+    n = n_chains_per_seed
+    fit = max(1, MAX_CHUNK_BYTES // max(1, bytes_per_chain))
+    if fit >= n:
+        return n
+    small = [d for d in range(1, math.isqrt(n) + 1) if n % d == 0]
+    return max(d for d in small + [n // d for d in small] if d <= fit)
+
+
+def site_bits(q: int) -> int:
+    """Bits per site of a stored configuration: 1 for Ising spins (q = 0), ceil(log2 q) for Potts states."""
+    return 1 if q == 0 else max(1, (q - 1).bit_length())
+
+
+def configuration_bytes(n_spins: int, q: int = 0) -> int:
+    """Bytes of one stored configuration (q = 0: Ising spins)."""
+    return site_bits(q) * n_bytes(n_spins)
+
+
+def pack_states(states: np.ndarray, q: int = 0) -> np.ndarray:
+    """Pack configurations along the last axis: Ising spins (q = 0, :func:`pack_spins`) or Potts bit planes."""
+    if q == 0:
+        return pack_spins(states)
+    s = np.asarray(states, dtype=np.uint8)
+    return np.concatenate([np.packbits((s >> b) & 1, axis=-1) for b in range(site_bits(q))], axis=-1)
+
+
+def unpack_states(packed: np.ndarray, n_spins: int, q: int = 0) -> np.ndarray:
+    """Inverse of :func:`pack_states`: int8 spins (q = 0) or uint8 Potts states, last axis of length ``n_spins``."""
+    if q == 0:
+        return unpack_spins(packed, n_spins)
+    nb = n_bytes(n_spins)
+    out = np.zeros(packed.shape[:-1] + (n_spins,), dtype=np.uint8)
+    for b in range(site_bits(q)):
+        out |= np.unpackbits(packed[..., b * nb:(b + 1) * nb], axis=-1, count=n_spins) << b
+    return out
+
+
 def observable_chunks(n_records: int, n_chains_per_seed: int) -> tuple[int, int, int]:
     """Chunk shape of an observable: one task's chains at one temperature, many records."""
-    return (max(1, min(n_records, OBSERVABLE_CHUNK_ELEMENTS // n_chains_per_seed)), 1, n_chains_per_seed)
+    c = chain_chunk(n_chains_per_seed, 8)
+    return (max(1, min(n_records, OBSERVABLE_CHUNK_ELEMENTS // c)), 1, c)
 
 
 def spin_chunks(n_configurations: int, n_chains_per_seed: int, nbytes: int) -> tuple[int, int, int, int]:
     """Chunk shape of the configurations: one task's chains at one temperature, about 64 KiB."""
-    per = n_chains_per_seed * nbytes
-    return (max(1, min(n_configurations, SPIN_CHUNK_BYTES // per)), 1, n_chains_per_seed, nbytes)
+    b = min(nbytes, MAX_CHUNK_BYTES)
+    c = chain_chunk(n_chains_per_seed, b)
+    return (max(1, min(n_configurations, SPIN_CHUNK_BYTES // (c * b))), 1, c, b)
+
+
+def state_chunks(n_chains_per_seed: int, nbytes: int) -> tuple[int, int, int]:
+    """Chunk shape of the checkpoint configurations: one task's chains at one temperature."""
+    b = min(nbytes, MAX_CHUNK_BYTES)
+    return (1, chain_chunk(n_chains_per_seed, b), b)
 
 
 def pack_spins(states: np.ndarray) -> np.ndarray:
@@ -85,19 +157,25 @@ def unpack_spins(packed: np.ndarray, n_spins: int) -> np.ndarray:
 
 def time_series_group(parent, name: str, steps: np.ndarray, shape: tuple, dtype, chunks: tuple, fill,
                       compression: str = "none") -> None:
-    """Create an H5MD time series ``name`` (step, time, value) under ``parent``; ``compression`` gzip, lzf or none."""
+    """Create an H5MD time series ``name`` (step, time, value) under ``parent``; ``compression`` gzip, lzf or none.
+
+    Every dataset carries a Fletcher-32 checksum (:func:`ebmphys.storage.atomic.create_dataset`).
+    """
     g = parent.create_group(name)
-    g.create_dataset("step", data=np.asarray(steps, dtype=np.int64))
-    time = g.create_dataset("time", data=np.asarray(steps, dtype=np.float64))
-    time.attrs["unit"] = "sweep"
-    g["step"].attrs["unit"] = "sweep"
-    value = g.create_dataset(
-        "value", shape=(len(steps),) + tuple(shape), dtype=dtype, chunks=chunks, fillvalue=fill,
+    create_dataset(g, "step", data=np.asarray(steps, dtype=np.int64)).attrs["unit"] = "sweep"
+    create_dataset(g, "time", data=np.asarray(steps, dtype=np.float64)).attrs["unit"] = "sweep"
+    value = create_dataset(
+        g, "value", shape=(len(steps),) + tuple(shape), dtype=dtype, chunks=chunks, fillvalue=fill,
         compression=None if compression == "none" else compression, compression_opts=1 if compression == "gzip" else None,
         shuffle=np.dtype(dtype).itemsize > 1,
     )
     value.attrs["unit"] = UNITS[name]
     value.attrs["description"] = DESCRIPTIONS[name]
+
+
+def energy_bound(J: float, h: float, dimension: int, n_spins: int) -> float:
+    """Largest |E| on a periodic hypercubic lattice: n_spins * (dimension * |J| + |h|) (each bond once)."""
+    return n_spins * (dimension * abs(J) + abs(h))
 
 
 @dataclass(frozen=True)
@@ -124,6 +202,8 @@ class StudyLayout:
         Sweeps after which observables / configurations are recorded.
     compression : {"gzip", "lzf", "none"}
         Filter of the configuration dataset (observables are always gzip-compressed).
+    q : int
+        0 for an Ising study, the number of Potts states for a Potts study.
     """
 
     name: str
@@ -141,6 +221,7 @@ class StudyLayout:
     record_steps: np.ndarray
     configuration_steps: np.ndarray
     compression: str = "none"
+    q: int = 0
 
 
 @dataclass

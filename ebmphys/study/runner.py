@@ -8,6 +8,13 @@ memory until the next checkpoint, which writes all pending results at once
 restarts from the sweep and configurations of the last checkpoint, so the
 finished file holds the same bits as an uninterrupted run.
 
+Before anything is written the run's memory and disk are estimated and refused
+when they cannot fit (:mod:`ebmphys.limits`).  A failed write (no space left,
+quota, I/O error) stops the run with a :class:`ebmphys.exceptions.WriteError`
+whose message names the last complete checkpoint, which stays on disk.  A resume
+first verifies the whole file (checksums, physics): tasks whose data are damaged
+or missing restart from sweep 0 in a rebuilt file.
+
 Fault injection for tests: with ``EBMPHYS_KILL_AT="point:n"`` the process kills
 itself with SIGKILL the n-th time it reaches ``point``: ``job`` (a job result
 arrived, not yet written), ``copied`` (checkpoint copy made, nothing written)
@@ -19,6 +26,7 @@ from __future__ import annotations
 import os
 import signal
 import sys
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -27,10 +35,12 @@ from pathlib import Path
 
 import numpy as np
 
+from ebmphys.exceptions import DamagedDataError, WriteError
+from ebmphys.limits import format_bytes, memory_limit, require_disk, require_memory
 from ebmphys.progress import Progress
-from ebmphys.storage import Block, CheckpointedFile, FileLockedError, StudyFile, StudyLayout, pack_spins
+from ebmphys.storage import Block, CheckpointedFile, FileLockedError, StudyFile, StudyLayout, pack_states
 from ebmphys.study.executors import default_workers, local_pool
-from ebmphys.study.spec import StudySpec
+from ebmphys.study.spec import StudySpec, study_resources
 from ebmphys.study.tasks import Job, JobResult, Task, expand, run_job
 
 KILL_ENV = "EBMPHYS_KILL_AT"
@@ -48,10 +58,10 @@ def study_layout(spec: StudySpec, tasks: list[Task]) -> StudyLayout:
     first = tasks[0]
     return StudyLayout(
         name=spec.name, spec_toml=spec.text, fingerprint=spec.fingerprint(), dimension=spec.dimension,
-        J=spec.data["model"]["J"], h=spec.data["model"]["h"], sizes=tuple(spec.sizes), temperatures=spec.temperatures, seeds=tuple(spec.seeds),
+        J=spec.data["model"]["J"], h=spec.data["model"].get("h", 0.0), sizes=tuple(spec.sizes), temperatures=spec.temperatures, seeds=tuple(spec.seeds),
         n_chains=spec.data["sampling"]["n_chains"], task_keys=keys, total_sweeps=first.total_sweeps,
         record_steps=first.record_sweeps(), configuration_steps=first.configuration_sweeps(),
-        compression=spec.data["record"]["compression"],
+        compression=spec.data["record"]["compression"], q=spec.q,
     )
 
 
@@ -74,33 +84,92 @@ def log(message: str) -> None:
     print(f"ebmphys run: {message}", file=sys.stderr, flush=True)
 
 
+def _submit(executor: Executor, job: Job):
+    """Submit a job with SIGINT blocked, so that worker processes started here inherit a blocked SIGINT.
+
+    Ctrl-C reaches every process of the terminal's process group; workers would print
+    a KeyboardInterrupt traceback each (also while they import).  This way only this
+    process answers it (an interrupt that arrives meanwhile is delivered on return),
+    and it stops the workers itself.
+    """
+    if not hasattr(signal, "pthread_sigmask") or threading.current_thread() is not threading.main_thread():
+        return executor.submit(run_job, job)
+    signal.pthread_sigmask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        return executor.submit(run_job, job)
+    finally:
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+
+
 def _block(task: Task, result: JobResult) -> Block:
     return Block(
         size_index=task.size_index, temperature_index=task.temperature_index, seed_index=task.seed_index,
         start=result.start, stop=result.stop, energy=result.energy, magnetization=result.magnetization,
-        configurations=result.configurations, states=pack_spins(result.states),
+        configurations=result.configurations, states=pack_states(result.states, task.q),
     )
 
 
-def _resume_points(path: Path, spec: StudySpec, tasks: list[Task]) -> tuple[list[int], list]:
-    """Sweep counters and configurations of every task at the file's last checkpoint."""
-    with StudyFile(path) as f:
+def _resume_points(store: CheckpointedFile, spec: StudySpec, tasks: list[Task]) -> tuple[list[int], list]:
+    """Sweep counters and configurations of every task at the file's last checkpoint.
+
+    The whole file is verified first (checksums and physics, :meth:`StudyFile.verify`).
+    Tasks whose data are damaged or missing restart from sweep 0: the file is rebuilt
+    with the intact tasks' data only, and the run re-creates the rest bit for bit
+    (every task's trajectory is a function of the spec alone).
+    """
+    path = store.path
+    try:
+        f = StudyFile(path)
+    except DamagedDataError as exc:
+        raise RunError(f"cannot resume: {exc}; use --overwrite to start again") from None
+    with f:
         if f.fingerprint != spec.fingerprint():
             raise RunError(f"cannot resume {path}: it was written by a different spec "
                            f"(study {f.name!r}); use --overwrite to replace it or another --out")
-        sweeps = {L: f.sweeps_done(L) for L in f.sizes}
-        states = {L: f.checkpoint_states(L) for L in f.sizes}
-    done, initial = [], []
-    for t in tasks:
-        s = int(sweeps[t.L][t.temperature_index, t.seed_index])
-        done.append(s)
+        damage = f.verify()
+        lost = set().union(*(d.tasks for d in damage)) if damage else set()
+        sweeps, states = {}, {}
+        for L in f.sizes:
+            try:
+                sweeps[L] = f.sweeps_done(L)
+            except DamagedDataError:
+                sweeps[L] = np.zeros((len(spec.temperatures), len(spec.seeds)), dtype=np.int64)
+            try:
+                states[L] = f.checkpoint_states(L) if not lost else None
+            except DamagedDataError:
+                states[L] = None
+    done = [0 if (t.size_index, t.temperature_index, t.seed_index) in lost
+            else int(sweeps[t.L][t.temperature_index, t.seed_index]) for t in tasks]
+    if damage:
+        names = ", ".join(f"{d.dataset} ({d.reason})" for d in damage)
+        log(f"{path} is damaged: {names}; {len(lost)} of {len(tasks)} tasks restart from sweep 0, "
+            f"the file is rebuilt from the intact data")
+        store.rebuild(study_layout(spec, tasks), [(t.size_index, t.temperature_index, t.seed_index, d)
+                                                  for t, d in zip(tasks, done)])
+        with StudyFile(path) as f:
+            states = {L: f.checkpoint_states(L) for L in f.sizes}
+    initial = []
+    for t, s in zip(tasks, done):
         chains = slice(t.seed_index * t.n_chains, (t.seed_index + 1) * t.n_chains)
         initial.append(states[t.L][t.temperature_index, chains] if s else None)
     return done, initial
 
 
+def _checkpoint_context(tasks: list[Task], committed: list[int] | None, spec: StudySpec) -> str:
+    """What is still intact after a failed write, for the error message."""
+    if committed is None:
+        return "nothing was written (an existing file is unchanged)"
+    finished = sum(c == t.total_sweeps for t, c in zip(tasks, committed))
+    i = min(range(len(tasks)), key=lambda k: committed[k] / tasks[k].total_sweeps)
+    t = tasks[i]
+    where = (f"the last complete checkpoint, at sweep {committed[i]} of {t.total_sweeps} of task L = {t.L}, "
+             f"T = {spec.temperatures[t.temperature_index]:g}, seed {spec.seeds[t.seed_index]} (the least advanced; "
+             f"{finished} of {len(tasks)} tasks finished), is intact")
+    return where + "; free space and continue it with ebmphys run SPEC --resume"
+
+
 def run_study(spec: StudySpec, output, *, mode: str = "new", workers: int | None = None, quiet: bool = False,
-              executor: Executor | None = None) -> Path:
+              executor: Executor | None = None, after: Callable[[Path], None] | None = None) -> Path:
     """Run (or resume) a study and return the path of its complete HDF5 file.
 
     Parameters
@@ -119,42 +188,100 @@ def run_study(spec: StudySpec, output, *, mode: str = "new", workers: int | None
     executor : concurrent.futures.Executor, optional
         Runs the jobs instead of a local pool (e.g. ``distributed.Client.get_executor()``);
         it must run :func:`ebmphys.study.tasks.run_job` and is not shut down here.
+    after : callable(Path), optional
+        Called with the path of the finished file while the lock is still held (the
+        ``ebmphys run`` command writes the summary table and the figure there).
+
+    Output that is a symbolic link is resolved: the file it points to is locked and
+    written, the link stays.
 
     Raises
     ------
     RunError
         Existing output without ``resume``/``overwrite``; nothing to resume; a file
-        from a different spec; another process writing the file.
+        from a different spec; another process writing the file; output that is a
+        directory or in a directory that does not exist.
+    ebmphys.exceptions.ResourceError
+        The run needs more memory or disk than this machine has (estimated first).
+    ebmphys.exceptions.WriteError
+        A failed write (no space left, quota, I/O error); the message says which
+        checkpoint is intact.  ``resume`` continues from it.
     ebmphys.storage.StudyFileError
         A file to resume that is unreadable.
     """
     path = Path(output)
     if mode not in ("new", "resume", "overwrite"):
         raise ValueError(f"mode must be 'new', 'resume' or 'overwrite', got {mode!r}")
-    if not path.parent.is_dir():
-        raise RunError(f"cannot write {path}: directory {str(path.parent)!r} does not exist")
+    if path.is_dir():
+        raise RunError(f"cannot write {path}: it is a directory")
     store = CheckpointedFile(path, hook=_kill_hook())
+    if not store.target.parent.is_dir():
+        raise RunError(f"cannot write {path}: directory {str(store.target.parent)!r} does not exist")
     try:
         with store.lock():
             _run_locked(spec, store, mode, workers, quiet, executor)
+            if after is not None:
+                after(path)
     except FileLockedError as exc:
         raise RunError(str(exc)) from None
     return path
 
 
+def _check_resources(spec: StudySpec, store: CheckpointedFile, workers: int | None, n_tasks: int,
+                     local: bool) -> int:
+    """Check memory and disk before anything is written; return the number of workers to use.
+
+    Without ``workers`` the default (all cores) is reduced to what memory allows.  With a
+    caller's executor (``local`` False) the jobs may run on other machines: this process
+    is checked for itself and one job.
+    """
+    r = study_resources(spec.data)
+    n_workers = workers or default_workers(n_tasks, spec.data["sampling"]["device"])
+    if workers is None and n_workers > 1:
+        limit, _ = memory_limit()
+        if limit is not None and r.memory(n_workers) > limit:
+            n_workers = max(1, min(n_workers, (limit - r.runner_memory) // max(1, r.job_memory)))
+    here = n_workers if local else 1
+    require_memory(r.memory(here), f"running {here} worker(s) on tasks of up to {r.largest} "
+                                   f"(--workers, model.sizes, sampling.n_chains)")
+    existing = store.target.stat().st_size if store.target.exists() else 0
+    # the last checkpoint copies the whole file: the finished file twice, less what exists already
+    require_disk(max(0, 2 * r.file_bytes - existing), store.target,
+                 f"the study file {store.path} ({format_bytes(r.file_bytes)} when finished, copied at each checkpoint)")
+    return n_workers
+
+
 def _run_locked(spec: StudySpec, store: CheckpointedFile, mode: str, workers: int | None, quiet: bool,
                 executor: Executor | None) -> None:
     path = store.path
+    if mode == "resume" and not path.exists():
+        raise RunError(f"cannot resume {path}: the file does not exist (run without --resume to start it)")
+    if mode == "new" and path.exists():
+        raise RunError(f"{path} already exists; use --resume to continue it or --overwrite to replace it")
     tasks = expand(spec)
+    n_workers = _check_resources(spec, store, workers, len(tasks), local=executor is None)
+    committed = None  # sweeps of each task in the file on disk (None: no file of this run yet)
+
+    def write(update, *args, **kwargs):
+        """Run a store update; a failed write says which checkpoint is intact."""
+        try:
+            update(*args, **kwargs)
+        except WriteError as exc:
+            raise exc.with_context(_checkpoint_context(tasks, committed, spec)) from None
+
     if mode == "resume":
-        if not path.exists():
-            raise RunError(f"cannot resume {path}: the file does not exist (run without --resume to start it)")
-        done, states = _resume_points(path, spec, tasks)
+        try:
+            done, states = _resume_points(store, spec, tasks)
+        except WriteError as exc:  # a failed rebuild leaves the damaged file as it was
+            raise exc.with_context("the file is unchanged; free space and run --resume again") from None
     else:
-        if path.exists() and mode == "new":
-            raise RunError(f"{path} already exists; use --resume to continue it or --overwrite to replace it")
-        store.create(study_layout(spec, tasks))
+        write(store.create, study_layout(spec, tasks))
         done, states = [0] * len(tasks), [None] * len(tasks)
+    committed = list(done)
+
+    def commit(blocks, complete=False):
+        write(store.commit, blocks, complete=complete)
+        committed[:] = done
 
     job_sweeps = spec.data["checkpoint"]["sweeps"]
     seconds = spec.data["checkpoint"]["seconds"]
@@ -165,12 +292,14 @@ def _run_locked(spec: StudySpec, store: CheckpointedFile, mode: str, workers: in
     # holds when the large lattices run last
     progress = Progress(sum(t.total_sweeps * w for t, w in zip(tasks, work)), enabled=not quiet, desc=spec.name,
                         unit="spin-sweep", initial=sum(d * w for d, w in zip(done, work)))
-    n_workers = workers or default_workers(len(ready) or 1)
+    device = spec.data["sampling"]["device"]
+    if workers is None:
+        n_workers = max(1, min(n_workers, len(ready)))
     if ready and not quiet and not sys.stderr.isatty():
         log(f"{len(ready)} of {len(tasks)} tasks to run on {n_workers} worker(s), writing {path}")
     own = executor is None and bool(ready)
     if own:
-        executor = local_pool(n_workers, spec.data["sampling"]["algorithm"])
+        executor = local_pool(n_workers, spec.data["sampling"]["algorithm"], device)
     in_flight, pending = {}, []
     last_commit = time.monotonic()
     try:
@@ -178,7 +307,7 @@ def _run_locked(spec: StudySpec, store: CheckpointedFile, mode: str, workers: in
             while ready and len(in_flight) < 2 * n_workers:
                 i = ready.popleft()
                 job = Job(task=tasks[i], start=done[i], stop=stops[i].popleft(), states=states[i])
-                in_flight[executor.submit(run_job, job)] = i
+                in_flight[_submit(executor, job)] = i
             finished, _ = wait(list(in_flight), return_when=FIRST_COMPLETED)
             for future in finished:
                 i = in_flight.pop(future)
@@ -190,12 +319,12 @@ def _run_locked(spec: StudySpec, store: CheckpointedFile, mode: str, workers: in
                 if stops[i]:
                     ready.appendleft(i)
             if (ready or in_flight) and time.monotonic() - last_commit >= seconds:
-                store.commit(pending)
+                commit(pending)
                 pending, last_commit = [], time.monotonic()
-        store.commit(pending, complete=True)
+        commit(pending, complete=True)
     except KeyboardInterrupt:
         if pending:  # keep the finished jobs: --resume continues from them
-            store.commit(pending)
+            commit(pending)
         raise
     finally:
         if own:

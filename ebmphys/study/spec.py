@@ -10,6 +10,11 @@ schema.
 The study schema (:data:`STUDY_SCHEMA`) describes a Monte Carlo study of the
 nearest-neighbour Ising model on periodic hypercubic lattices; the conventions
 are the package's (k_B = 1, beta = 1/T, E = -J sum_<ij> s_i s_j - h sum_i s_i).
+A spec with ``model.type = "potts"`` describes the q-state Potts model instead
+(E = -J sum_<ij> delta(s_i, s_j)), with the same tables (:data:`POTTS_STUDY_SCHEMA`)
+or, with ``sampling.algorithm = "wang-landau"``, a density-of-states study
+(:data:`POTTS_DOS_SCHEMA`: Wang-Landau walkers per size and seed, analysed for a
+first-order transition).  :func:`parse_study` picks the schema from these two keys.
 """
 
 from __future__ import annotations
@@ -26,7 +31,8 @@ from typing import Any
 
 import numpy as np
 
-from ebmphys.exceptions import DeviceError
+from ebmphys.exceptions import DeviceError, ResourceError
+from ebmphys.limits import require_memory
 from ebmphys.sampling.registry import DEVICES, algorithms, check_device
 
 REQUIRED = object()
@@ -183,8 +189,8 @@ STUDY_SCHEMA = {
         "output": Key("str", "", doc="HDF5 output path, relative to the working directory; default <spec name>.h5."),
     },
     "model": {
-        "type": Key("str", "ising", choices=("ising",),
-                    doc="Nearest-neighbour Ising model on a periodic hypercubic lattice."),
+        "type": Key("str", "ising", choices=("ising", "potts"),
+                    doc="Nearest-neighbour Ising model on a periodic hypercubic lattice (potts: see POTTS_STUDY_SCHEMA)."),
         "dimension": Key("int", minimum=1, maximum=4, doc="Lattice dimension d (2: square, 3: simple cubic)."),
         "sizes": Key("int_list", minimum=2, doc="Side lengths L (lattices L^d); even, for checkerboard updates."),
         "J": Key("float", 1.0, doc="Coupling (energy unit; J > 0 ferromagnetic)."),
@@ -223,6 +229,51 @@ STUDY_SCHEMA = {
 }
 """Schema of a study spec (``ebmphys run``)."""
 
+POTTS_MODEL_SCHEMA = {
+    "type": Key("str", choices=("potts",), doc="Nearest-neighbour q-state Potts model on a periodic hypercubic lattice."),
+    "q": Key("int", minimum=2, maximum=254, doc="Number of Potts states."),
+    "dimension": Key("int", minimum=1, maximum=4, doc="Lattice dimension d (2: square, 3: simple cubic)."),
+    "sizes": Key("int_list", minimum=2, doc="Side lengths L (periodic L^d lattices; odd sides allowed)."),
+    "J": Key("float", 1.0, doc="Coupling (energy unit; J > 0 ferromagnetic): E = -J sum_<ij> delta(s_i, s_j)."),
+}
+
+POTTS_STUDY_SCHEMA = {
+    **STUDY_SCHEMA,
+    "model": POTTS_MODEL_SCHEMA,
+    "sampling": {
+        **STUDY_SCHEMA["sampling"],
+        "algorithm": Key("str", "swendsen-wang", choices=algorithms("lattice-potts"), doc="Update algorithm."),
+    },
+}
+"""Schema of a Potts study: the Ising tables with a Potts model table (the magnetization recorded is
+the extensive Potts order parameter M = (q max_a n_a - N) / (q - 1))."""
+
+POTTS_DOS_SCHEMA = {
+    "study": STUDY_SCHEMA["study"],
+    "model": POTTS_MODEL_SCHEMA,
+    "sampling": {
+        "algorithm": Key("str", choices=("wang-landau",), doc="Wang-Landau density of states (1/t refinement)."),
+        "device": STUDY_SCHEMA["sampling"]["device"],
+        "n_chains": Key("int", 4, minimum=2, doc="Wang-Landau walkers per size and seed (their spread gives errors)."),
+        "seeds": STUDY_SCHEMA["sampling"]["seeds"],
+    },
+    "wang_landau": {
+        "flatness": Key("float", 0.8, minimum=0.0, maximum=1.0, exclusive_minimum=True,
+                        doc="Flatness threshold of the first phase."),
+        "log_f_final": Key("float", 1e-5, minimum=0.0, maximum=1.0, exclusive_minimum=True,
+                           doc="Final modification factor ln f."),
+        "check_every_sweeps": Key("int", 10, minimum=1, doc="Sweeps between flatness checks."),
+        "max_sweeps": Key("int", 10**7, minimum=1, doc="Upper limit on the sweeps of a walker."),
+        "energy_min": Key("float", None, doc="Lower end of the energy window, per site (default: the whole range)."),
+        "energy_max": Key("float", None, doc="Upper end of the energy window, per site."),
+    },
+    "analysis": {
+        "beta_min": Key("float", None, minimum=0.0, doc="Bracket of the equal-height search (default beta_c - 5%)."),
+        "beta_max": Key("float", None, minimum=0.0, doc="Upper end of the bracket (default beta_c + 5%)."),
+    },
+}
+"""Schema of a Potts density-of-states study (``sampling.algorithm = "wang-landau"``)."""
+
 # keys that may change between a run and its resume without changing the data
 RESUMABLE_KEYS = (("study", "output"), ("study", "description"), ("sampling", "device"), ("checkpoint", "sweeps"),
                   ("checkpoint", "seconds"))
@@ -249,6 +300,16 @@ class StudySpec:
     @property
     def name(self) -> str:
         return self.data["study"]["name"]
+
+    @property
+    def q(self) -> int:
+        """0 for an Ising study, the number of Potts states for a Potts study."""
+        return self.data["model"].get("q", 0)
+
+    @property
+    def density_of_states(self) -> bool:
+        """True for a Wang-Landau (density-of-states) study."""
+        return self.data["sampling"]["algorithm"] == "wang-landau"
 
     @property
     def dimension(self) -> int:
@@ -279,25 +340,13 @@ class StudySpec:
         """SHA-256 of the values that determine the data (all but :data:`RESUMABLE_KEYS`)."""
         data = json.loads(json.dumps(self.data))
         for table, key in RESUMABLE_KEYS:
-            data[table].pop(key)
+            data.get(table, {}).pop(key, None)
         return hashlib.sha256(json.dumps(data, sort_keys=True).encode()).hexdigest()
 
 
-def _check_study(data: dict) -> None:
-    t = data["temperatures"]
-    ranged = [t[k] is not None for k in ("min", "max", "count")]
-    if t["values"] is not None and any(ranged):
-        raise SpecError("give either temperatures.values or temperatures.min/max/count, not both")
-    if t["values"] is None:
-        if not all(ranged):
-            missing = [k for k, given in zip(("min", "max", "count"), ranged) if not given]
-            raise SpecError(f"temperatures need 'values' or all of min, max, count; missing temperatures.{missing[0]}")
-        if t["min"] > t["max"] or (t["count"] > 1 and t["min"] == t["max"]):
-            raise SpecError(f"temperatures.min = {t['min']} must be below temperatures.max = {t['max']}")
+def _check_common(data: dict) -> None:
+    """Checks every study kind shares: sizes and seeds do not repeat, the device is usable."""
     sizes = data["model"]["sizes"]
-    odd = [L for L in sizes if L % 2]
-    if odd:
-        raise SpecError(f"model.sizes = {sizes} must be even (periodic checkerboard updates); odd: {odd}")
     if len(set(sizes)) != len(sizes):
         raise SpecError(f"model.sizes = {sizes} must not repeat a size")
     seeds = data["sampling"]["seeds"]
@@ -307,6 +356,157 @@ def _check_study(data: dict) -> None:
         check_device(data["sampling"]["device"])
     except DeviceError as exc:
         raise SpecError(f"sampling.device = {data['sampling']['device']!r} is not usable: {exc}") from None
+
+
+def _check_dos(data: dict) -> None:
+    _check_common(data)
+    for table, low, high in (("wang_landau", "energy_min", "energy_max"), ("analysis", "beta_min", "beta_max")):
+        a, b = data[table][low], data[table][high]
+        if (a is None) != (b is None):
+            raise SpecError(f"give both {table}.{low} and {table}.{high}, or neither")
+        if a is not None and not a < b:
+            raise SpecError(f"{table}.{low} = {a} must be below {table}.{high} = {b}")
+    if data["model"]["J"] == 0:
+        raise SpecError("model.J = 0.0 is not allowed: Wang-Landau needs a coupling (a single energy level otherwise)")
+
+
+T_MIN = 1.0 / np.finfo(np.float64).max
+"""Lowest temperature whose beta = 1/T is a finite float64 (about 5.6e-309)."""
+
+
+def _check_temperatures(t: dict) -> None:
+    ranged = [t[k] is not None for k in ("min", "max", "count")]
+    if t["values"] is not None and any(ranged):
+        raise SpecError("give either temperatures.values or temperatures.min/max/count, not both")
+    if t["values"] is None:
+        if not all(ranged):
+            missing = [k for k, given in zip(("min", "max", "count"), ranged) if not given]
+            raise SpecError(f"temperatures need 'values' or all of min, max, count; missing temperatures.{missing[0]}")
+        if t["min"] > t["max"] or (t["count"] > 1 and t["min"] == t["max"]):
+            raise SpecError(f"temperatures.min = {t['min']} must be below temperatures.max = {t['max']}")
+        named = [("temperatures.min", t["min"]), ("temperatures.max", t["max"])]
+    else:
+        named = [(f"temperatures.values[{i}]", T) for i, T in enumerate(t["values"])]
+    for key, T in named:
+        if not (T >= T_MIN and math.isfinite(1.0 / T)):
+            raise SpecError(f"{key} = {T!r} is not allowed: beta = 1/T must be a finite number (T >= {T_MIN:.3g})")
+    if t["values"] is not None:
+        seen = {}
+        for i, T in enumerate(t["values"]):
+            if T in seen:
+                raise SpecError(f"temperatures.values = {t['values']} must not repeat a temperature: "
+                                f"values[{seen[T]}] = values[{i}] = {T!r}")
+            seen[T] = i
+
+
+def _check_energy_scale(data: dict) -> None:
+    """Energies |E| <= N (d |J| + |h|) must be finite, and so must E^2 (the specific heat needs it)."""
+    m = data["model"]
+    L, d = max(m["sizes"]), m["dimension"]
+    bound = float(L) ** d * (d * abs(m["J"]) + abs(m.get("h", 0.0)))
+    if not math.isfinite(bound * bound):
+        key = "model.J" if d * abs(m["J"]) >= abs(m.get("h", 0.0)) else "model.h"
+        raise SpecError(f"{key} = {m[key.split('.')[1]]!r} is not allowed: energies on the L = {L} lattice reach "
+                        f"N (d |J| + |h|) = {bound:.3g}, whose square (needed for the specific heat) overflows float64")
+
+
+@dataclass(frozen=True)
+class StudyResources:
+    """Estimated memory and disk of a study, computed from the spec alone (Python ints: no overflow).
+
+    Attributes
+    ----------
+    job_memory : int
+        Bytes one worker needs to run one job of the largest lattice: lattice tables
+        (neighbour indices and their construction), the chains' configurations and
+        cluster work arrays, and the job's records.
+    runner_memory : int
+        Bytes the process writing the file holds: the latest configurations of every
+        task, task bookkeeping and the record times.
+    summary_memory : int
+        Bytes the summary (run, plot) needs to analyse the largest size.
+    file_bytes : int
+        Size of the finished study file (uncompressed data).
+    n_tasks : int
+    largest : str
+        The largest lattice and its chains, in words (for messages).
+    """
+
+    job_memory: int
+    runner_memory: int
+    summary_memory: int
+    file_bytes: int
+    n_tasks: int
+    largest: str
+
+    def memory(self, workers: int = 1) -> int:
+        """Peak bytes with ``workers`` workers: the run (writer + jobs), or the summary afterwards."""
+        return max(self.runner_memory + workers * self.job_memory, self.summary_memory)
+
+
+_CLUSTER_ALGORITHMS = ("wolff", "swendsen-wang")
+_TASK_OVERHEAD = 2048  # bytes of Python objects per task (Task, job queue, futures)
+
+
+def study_resources(data: dict) -> StudyResources:
+    """Estimate the memory and disk a validated spec needs (see :class:`StudyResources`)."""
+    m, t, smp, rec = data["model"], data["temperatures"], data["sampling"], data["record"]
+    d, chains = m["dimension"], smp["n_chains"]
+    n_t = len(t["values"]) if t["values"] is not None else t["count"]
+    n_seeds = len(smp["seeds"])
+    total = smp["burn_in"] + smp["n_sweeps"]
+    n_rec = smp["n_sweeps"] // rec["observables_every"]
+    n_conf = smp["n_sweeps"] // rec["configurations_every"] if rec["configurations_every"] else 0
+    job = min(total, -(-data["checkpoint"]["sweeps"] // rec["observables_every"]) * rec["observables_every"])
+    n_jobs = -(-total // job)
+    L = max(m["sizes"])
+    N = L**d
+    nb = -(-N // 8)
+    tables = N * (8 + 40 * d)  # int32 neighbour table and its int64 construction
+    work = chains * N * (3 + (32 if smp["algorithm"] in _CLUSTER_ALGORITHMS else 0))
+    job_records = chains * (16 * (job // rec["observables_every"])
+                            + (job // rec["configurations_every"] * nb if rec["configurations_every"] else 0))
+    n_tasks = len(m["sizes"]) * n_t * n_seeds
+    states = sum(n_t * n_seeds * chains * size**d for size in m["sizes"])
+    runner = 2 * states + n_tasks * (_TASK_OVERHEAD + 40 * n_jobs) + 32 * n_rec + 2 * job_records
+    summary = 40 * n_rec * n_t * n_seeds * chains + 32 * n_rec
+    per_size = [n_t * n_seeds * chains * (16 * n_rec + (n_conf + 1) * -(-size**d // 8)) + 32 * (n_rec + n_conf)
+                for size in m["sizes"]]
+    return StudyResources(
+        job_memory=tables + work + job_records, runner_memory=runner, summary_memory=summary,
+        file_bytes=sum(per_size) + 2**16, n_tasks=n_tasks,
+        largest=f"L = {L} ({N:.3g} spins) x {chains} chain(s), {smp['algorithm']}",
+    )
+
+
+def _check_sizes(data: dict) -> None:
+    """Refuse a spec whose run or summary cannot fit in memory (the disk is checked when the output is known)."""
+    r = study_resources(data)
+    smp = data["sampling"]
+    n_rec = smp["n_sweeps"] // data["record"]["observables_every"]
+    if r.summary_memory >= r.runner_memory + r.job_memory:
+        what = (f"the summary of {n_rec:.3g} records x {r.n_tasks // len(data['model']['sizes'])} "
+                f"(temperature, seed) points x {smp['n_chains']} chain(s) per size (sampling.n_sweeps / "
+                f"record.observables_every, temperatures, sampling.seeds, sampling.n_chains)")
+    elif r.job_memory >= r.runner_memory:
+        what = f"sampling {r.largest} (model.sizes, sampling.n_chains)"
+    else:
+        what = (f"running {r.n_tasks:.3g} tasks of up to {r.largest} (model.sizes, temperatures, sampling.seeds, "
+                f"sampling.n_chains, checkpoint.sweeps)")
+    try:
+        require_memory(r.memory(), what)
+    except ResourceError as exc:
+        raise SpecError(str(exc)) from None
+
+
+def _check_study(data: dict) -> None:
+    _check_temperatures(data["temperatures"])
+    _check_energy_scale(data)
+    sizes = data["model"]["sizes"]
+    odd = [L for L in sizes if L % 2]
+    if odd and data["model"]["type"] == "ising":
+        raise SpecError(f"model.sizes = {sizes} must be even (periodic checkerboard updates); odd: {odd}")
+    _check_common(data)
     every = data["record"]["observables_every"]
     if data["sampling"]["n_sweeps"] % every:
         raise SpecError(f"sampling.n_sweeps = {data['sampling']['n_sweeps']} must be a multiple of "
@@ -316,6 +516,11 @@ def _check_study(data: dict) -> None:
         raise SpecError(f"record.configurations_every = {conf} must not exceed sampling.n_sweeps = {data['sampling']['n_sweeps']}")
     if conf % every:
         raise SpecError(f"record.configurations_every = {conf} must be a multiple of record.observables_every = {every}")
+    _check_sizes(data)
+    t = data["temperatures"]
+    if t["values"] is None and len(np.unique(np.linspace(t["min"], t["max"], t["count"]))) != t["count"]:
+        raise SpecError(f"temperatures.count = {t['count']} repeats temperatures between temperatures.min = "
+                        f"{t['min']!r} and temperatures.max = {t['max']!r} (closer than float64 resolution)")
 
 
 def parse_study(text: str, source: str = "spec") -> StudySpec:
@@ -326,8 +531,15 @@ def parse_study(text: str, source: str = "spec") -> StudySpec:
     SpecError
         Malformed TOML, unknown key, wrong type, out-of-range or inconsistent values.
     """
-    data = validate(parse_toml(text, source), STUDY_SCHEMA)
-    _check_study(data)
+    raw = parse_toml(text, source)
+    model, sampling = raw.get("model"), raw.get("sampling")
+    potts = isinstance(model, dict) and model.get("type") == "potts"
+    if potts and isinstance(sampling, dict) and sampling.get("algorithm") == "wang-landau":
+        data = validate(raw, POTTS_DOS_SCHEMA)
+        _check_dos(data)
+    else:
+        data = validate(raw, POTTS_STUDY_SCHEMA if potts else STUDY_SCHEMA)
+        _check_study(data)
     return StudySpec(text=text, data=data, source=source)
 
 

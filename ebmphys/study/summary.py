@@ -5,6 +5,12 @@ All per-spin conventions are those of :func:`ebmphys.analysis.thermo_observables
 U4 = 1 - <m^4>/(3 <m^2>^2)); every chain of a (size, temperature) point is
 pooled, using the records all its tasks have written (so a running or killed
 study can be summarised).
+
+Potts studies (q > 0) use the same table with m the Potts order parameter
+(q max_a n_a / N - 1) / (q - 1), and add nu from the Binder slopes: dU4/dbeta
+(``binder_slope``, from the time series: d<X>/dbeta = <X><E> - <X E>) at the grid
+temperature nearest the exact T_c of the square lattice, J / ln(1 + sqrt q) (in
+other dimensions: nearest the Binder-crossing T_c), fitted to A L^{1/nu}.
 """
 
 from __future__ import annotations
@@ -14,8 +20,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ebmphys.analysis import BinderCrossing, ExponentFit, binder_crossing, fit_gamma_over_nu, thermo_observables
-from ebmphys.storage import StudyFile
+from ebmphys.analysis import (BinderCrossing, Estimate, ExponentFit, binder_crossing, fit_gamma_over_nu, fit_nu,
+                              jackknife, thermo_observables)
+from ebmphys.storage import StudyFile, atomic_path
 
 QUANTITIES = ("energy", "abs_magnetization", "specific_heat", "susceptibility", "binder")
 """Per-spin observables of the summary table, in table order."""
@@ -56,6 +63,13 @@ class StudySummary:
         nearest the Binder-crossing T_c (None without a crossing).
     gamma_over_nu_temperature : float or None
         That temperature.
+    q : int
+        0 for an Ising study, the number of Potts states for a Potts study.
+    nu : ExponentFit or None
+        Potts studies: fit of dU4/dbeta = A L^{1/nu} at ``nu_temperature``.
+    nu_temperature : float or None
+    binder_slopes : (values, errors) of float64 (n_L,) or None
+        dU4/dbeta at ``nu_temperature`` for each size.
     """
 
     name: str
@@ -73,6 +87,10 @@ class StudySummary:
     crossing_notes: dict = field(default_factory=dict)
     gamma_over_nu: ExponentFit | None = None
     gamma_over_nu_temperature: float | None = None
+    q: int = 0
+    nu: ExponentFit | None = None
+    nu_temperature: float | None = None
+    binder_slopes: tuple | None = None
 
     @property
     def critical_temperature(self) -> tuple[float, float] | None:
@@ -130,9 +148,56 @@ def summarize(study: StudyFile) -> StudySummary:
     summary = StudySummary(
         name=study.name, dimension=study.dimension, J=study.J, h=study.h, sizes=list(study.sizes), temperatures=study.temperatures,
         values=values, errors=errors, n_records=n_records, n_chains=study.n_chains, complete=study.complete,
+        q=study.q,
     )
     _scaling(summary, study.betas)
+    if study.q:
+        _potts_nu(summary, study, n_records)
     return summary
+
+
+def binder_slope(energy, magnetization, beta: float, n_spins: int, n_blocks: int = 20) -> Estimate:
+    """dU4/dbeta of U4 = 1 - <m^4> / (3 <m^2>^2) from one temperature's time series, with a jackknife error.
+
+    With d<X>/dbeta = <X><E> - <X E> (weights exp(-beta E)), A = <m^4>, B = <m^2>:
+    dU4/dbeta = -(A' B - 2 A B') / (3 B^3).  ``energy`` and ``magnetization`` are
+    extensive totals of shape (n_chains, n_samples); the energy enters shifted by its mean.
+    """
+    e = np.asarray(energy, dtype=np.float64)
+    e = e - e.mean()
+    m2 = (np.asarray(magnetization, dtype=np.float64) / n_spins) ** 2
+    m4 = m2**2
+
+    def slope(e1, a, b, ae, be):
+        da, db = a * e1 - ae, b * e1 - be
+        return -(da * b - 2 * a * db) / (3 * b**3)
+
+    return jackknife(slope, e, m4, m2, m4 * e, m2 * e, n_blocks=n_blocks)
+
+
+def _potts_nu(summary: StudySummary, study: StudyFile, n_records: np.ndarray) -> None:
+    if summary.dimension == 2 and summary.J > 0:
+        t_c = summary.J / np.log1p(np.sqrt(summary.q))
+    elif summary.critical_temperature is not None:
+        t_c = summary.critical_temperature[0]
+    else:
+        return
+    j = int(np.argmin(np.abs(summary.temperatures - t_c)))
+    summary.nu_temperature = float(summary.temperatures[j])
+    slopes, slope_errors = np.full(len(summary.sizes), np.nan), np.full(len(summary.sizes), np.nan)
+    for i, L in enumerate(summary.sizes):
+        n = int(n_records[i, j])
+        if n < MIN_RECORDS:
+            continue
+        est = binder_slope(study.observable("energy", L)[j, :, :n], study.observable("magnetization", L)[j, :, :n],
+                           float(study.betas[j]), study.n_spins(L))
+        slopes[i], slope_errors[i] = est.value, est.error
+    summary.binder_slopes = (slopes, slope_errors)
+    if len(summary.sizes) >= 2 and np.all(np.isfinite(slopes)) and np.all(slopes > 0) and np.all(slope_errors > 0):
+        try:
+            summary.nu = fit_nu(summary.sizes, slopes, slope_errors)
+        except ValueError:
+            summary.nu = None
 
 
 def _scaling(summary: StudySummary, betas: np.ndarray) -> None:
@@ -160,8 +225,11 @@ HEADERS = ("T", "L", "e", "e_err", "|m|", "|m|_err", "C", "C_err", "chi", "chi_e
 
 
 def write_csv(summary: StudySummary, path) -> None:
-    """One row per (L, T): T, L, then each quantity of :data:`QUANTITIES` with its error, records per chain."""
-    with open(path, "w", newline="") as fh:
+    """One row per (L, T): T, L, then each quantity of :data:`QUANTITIES` with its error, records per chain.
+
+    Written atomically (:func:`ebmphys.storage.atomic_path`): a failed write leaves any previous table.
+    """
+    with atomic_path(path) as tmp, open(tmp, "w", newline="") as fh:
         writer = csv.writer(fh)
         writer.writerow(HEADERS)
         for i, L in enumerate(summary.sizes):
@@ -195,6 +263,10 @@ def format_table(summary: StudySummary) -> str:
     lines.append("")
     lines.append("per spin, k_B = 1, J = energy unit; chi = beta(<M^2> - <|M|>^2)/N, U4 = 1 - <m^4>/(3<m^2>^2); "
                  "errors: block jackknife over all chains")
+    if summary.q:
+        lines.append(f"q = {summary.q} Potts model: E = -J sum delta(s_i, s_j), m = (q max_a n_a / N - 1) / (q - 1)"
+                     + (f"; exact T_c = J / ln(1 + sqrt q) = {summary.J / np.log1p(np.sqrt(summary.q)):.6f}"
+                        if summary.dimension == 2 else ""))
     for pair, c in summary.crossings.items():
         lines.append(f"Binder crossing L = {pair[0]}, {pair[1]}: beta = {_pm(c.beta, c.beta_error)}, "
                      f"T = {_pm(1 / c.beta, c.beta_error / c.beta**2)}")
@@ -204,6 +276,13 @@ def format_table(summary: StudySummary) -> str:
         g = summary.gamma_over_nu
         lines.append(f"gamma/nu from beta<M^2>/N at T = {summary.gamma_over_nu_temperature:.5g}: "
                      f"{_pm(g.value, g.error)} (chi2/dof = {g.chi2:.1f}/{g.dof})")
+    if summary.binder_slopes is not None:
+        slopes, errs = summary.binder_slopes
+        lines.append(f"dU4/dbeta at T = {summary.nu_temperature:.5g}: "
+                     + ", ".join(f"L = {L}: {_pm(v, e)}" for L, v, e in zip(summary.sizes, slopes, errs)))
+    if summary.nu is not None:
+        lines.append(f"nu from dU4/dbeta ~ L^(1/nu) at T = {summary.nu_temperature:.5g}: "
+                     f"{_pm(summary.nu.value, summary.nu.error)} (chi2/dof = {summary.nu.chi2:.1f}/{summary.nu.dof})")
     if not summary.complete:
         lines.append("(the study file is incomplete: estimates use the records written so far)")
     return "\n".join(lines)

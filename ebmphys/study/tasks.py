@@ -21,9 +21,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from ebmphys.kernels.rng import derive_seed
-from ebmphys.models import LatticeIsing
+from ebmphys.models import LatticeIsing, LatticePotts
 from ebmphys.sampling.chains import Chains
-from ebmphys.storage.layout import n_bytes, pack_spins
+from ebmphys.storage.layout import configuration_bytes, pack_states
 from ebmphys.study.spec import StudySpec
 
 
@@ -49,6 +49,8 @@ class Task:
         Philox key in [0, 2**64) of this task.
     burn_in, n_sweeps, thin, configurations_every : int
         As in the spec (``thin`` = ``record.observables_every``).
+    q : int
+        0 for the Ising model, else the number of states of a Potts model (then h = 0).
     """
 
     index: int
@@ -68,6 +70,7 @@ class Task:
     n_sweeps: int
     thin: int
     configurations_every: int
+    q: int = 0
 
     @property
     def total_sweeps(self) -> int:
@@ -115,11 +118,12 @@ def expand(spec: StudySpec) -> list[Task]:
             for k, seed in enumerate(spec.seeds):
                 tasks.append(Task(
                     index=len(tasks), size_index=i, temperature_index=j, seed_index=k, L=L,
-                    dimension=spec.dimension, J=d["model"]["J"], h=d["model"]["h"], beta=1.0 / float(T),
+                    dimension=spec.dimension, J=d["model"]["J"], h=d["model"].get("h", 0.0), beta=1.0 / float(T),
                     algorithm=d["sampling"]["algorithm"], device=d["sampling"]["device"],
                     n_chains=d["sampling"]["n_chains"],
                     key=task_key(seed, i, j), burn_in=d["sampling"]["burn_in"], n_sweeps=d["sampling"]["n_sweeps"],
                     thin=d["record"]["observables_every"], configurations_every=d["record"]["configurations_every"],
+                    q=spec.q,
                 ))
     return tasks
 
@@ -144,9 +148,9 @@ class JobResult:
     energy, magnetization : float64 (n_chains, n_records)
         Totals recorded in (start, stop] after burn-in (n_records may be 0).
     configurations : uint8 (n_chains, n_configurations, n_bytes)
-        Bit-packed configurations (:func:`ebmphys.storage.layout.pack_spins`) stored in (start, stop].
+        Bit-packed configurations (:func:`ebmphys.storage.layout.pack_states`) stored in (start, stop].
     states : int8 (n_chains, n_spins)
-        Configurations at sweep ``stop``.
+        Configurations at sweep ``stop`` (uint8 states for Potts tasks).
     """
 
     task_index: int
@@ -159,7 +163,9 @@ class JobResult:
 
 
 @functools.lru_cache(maxsize=16)
-def _model(dimension: int, L: int, J: float, h: float) -> LatticeIsing:
+def _model(dimension: int, L: int, J: float, h: float, q: int) -> LatticeIsing | LatticePotts:
+    if q:
+        return LatticePotts((L,) * dimension, q, J=J)
     return LatticeIsing((L,) * dimension, J=J, h=h)
 
 
@@ -170,7 +176,7 @@ def run_job(job: Job) -> JobResult:
     storing a configuration after every sweep costs one short ``run`` call each.
     """
     t = job.task
-    model = _model(t.dimension, t.L, t.J, t.h)
+    model = _model(t.dimension, t.L, t.J, t.h, t.q)
     chains = Chains(model, algorithm=t.algorithm, beta=t.beta, n_chains=t.n_chains, seed=t.key, device=t.device,
                     initial_states=job.states, sweep=job.start)
     n = job.stop - job.start
@@ -178,14 +184,15 @@ def run_job(job: Job) -> JobResult:
         chains.run(n, record=())
         empty = np.zeros((t.n_chains, 0))
         return JobResult(task_index=t.index, start=job.start, stop=job.stop, energy=empty, magnetization=empty,
-                         configurations=np.zeros((t.n_chains, 0, n_bytes(t.n_spins)), dtype=np.uint8),
+                         configurations=np.zeros((t.n_chains, 0, configuration_bytes(t.n_spins, t.q)),
+                                                 dtype=np.uint8),
                          states=chains.states.reshape(t.n_chains, -1))
 
     conf_sweeps = [int(s) for s in t.configuration_sweeps() if job.start < s <= job.stop]
     cuts = [s for s in conf_sweeps if s < job.stop] + [job.stop]
     energy = np.zeros((t.n_chains, n // t.thin))
     magnetization = np.zeros_like(energy)
-    configurations = np.zeros((t.n_chains, len(conf_sweeps), n_bytes(t.n_spins)), dtype=np.uint8)
+    configurations = np.zeros((t.n_chains, len(conf_sweeps), configuration_bytes(t.n_spins, t.q)), dtype=np.uint8)
     for stop in cuts:
         column = (chains.sweep - job.start) // t.thin
         records = chains.run(stop - chains.sweep, thin=t.thin)
@@ -193,6 +200,6 @@ def run_job(job: Job) -> JobResult:
         energy[:, column:column + k] = records["energy"]
         magnetization[:, column:column + k] = records["magnetization"]
         if stop in conf_sweeps:
-            configurations[:, conf_sweeps.index(stop)] = pack_spins(chains.states.reshape(t.n_chains, -1))
+            configurations[:, conf_sweeps.index(stop)] = pack_states(chains.states.reshape(t.n_chains, -1), t.q)
     return JobResult(task_index=t.index, start=job.start, stop=job.stop, energy=energy, magnetization=magnetization,
                      configurations=configurations, states=chains.states.reshape(t.n_chains, -1))

@@ -1,13 +1,15 @@
-"""Learning energy-based models from data: RBM training (CD-k, PCD) and inverse Ising.
+"""Learning energy-based models from data: RBM and Potts-Bernoulli RBM training (CD-k, PCD) and inverse Ising.
 
-Names are imported on first use (scikit-learn and h5py only with the trainer).
+Names are imported on first use (scikit-learn and h5py only with the trainers).
 """
 
 from ebmphys._lazy import lazy
 
-__all__ = ["RBMTrainer", "fit_ising_exact", "fit_ising_mcmc", "fit_ising_pseudolikelihood", "sample_rbm"]
+__all__ = ["PottsRBMTrainer", "RBMTrainer", "fit_ising_exact", "fit_ising_mcmc", "fit_ising_pseudolikelihood",
+           "sample_rbm"]
 
 __getattr__, __dir__ = lazy(__name__, {
+    "PottsRBMTrainer": "ebmphys.training.potts_trainer",
     "RBMTrainer": "ebmphys.training.estimator",
     "fit_ising_exact": "ebmphys.training.inverse_ising",
     "fit_ising_mcmc": "ebmphys.training.inverse_ising",

@@ -11,9 +11,14 @@ Layout::
                       attrs epoch, chain_step, examples_seen, seed, data_sha256
     /history/<name>   one float64 value per epoch (``epoch`` holds the epoch numbers)
 
-A checkpoint is written to ``PATH.tmp`` and moved over ``PATH`` with
-:func:`os.replace`, so a killed run leaves either the previous or the new file,
-never a broken one.
+Every dataset carries HDF5's Fletcher-32 checksum.  A checkpoint is written
+with :func:`ebmphys.storage.atomic.atomic_hdf5`: into ``PATH.tmp``, read back,
+then moved over ``PATH`` with :func:`os.replace`, so a killed run leaves either
+the previous or the new file, never a broken one, and a failed write (no space
+left, quota, I/O error) raises :class:`ebmphys.exceptions.WriteError` and leaves
+the previous checkpoint.  :func:`load_checkpoint` raises
+:class:`ebmphys.exceptions.DamagedDataError` naming any dataset that fails its
+checksum or is missing.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import h5py
 import numpy as np
 
 from ebmphys import __version__
+from ebmphys.exceptions import DamagedDataError, FileDataError
+from ebmphys.storage.atomic import atomic_hdf5, create_dataset
 
 FILE_FORMAT = "ebmphys-rbm-checkpoint-1"
 CONVENTIONS = "E(v, h) = -b.v - c.h - v.W.h, units in {0, 1}; log-likelihoods in nats"
@@ -38,11 +45,26 @@ def save_checkpoint(path, params: dict, model: dict, state: dict, history: dict,
     ``model`` maps W, b, c to arrays; ``state`` maps the names in the module
     docstring to arrays or scalars (``seed`` an int < 2**64, ``data_sha256`` a str);
     ``history`` maps monitor names to lists of floats; ``attrs`` (str values) are
-    extra root attributes.
+    extra root attributes.  A symbolic link at ``path`` is resolved (its target is
+    replaced).
+
+    Raises
+    ------
+    ebmphys.exceptions.WriteError
+        If the write fails (no space left, quota, I/O error); the previous
+        checkpoint at ``path`` is left as it was.
     """
-    path = os.fspath(path)
-    tmp = path + ".tmp"
-    with h5py.File(tmp, "w") as f:
+    arrays = {f"model/{name}": np.asarray(model[name]) for name in ("W", "b", "c")}
+    arrays.update({f"state/{name}": np.asarray(state[name]) for name in _STATE_ARRAYS})
+    arrays.update({f"history/{name}": np.asarray(values, dtype=np.float64) for name, values in history.items()})
+
+    def verify(g: h5py.File) -> None:
+        for name, data in arrays.items():
+            stored = g[name][()]
+            if not np.array_equal(stored, data, equal_nan=stored.dtype.kind == "f"):
+                raise ValueError(f"{name} does not hold the data written")
+
+    with atomic_hdf5(path, verify=verify) as f:
         f.attrs["creator"] = "ebmphys"
         f.attrs["creator_version"] = __version__
         f.attrs["file_format"] = FILE_FORMAT
@@ -50,20 +72,47 @@ def save_checkpoint(path, params: dict, model: dict, state: dict, history: dict,
         for name, value in (attrs or {}).items():
             f.attrs[name] = value
         f.create_group("parameters").attrs["params_json"] = json.dumps(params, sort_keys=True)
-        g = f.create_group("model")
-        for name in ("W", "b", "c"):
-            g.create_dataset(name, data=model[name])
-        s = f.create_group("state")
-        for name in _STATE_ARRAYS:
-            s.create_dataset(name, data=state[name])
+        for group in ("model", "state", "history"):
+            f.create_group(group)
+        for name, data in arrays.items():
+            create_dataset(f, name, data=data)
+        s = f["state"]
         for name in _STATE_SCALARS:
             s.attrs[name] = np.int64(state[name])
         s.attrs["seed"] = np.uint64(state["seed"])
         s.attrs["data_sha256"] = state["data_sha256"]
-        h = f.create_group("history")
-        for name, values in history.items():
-            h.create_dataset(name, data=np.asarray(values, dtype=np.float64))
-    os.replace(tmp, path)
+
+
+def _read(f: h5py.File, path, name: str) -> np.ndarray:
+    try:
+        return f[name][()]
+    except KeyError:
+        reason = "missing"
+    except (OSError, RuntimeError) as exc:
+        text = str(exc)
+        reason = "checksum mismatch (Fletcher-32)" if "filter returned failure" in text else f"unreadable ({text.split('(')[0].strip()})"
+    raise DamagedDataError(f"{path}: dataset {name} is damaged: {reason} (ebmphys inspect --verify lists all damage)",
+                           path, [name], reason)
+
+
+def verify_checkpoint(path) -> list[tuple[str, str]]:
+    """Read every dataset of a checkpoint; return (dataset, reason) for each damaged or missing one."""
+    damage = []
+    with h5py.File(path, "r") as f:
+        names = [f"model/{n}" for n in ("W", "b", "c")] + [f"state/{n}" for n in _STATE_ARRAYS]
+        if "history" in f:
+            names += [f"history/{n}" for n in f["history"]]
+        else:
+            damage.append(("history", "missing"))
+        for name in names:
+            try:
+                values = _read(f, path, name)
+            except DamagedDataError as exc:
+                damage.append((name, exc.reason))
+                continue
+            if values.dtype.kind == "f" and name.startswith("model/") and not np.all(np.isfinite(values)):
+                damage.append((name, "non-finite parameters"))
+    return damage
 
 
 def load_checkpoint(path) -> tuple[dict, dict, dict, dict, dict]:
@@ -73,23 +122,33 @@ def load_checkpoint(path) -> tuple[dict, dict, dict, dict, dict]:
     ------
     FileNotFoundError
         If ``path`` does not exist.
-    ValueError
-        If the file is not an ebmphys RBM checkpoint.
+    ebmphys.exceptions.FileDataError
+        (a ``ValueError``) if the file is not a readable ebmphys RBM checkpoint;
+        :class:`ebmphys.exceptions.DamagedDataError` names a dataset that fails its
+        checksum or is missing.
     """
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"checkpoint {path!r} does not exist")
-    with h5py.File(path, "r") as f:
-        if f.attrs.get("file_format") != FILE_FORMAT:
-            raise ValueError(f"{path!r} is not an ebmphys RBM checkpoint (file_format != {FILE_FORMAT!r})")
-        params = json.loads(f["parameters"].attrs["params_json"])
-        model = {name: f["model"][name][()] for name in ("W", "b", "c")}
-        s = f["state"]
-        state = {name: s[name][()] for name in _STATE_ARRAYS}
-        state.update({name: int(s.attrs[name]) for name in _STATE_SCALARS})
-        state["seed"] = int(s.attrs["seed"])
-        state["data_sha256"] = str(s.attrs["data_sha256"])
-        history = {name: f["history"][name][()].tolist() for name in f["history"]}
-        reserved = ("creator", "creator_version", "file_format", "conventions")
-        attrs = {name: str(value) for name, value in f.attrs.items() if name not in reserved}
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        reason = str(exc).split("(")[0].strip().rstrip(":") or type(exc).__name__
+        raise FileDataError(f"{path} is not a readable HDF5 file (truncated or corrupt?): {reason}") from None
+    with f:
+        try:
+            if f.attrs.get("file_format") != FILE_FORMAT:
+                raise FileDataError(f"{path!r} is not an ebmphys RBM checkpoint (file_format != {FILE_FORMAT!r})")
+            params = json.loads(f["parameters"].attrs["params_json"])
+            model = {name: _read(f, path, f"model/{name}") for name in ("W", "b", "c")}
+            s = f["state"]
+            state = {name: _read(f, path, f"state/{name}") for name in _STATE_ARRAYS}
+            state.update({name: int(s.attrs[name]) for name in _STATE_SCALARS})
+            state["seed"] = int(s.attrs["seed"])
+            state["data_sha256"] = str(s.attrs["data_sha256"])
+            history = {name: _read(f, path, f"history/{name}").tolist() for name in f["history"]}
+            reserved = ("creator", "creator_version", "file_format", "conventions")
+            attrs = {name: str(value) for name, value in f.attrs.items() if name not in reserved}
+        except (KeyError, OSError, RuntimeError) as exc:
+            raise FileDataError(f"{path} is damaged or incomplete: {exc}") from None
     return params, model, state, history, attrs

@@ -5,7 +5,11 @@ The spec is checked with the shared validator of :mod:`ebmphys.study.spec`
 misspelt keys).  The output is the HDF5 checkpoint of the run
 (:mod:`ebmphys.training.checkpoint`), rewritten atomically every
 ``checkpoint_every`` epochs, with the spec text in its ``spec_toml`` attribute;
-``--resume`` continues it to the same result as an uninterrupted run.
+``--resume`` continues it to the same result as an uninterrupted run.  The
+output is locked for the whole run (a second trainer writing the same file is
+refused, even with ``--overwrite``; symbolic links are resolved and the lock is
+taken at the target); memory and disk are estimated before training starts;
+a failed write stops the run with one line naming the intact checkpoint.
 
 Example spec::
 
@@ -27,13 +31,17 @@ Example spec::
 from __future__ import annotations
 
 import argparse
+import json
 from pathlib import Path
 
+import h5py
 import numpy as np
 
-from ebmphys.exceptions import UserError
 from ebmphys.datasets import load_binary_digits
+from ebmphys.exceptions import DamagedDataError, UserError, WriteError
+from ebmphys.limits import format_bytes, require_disk, require_memory
 from ebmphys.partition.rbm_exact import exact_is_feasible
+from ebmphys.storage import FileLockedError, exclusive_lock, output_target
 from ebmphys.study.spec import Key, SpecError, parse_toml, validate
 from ebmphys.training import monitors as _monitors
 from ebmphys.training.estimator import METHODS, VISIBLE_BIAS_INITS, RBMTrainer
@@ -66,6 +74,7 @@ TRAIN_SCHEMA = {
         "monitors": Key("str_list", ["reconstruction_error"], choices=_monitors.MONITORS, doc="Monitors."),
         "monitor_every": Key("int", 1, minimum=1, doc="Epochs between monitor evaluations."),
         "checkpoint_every": Key("int", 1, minimum=1, doc="Epochs between checkpoints."),
+        "device": Key("str", "cpu", doc="Where the training kernels run: 'cpu', 'cuda' or 'auto'."),
     },
 }
 
@@ -135,21 +144,75 @@ def _trainer(spec: dict, out: Path, verbose: bool, spec_text: str) -> RBMTrainer
         n_chains=t["n_chains"] or None, momentum=t["momentum"], weight_decay=t["weight_decay"],
         learning_rate_schedule=t["learning_rate_schedule"], visible_bias_init=t["visible_bias_init"],
         centering=t["centering"], offset_rate=t["offset_rate"], monitors=tuple(t["monitors"]),
-        monitor_every=t["monitor_every"], checkpoint_path=out, checkpoint_every=t["checkpoint_every"], verbose=verbose,
+        monitor_every=t["monitor_every"], checkpoint_path=out, checkpoint_every=t["checkpoint_every"],
+        device=t["device"], verbose=verbose,
     )
     trainer.checkpoint_attrs = {"spec_toml": spec_text}
     return trainer
+
+
+def training_memory(n_samples: int, n_visible: int, n_hidden: int, batch_size: int, n_chains: int) -> int:
+    """Bytes an RBM training run needs: parameters with their momentum, transposed and gradient copies
+    (5 x n_visible x n_hidden float64), batch and chain activations, and the data."""
+    units = n_visible + n_hidden
+    return 8 * (5 * n_visible * n_hidden + 4 * units + 6 * (batch_size + n_chains) * units) + 2 * n_samples * n_visible
+
+
+def checkpoint_bytes(n_visible: int, n_hidden: int, n_chains: int, n_epochs: int, n_monitors: int) -> int:
+    """Bytes of a training checkpoint (weights twice: model and momentum)."""
+    return 8 * (2 * n_visible * n_hidden + 4 * (n_visible + n_hidden) + n_epochs * (n_monitors + 1)) \
+        + n_chains * n_hidden + 2**16
+
+
+def _check_resources(spec: dict, train: np.ndarray, out: Path) -> None:
+    t = spec["training"]
+    nv, nh = train.shape[1], spec["model"]["n_hidden"]
+    chains = t["n_chains"] or t["batch_size"]
+    require_memory(training_memory(len(train), nv, nh, t["batch_size"], chains),
+                   f"training an RBM of {nv} visible x {nh} hidden units (model.n_hidden, training.batch_size, "
+                   f"training.n_chains)")
+    size = checkpoint_bytes(nv, nh, chains, t["n_epochs"], len(t["monitors"]))
+    require_disk(2 * size, output_target(out), f"the checkpoint {out} ({format_bytes(size)}, written twice per save)")
+
+
+def _intact(out: Path) -> str:
+    """What survives a failed checkpoint write, for the error message."""
+    try:
+        with h5py.File(out, "r") as f:
+            epoch = int(f["state"].attrs["epoch"])
+            n_iter = json.loads(f["parameters"].attrs["params_json"]).get("n_iter")
+    except (OSError, KeyError, ValueError):
+        return "no checkpoint was written"
+    return (f"the last complete checkpoint, at epoch {epoch} of {n_iter}, is intact; free space and continue "
+            f"it with ebmphys train SPEC --resume")
 
 
 def run_train(args: argparse.Namespace) -> int:
     spec_path = Path(args.spec)
     spec, text = load_spec(spec_path)
     out = Path(args.out) if args.out else Path(spec_path.stem + ".h5")
+    output_target(out)  # a directory is refused before anything is read or written
     train, test = load_data(spec["data"], spec_path.parent)
+    _check_resources(spec, train, out)
+    try:
+        with exclusive_lock(out):
+            return _train_locked(args, spec_path, spec, text, out, train, test)
+    except FileLockedError as exc:
+        raise UserError(str(exc)) from None
+    except WriteError as exc:
+        raise exc.with_context(_intact(out)) from None
+
+
+def _train_locked(args, spec_path: Path, spec: dict, text: str, out: Path, train: np.ndarray,
+                  test: np.ndarray) -> int:
     if args.resume:
         if not out.exists():
             raise UserError(f"--resume: output file {str(out)!r} does not exist (run without --resume first)")
-        trainer = RBMTrainer.from_checkpoint(out)
+        try:
+            trainer = RBMTrainer.from_checkpoint(out)
+        except DamagedDataError as exc:
+            raise DamagedDataError(f"--resume: {exc}; the run cannot continue from it: start again with --overwrite",
+                                   exc.path, exc.datasets, exc.reason) from None
         if trainer.checkpoint_attrs.get("spec_toml") != text:
             raise UserError(f"--resume: {spec_path} differs from the spec stored in {out}; "
                             f"use --overwrite to start a new run")

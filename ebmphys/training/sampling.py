@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
 
 from ebmphys.models._validate import positive_int
 from ebmphys.sampling.chains import Chains

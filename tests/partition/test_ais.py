@@ -16,6 +16,7 @@ from ebmphys.partition import BETA_C, ising2d_log_z, log_z_exact
 from ebmphys.partition.ais import AISWarning, adaptive_schedule, ais, reverse_ais, weight_statistics
 from ebmphys.partition.rbm_exact import rbm_log_z_exact
 from ebmphys.partition.schedules import check_schedule, geometric, linear, sigmoid
+from ebmphys.sampling import registry
 from ebmphys.testing import SMALL_SYSTEMS
 
 Z_TOL = 5.0
@@ -156,7 +157,9 @@ def test_low_ess_warns():
         ais(LatticeIsing((4, 4)), 0.1, n_chains=100, n_steps=100, seed=0)
 
 
-def test_bad_input():
+def test_bad_input(monkeypatch):
+    # device="cuda" takes the no-GPU path on every machine: the CUDA probe reports no device
+    monkeypatch.setattr(registry, "_cuda_status", registry.CudaStatus("device", "forced by the test"))
     model = LatticeIsing((4, 4))
     with pytest.raises(ValueError, match="n_chains"):
         ais(model, 0.5, n_chains=0)
@@ -214,3 +217,11 @@ def test_rbm_trainer_hook_stores_the_ais_estimate():
     result = trainer.estimate_log_z(X, n_chains=50, n_steps=300, seed=1)
     assert trainer.log_z() == (result.log_z, "ais")
     np.testing.assert_allclose(trainer.score_samples(X[:5]), -trainer.rbm_.free_energy(X[:5]) - result.log_z)
+
+
+def test_impossible_chain_counts_are_refused_before_allocating():
+    from ebmphys.exceptions import ResourceError
+
+    with pytest.raises(ResourceError, match=r"ais: 1000000000000 chains x 16 variables \(n_chains, the model size\) "
+                                            r"needs about"):
+        ais(LatticeIsing((4, 4)), 0.4, n_chains=10**12)

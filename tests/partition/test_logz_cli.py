@@ -95,7 +95,7 @@ def test_study_writes_json_and_png(capsys, tmp_path):
 
 @pytest.mark.parametrize("argv, message", [
     (["--ising3d", "4", "--method", "kaufman"], "periodic 2D"),
-    (["--ising2d", "4", "--chains", "0"], "--chains must be >= 1"),
+    (["--ising2d", "4", "--n-chains", "0"], "--n-chains must be >= 1"),
     (["--ising2d", "4", "--beta", "-1"], "--beta must be"),
     (["--ising2d", "1"], "L must be >= 2"),
     (["--ising2d", "4", "--data", "digits"], "RBMs only"),

@@ -11,6 +11,7 @@ import pytest
 from ebmphys.models.ising import LatticeIsing
 from ebmphys.partition import ising2d_energy, ising2d_log_z, log_z_exact
 from ebmphys.partition.thermodynamic import simpson_weights, thermodynamic_integration
+from ebmphys.sampling import registry
 from ebmphys.testing import SMALL_SYSTEMS
 
 Z_TOL = 5.0
@@ -47,7 +48,9 @@ def test_simpson_weights_integrate_cubics_exactly():
     assert simpson_weights(9, 2.0) @ (x**3 - x) == pytest.approx(2.0)
 
 
-def test_bad_input():
+def test_bad_input(monkeypatch):
+    # device="cuda" takes the no-GPU path on every machine: the CUDA probe reports no device
+    monkeypatch.setattr(registry, "_cuda_status", registry.CudaStatus("device", "forced by the test"))
     model = LatticeIsing((4, 4))
     with pytest.raises(ValueError, match="4m \\+ 1"):
         thermodynamic_integration(model, 0.5, n_betas=8)

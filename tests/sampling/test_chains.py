@@ -6,7 +6,7 @@ import pytest
 import ebmphys
 from ebmphys.exceptions import DeviceError
 from ebmphys.models import RBM
-from ebmphys.sampling import Chains, algorithms
+from ebmphys.sampling import Chains, algorithms, registry
 from ebmphys.testing import frustrated_graph
 
 MODELS = {
@@ -146,6 +146,7 @@ def _device_calls():
         "wang_landau": lambda d: wang_landau(lattice, device=d),
         "sample_rbm": lambda d: sample_rbm(rbm, 2, 1, device=d),
         "fit_ising_mcmc": lambda d: fit_ising_mcmc(np.ones((4, 3), np.int8), n_iter=2, device=d),
+        "RBMTrainer": lambda d: ebmphys.RBMTrainer(2, n_iter=1, device=d).fit(np.eye(4)),
     }
 
 
@@ -154,7 +155,22 @@ def _device_calls():
     ("tpu", "device must be one of 'cpu', 'cuda', 'auto', got 'tpu'"),
     ("cuda", "device='cuda' is not available"),
 ])
-def test_every_function_gives_the_same_device_error(function, device, message):
+def test_every_function_gives_the_same_device_error(function, device, message, monkeypatch):
+    # the no-GPU path on every machine: the CUDA probe reports no device
+    monkeypatch.setattr(registry, "_cuda_status", registry.CudaStatus("device", "forced by the test"))
     with pytest.raises(DeviceError) as info:
         _device_calls()[function](device)
     assert str(info.value).startswith(message)
+
+
+def test_impossible_sizes_are_refused_before_allocating():
+    from ebmphys.exceptions import ResourceError
+
+    model = MODELS["lattice-2d-periodic"]
+    with pytest.raises(ResourceError, match=r"Chains: 1000000000000 chain\(s\) x 1 beta\(s\) x 24 variables .* needs "
+                                            r"about .* of memory, more than"):
+        Chains(model, algorithm="metropolis", beta=0.4, n_chains=10**12)
+    with pytest.raises(ResourceError, match=r"run: 2147483648 records x 5 chain\(s\)"):
+        _chains("lattice-2d-periodic", "metropolis").run(2**31)
+    with pytest.raises(ResourceError, match="needs about"):
+        ebmphys.sample(model, beta=0.4, n_sweeps=10, n_chains=10**12)

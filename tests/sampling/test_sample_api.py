@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 import ebmphys
+from ebmphys.sampling import registry
 from ebmphys.testing import frustrated_graph
 
 MODELS = [ebmphys.LatticeIsing((8, 8)), ebmphys.LatticeIsing((4, 4, 4), h=0.2, periodic=False), frustrated_graph(10)]
@@ -104,7 +105,9 @@ def test_high_temperature_limit_is_uniform():
         ({"initial_states": np.ones((1, 7, 8), np.int8)}, ValueError, r"initial_states must have shape"),
     ],
 )
-def test_bad_input(kwargs, exc, match):
+def test_bad_input(kwargs, exc, match, monkeypatch):
+    # device="cuda" takes the no-GPU path on every machine: the CUDA probe reports no device
+    monkeypatch.setattr(registry, "_cuda_status", registry.CudaStatus("device", "forced by the test"))
     args = dict(beta=0.4, n_sweeps=10)
     args.update(kwargs)
     with pytest.raises(exc, match=match):
