@@ -6,7 +6,8 @@ Layout shared by the lattice kernels (``cluster_cpu`` too):
   order, then a ghost row of L zeros.  A missing (open-boundary) neighbour
   points into the ghost row, so neighbour sums need no branches.
 * ``neighbors``: int32 (n_spins, 2d) neighbour table (``LatticeIsing.neighbors``),
-  missing neighbours = ``n_spins``; used for observables and cluster updates.
+  missing neighbours = ``n_spins``; used by the cluster updates and by
+  :func:`bond_sum_and_magnetization` (AIS, Wang-Landau).
 * Sweeps walk the lattice as rows along the last axis: ``row_neighbors`` int64
   (n_rows, 2(d-1)) holds the start of the rows adjacent along the other axes
   (the ghost row ``n_rows * L`` where missing), ``row_parity`` the parity of a
