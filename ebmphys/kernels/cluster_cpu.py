@@ -37,41 +37,42 @@ stream (``rng.CLUSTER``), ``B = ceil(2d / 4)`` blocks per site and, for kernel r
   ``P(r // 4, stream + 1)`` is set.
 
 Energies are kept as integer bond sums ``B = sum_<ij> s_i s_j`` and written as
-``E = -J B`` (exact); magnetisation is ``M = sum_i s_i``.  Wolff updates them
-incrementally from the cluster's boundary, and only when something is recorded.
+``E = -J B`` (exact); magnetisation is ``M = sum_i s_i``.  Only when something is
+recorded: Swendsen-Wang recomputes them after the step with the row pass of
+:mod:`lattice_cpu`; Wolff updates them during the growth of the cluster (see
+:func:`_wolff_step`), starting from one row pass per call.
 """
 
 import numpy as np
 from numba import njit, prange
 
+from ebmphys.kernels.lattice_cpu import row_bond_sum_and_magnetization
 from ebmphys.kernels.rng import philox4x32
 
 _TWO32 = np.uint64(1) << np.uint64(32)
 
-
-@njit(cache=True)
-def _bond_sum_and_magnetization(spins, chain, neighbors):
-    """Integer bond sum (forward bonds only, each bond once) and magnetisation of one chain."""
-    n_spins = neighbors.shape[0]
-    dims = neighbors.shape[1] // 2
-    bonds = 0
-    mag = 0
-    for i in range(n_spins):
-        s = spins[chain, i]
-        mag += s
-        for a in range(dims):
-            bonds += s * spins[chain, neighbors[i, 2 * a]]
-    return bonds, mag
+#: Wolff bond-sum bookkeeping: change of B contributed by one examined neighbour, indexed by
+#: ``s0 * value + 3`` of its value at the time (see :func:`_wolff_step`)
+_BOND_CHANGE = np.array([2, -2, 2, 0, -2], dtype=np.int64)
 
 
 @njit(cache=True)
-def _wolff_step(sp, neighbors, threshold, k0, k1, step, chain, stream, stack, stamp, track):
+def _wolff_step(sp, neighbors, threshold, k0, k1, step, chain, stream, stack, track):
     """Grow and flip one Wolff cluster in the configuration ``sp`` (one chain's row).
 
-    ``stack`` needs n_spins + 1 entries.  Returns (the cluster's old spin, its
-    size, the change of the bond sum); the bond-sum change is computed (a second
-    pass over the cluster, marking members in ``stamp`` with step + 1) only when
-    ``track`` is true, else it is 0.
+    ``stack`` needs n_spins + 1 entries.  Returns (the cluster's old spin s0, its
+    size, the change of the bond sum B).  The change of B is computed during the
+    growth when ``track`` is true (else it is 0): members carry the marks
+    ``-2 s0`` (joined) and ``-3 s0`` (its neighbours examined), and 0 while their own
+    neighbours are examined, until a last pass over the cluster sets them to
+    ``-s0``.  Flipping the cluster changes B by ``-2 s0 sum s_j`` over the bonds
+    (i in C, j not in C); each bond inside C is examined twice, once by each end,
+    and each boundary bond once, so B changes by the sum over all examinations
+    of: -2 for an aligned non-member (s0) or a joined, unexamined member (-2 s0);
+    +2 for an anti-aligned non-member (-s0) or an examined member (-3 s0); 0 for
+    the ghost or the site itself (a side of length 1).  An inner bond scores
+    (-2) + (+2) = 0 (its second examination always sees an examined member), a
+    boundary bond its own change.
     """
     n_spins = neighbors.shape[0]
     z = neighbors.shape[1]
@@ -87,67 +88,83 @@ def _wolff_step(sp, neighbors, threshold, k0, k1, step, chain, stream, stack, st
     seed = np.int64(words[r & 3] // words_per_site)
     s0 = sp[seed]
     flipped = -s0
-    sp[seed] = flipped
+    joined = -2 * s0 if track else flipped
+    examined = -3 * s0 if track else flipped
+    sp[seed] = joined
     stack[0] = seed
     size = 1
     head = 0
+    d_bonds = 0
     while head < size:
         i = stack[head]
         first_block = head * blocks
         head += 1
+        if track:
+            sp[i] = 0
         for m in range(z):
             if m & 3 == 0:
                 words = philox4x32(first_block + (m >> 2), step, chain, stream, k0, k1)
             j = neighbors[i, m]
-            join = (sp[j] == s0) & (words[m & 3] < threshold)
-            sp[j] = flipped if join else sp[j]
+            v = sp[j]
+            if track:
+                d_bonds += _BOND_CHANGE[s0 * v + 3]
+            join = (v == s0) & (words[m & 3] < threshold)
+            sp[j] = joined if join else v
             stack[size] = j
             size += join
-    if not track:
-        return s0, size, 0
-    # bonds leaving the cluster change sign: dB = -2 s0 sum_{boundary} s_j (old = current s_j)
-    mark = step + 1
-    for p in range(size):
-        stamp[stack[p]] = mark
-    boundary = 0
-    for p in range(size):
-        i = stack[p]
-        for m in range(z):
-            j = neighbors[i, m]
-            if j < n_spins and stamp[j] != mark:
-                boundary += sp[j]
-    return s0, size, -2 * s0 * boundary
+        sp[i] = examined
+    if track:
+        for p in range(size):
+            sp[stack[p]] = flipped
+    return s0, size, d_bonds
+
+
+@njit(cache=True)
+def _wolff_chain(sp, chain, neighbors, row_nbrs, side, periodic_last, threshold, k0, k1, chain0, step0, n_steps,
+                 record_every, J, out_energy, out_magnetization, column0, stream, stack, flipped):
+    """All steps of kernel row ``chain`` (configuration ``sp``) of :func:`wolff_steps`."""
+    track = record_every > 0
+    bonds, mag = row_bond_sum_and_magnetization(sp, row_nbrs, side, periodic_last) if track else (0, 0)
+    column = column0
+    for t in range(n_steps):
+        s0, size, d_bonds = _wolff_step(sp, neighbors, threshold, k0, k1, step0 + t, chain0 + chain, stream, stack,
+                                        track)
+        flipped[chain] += size
+        if track:
+            bonds += d_bonds
+            mag -= 2 * s0 * size
+            if (t + 1) % record_every == 0:
+                out_energy[chain, column] = -J * bonds
+                out_magnetization[chain, column] = mag
+                column += 1
+
+
+@njit(cache=True)
+def wolff_steps(spins, neighbors, row_nbrs, side, periodic_last, thresholds, k0, k1, chain0, step0, n_steps,
+                record_every, J, out_energy, out_magnetization, column0, stream, stack, flipped):
+    """Run ``n_steps`` Wolff cluster flips numbered ``step0, step0+1, ...`` on every chain (row m: chain0 + m).
+
+    Work buffer ``stack`` int64 (n_chains, n_spins + 1); ``flipped[chain]``
+    accumulates the number of spins flipped.  After every ``record_every``-th
+    step (0: never, and E is then not tracked) E and M go to
+    ``out_*[:, column0 + k]``; the row structure (``row_nbrs``, ``side``,
+    ``periodic_last``, see :mod:`lattice_cpu`) serves the bond sum at the start.
+    One thread; :func:`wolff_steps_parallel` (chains shared out) gives the same bits.
+    """
+    for chain in range(spins.shape[0]):
+        _wolff_chain(spins[chain], chain, neighbors, row_nbrs, side, periodic_last, thresholds[chain], k0, k1, chain0,
+                     step0, n_steps, record_every, J, out_energy, out_magnetization, column0, stream, stack[chain],
+                     flipped)
 
 
 @njit(cache=True, parallel=True)
-def wolff_steps(spins, neighbors, thresholds, k0, k1, chain0, step0, n_steps, record_every, J,
-                out_energy, out_magnetization, column0, stream, stack, stamp, flipped):
-    """Run ``n_steps`` Wolff cluster flips numbered ``step0, step0+1, ...`` on every chain (row m: chain0 + m).
-
-    Work buffers ``stack`` int64 (n_chains, n_spins + 1) and ``stamp`` int64
-    (n_chains, n_spins), ``stamp`` zero
-    before the first call of a run (step numbers only grow from call to call).
-    ``flipped[chain]`` accumulates the number of spins flipped.  After every
-    ``record_every``-th step (0: never, and E is then not tracked) E and M go
-    to ``out_*[:, column0 + k]``.
-    """
-    track = record_every > 0
+def wolff_steps_parallel(spins, neighbors, row_nbrs, side, periodic_last, thresholds, k0, k1, chain0, step0, n_steps,
+                         record_every, J, out_energy, out_magnetization, column0, stream, stack, flipped):
+    """:func:`wolff_steps` with the chains shared out among threads."""
     for chain in prange(spins.shape[0]):
-        sp = spins[chain]
-        bonds, mag = _bond_sum_and_magnetization(spins, chain, neighbors) if track else (0, 0)
-        threshold = thresholds[chain]
-        column = column0
-        for t in range(n_steps):
-            s0, size, d_bonds = _wolff_step(sp, neighbors, threshold, k0, k1, step0 + t, chain0 + chain, stream,
-                                            stack[chain], stamp[chain], track)
-            flipped[chain] += size
-            if track:
-                bonds += d_bonds
-                mag -= 2 * s0 * size
-                if (t + 1) % record_every == 0:
-                    out_energy[chain, column] = -J * bonds
-                    out_magnetization[chain, column] = mag
-                    column += 1
+        _wolff_chain(spins[chain], chain, neighbors, row_nbrs, side, periodic_last, thresholds[chain], k0, k1, chain0,
+                     step0, n_steps, record_every, J, out_energy, out_magnetization, column0, stream, stack[chain],
+                     flipped)
 
 
 @njit(cache=True, inline="always")
@@ -201,22 +218,41 @@ def _swendsen_wang_step(sp, neighbors, threshold, k0, k1, step, chain, stream, p
                 sp[i] = -sp[i]
 
 
-@njit(cache=True, parallel=True)
-def swendsen_wang_steps(spins, neighbors, thresholds, k0, k1, chain0, step0, n_steps, record_every, J,
-                        out_energy, out_magnetization, column0, stream, parent):
+@njit(cache=True)
+def _swendsen_wang_chain(sp, chain, neighbors, row_nbrs, side, periodic_last, threshold, k0, k1, chain0, step0,
+                         n_steps, record_every, J, out_energy, out_magnetization, column0, stream, parent):
+    """All steps of kernel row ``chain`` (configuration ``sp``) of :func:`swendsen_wang_steps`."""
+    column = column0
+    for t in range(n_steps):
+        _swendsen_wang_step(sp, neighbors, threshold, k0, k1, step0 + t, chain0 + chain, stream, parent)
+        if record_every > 0 and (t + 1) % record_every == 0:
+            bonds, mag = row_bond_sum_and_magnetization(sp, row_nbrs, side, periodic_last)
+            out_energy[chain, column] = -J * bonds
+            out_magnetization[chain, column] = mag
+            column += 1
+
+
+@njit(cache=True)
+def swendsen_wang_steps(spins, neighbors, row_nbrs, side, periodic_last, thresholds, k0, k1, chain0, step0, n_steps,
+                        record_every, J, out_energy, out_magnetization, column0, stream, parent):
     """Run ``n_steps`` Swendsen-Wang updates numbered ``step0, step0+1, ...`` on every chain (row m: chain0 + m).
 
     Work buffer ``parent``: int64 (n_chains, n_spins).  After every
-    ``record_every``-th step (0: never) E and M go to ``out_*[:, column0 + k]``.
+    ``record_every``-th step (0: never) E and M (the row pass of :mod:`lattice_cpu`,
+    row structure ``row_nbrs``, ``side``, ``periodic_last``) go to ``out_*[:, column0 + k]``.
+    One thread; :func:`swendsen_wang_steps_parallel` (chains shared out) gives the same bits.
     """
+    for chain in range(spins.shape[0]):
+        _swendsen_wang_chain(spins[chain], chain, neighbors, row_nbrs, side, periodic_last, thresholds[chain], k0, k1,
+                             chain0, step0, n_steps, record_every, J, out_energy, out_magnetization, column0, stream,
+                             parent[chain])
+
+
+@njit(cache=True, parallel=True)
+def swendsen_wang_steps_parallel(spins, neighbors, row_nbrs, side, periodic_last, thresholds, k0, k1, chain0, step0,
+                                 n_steps, record_every, J, out_energy, out_magnetization, column0, stream, parent):
+    """:func:`swendsen_wang_steps` with the chains shared out among threads."""
     for chain in prange(spins.shape[0]):
-        threshold = thresholds[chain]
-        column = column0
-        for t in range(n_steps):
-            _swendsen_wang_step(spins[chain], neighbors, threshold, k0, k1, step0 + t, chain0 + chain, stream,
-                                parent[chain])
-            if record_every > 0 and (t + 1) % record_every == 0:
-                bonds, mag = _bond_sum_and_magnetization(spins, chain, neighbors)
-                out_energy[chain, column] = -J * bonds
-                out_magnetization[chain, column] = mag
-                column += 1
+        _swendsen_wang_chain(spins[chain], chain, neighbors, row_nbrs, side, periodic_last, thresholds[chain], k0, k1,
+                             chain0, step0, n_steps, record_every, J, out_energy, out_magnetization, column0, stream,
+                             parent[chain])

@@ -40,8 +40,9 @@ binary twin.
 """
 
 import numpy as np
+from llvmlite import ir
 from numba import njit, prange, types
-from numba.extending import overload
+from numba.extending import intrinsic, overload
 
 from ebmphys.kernels.detmath import sigmoid
 from ebmphys.kernels.rng import INIT_RBM_VISIBLE, RBM_HIDDEN, RBM_VISIBLE, philox4x32, threshold
@@ -55,30 +56,93 @@ def bernoulli(p, word):
     return np.uint8(word < threshold(p))
 
 
-@njit(cache=True)
-def layer_probabilities(total_input, out):
-    """out[u] = sigmoid(total_input[u]) = 1 / (1 + exp(-total_input[u])), by :func:`ebmphys.kernels.detmath.sigmoid`.
+# float32 logistic function (the float32 training option; CPU only): Cody-Waite reduction with a
+# two-part ln 2 and a degree-7 Taylor polynomial, all in float32
+_F32 = np.float32
+_LOG2E_F32 = _F32(1.4426950408889634)
+_ROUND_F32 = _F32(12582912.0)  # 1.5 * 2**23: adding it rounds a float32 of magnitude < 2**22 to an integer
+_LN2_HI_F32 = _F32(0.693145751953125)  # ln 2 to 16 bits: k * _LN2_HI_F32 is exact for |k| < 2**8
+_LN2_LO_F32 = _F32(1.4286068203094173e-06)  # ln 2 - _LN2_HI_F32
+_EXP_F32 = tuple(_F32(1.0 / f) for f in (5040.0, 720.0, 120.0, 24.0, 6.0, 2.0, 1.0, 1.0))
+_CLAMP_F32 = _F32(40.0)
+_ONE_F32 = _F32(1.0)
 
-    The same function the CUDA twin calls per unit, so probabilities have the same
-    bits on both targets (plain arithmetic, no fused multiply-adds; the loop
-    vectorises).  Accuracy: relative error below 4e-16 for x > -36; for x <= -36,
-    where sigmoid(x) < 2.4e-16, absolute error below 5e-18.  ``out`` must not
-    overlap ``total_input``.
+
+@intrinsic
+def _pow2_f32(typingctx, t):
+    """2.0**k as float32 for t = k + 1.5 * 2**23 (k an integer in [-126, 127]), from the bits of t."""
+    if t != types.float32:
+        return None
+    sig = types.float32(types.float32)
+
+    def codegen(context, builder, signature, args):
+        bits = builder.bitcast(args[0], ir.IntType(32))
+        biased = builder.add(bits, ir.Constant(ir.IntType(32), 127 - 0x4B400000))
+        return builder.bitcast(builder.shl(biased, ir.Constant(ir.IntType(32), 23)), ir.FloatType())
+
+    return sig, codegen
+
+
+@njit(cache=True, inline="always")
+def _sigmoid_f32(x):
+    """1 / (1 + exp(-x)) in float32 arithmetic, the argument of exp clamped to [-40, 40]: relative error below 3e-7."""
+    z = min(max(-x, -_CLAMP_F32), _CLAMP_F32)
+    t = z * _LOG2E_F32 + _ROUND_F32
+    k = t - _ROUND_F32
+    r = (z - k * _LN2_HI_F32) - k * _LN2_LO_F32
+    c = _EXP_F32
+    p = c[0] * r + c[1]
+    p = p * r + c[2]
+    p = p * r + c[3]
+    p = p * r + c[4]
+    p = p * r + c[5]
+    p = p * r + c[6]
+    p = p * r + c[7]
+    return _ONE_F32 / (_ONE_F32 + p * _pow2_f32(t))
+
+
+def logistic(x):
+    """sigmoid(x): :func:`ebmphys.kernels.detmath.sigmoid` for float64 (the CPU/GPU twins' function), a
+    float32 evaluation (:func:`_sigmoid_f32`) for float32; chosen at compile time (jitted code only)."""
+    raise NotImplementedError("logistic is callable from Numba-compiled code only")
+
+
+@overload(logistic, jit_options={"cache": True})
+def _logistic_overload(x):
+    if x == types.float32:
+        return lambda x: _sigmoid_f32(x)
+    return lambda x: sigmoid(x)
+
+
+@njit(cache=True, error_model="numpy")
+def layer_probabilities(total_input, out):
+    """out[u] = sigmoid(total_input[u]) = 1 / (1 + exp(-total_input[u])) (:func:`logistic`).
+
+    float64: :func:`ebmphys.kernels.detmath.sigmoid`, the function the CUDA twin calls per
+    unit, so probabilities have the same bits on both targets (plain arithmetic, no fused
+    multiply-adds; the loop vectorises).  Accuracy: relative error below 4e-16 for
+    x > -36; for x <= -36, where sigmoid(x) < 2.4e-16, absolute error below 5e-18.
+    float32 (CPU only): float32 arithmetic throughout, relative error below 3e-7 for
+    x > -36.  ``out`` must not overlap ``total_input``.
     """
     for u in range(total_input.shape[0]):
-        out[u] = sigmoid(total_input[u])
+        out[u] = logistic(total_input[u])
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def sample_layer(prob, out, step, chain, stream, k0, k1):
-    """Draw out[u] ~ Bernoulli(prob[u]) with counter (u // 4, step, chain, stream)."""
+    """Draw out[u] ~ Bernoulli(prob[u]) with word u % 4 of counter (u // 4, step, chain, stream).
+
+    The Philox blocks are generated first, in a loop of their own (it vectorises), then compared.
+    """
     n = prob.shape[0]
-    for block in range((n + 3) // 4):
-        r = philox4x32(block, step, chain, stream, k0, k1)
-        for w in range(4):
-            u = 4 * block + w
-            if u < n:
-                out[u] = bernoulli(prob[u], r[w])
+    n_blocks = (n + 3) // 4
+    words = np.empty((4, n_blocks), dtype=np.uint64)
+    w0s, w1s, w2s, w3s = words[0], words[1], words[2], words[3]
+    for block in range(n_blocks):
+        w0s[block], w1s[block], w2s[block], w3s[block] = philox4x32(block, step, chain, stream, k0, k1)
+    for u in range(n):
+        out[u] = bernoulli(prob[u], words[u & 3, u >> 2])
 
 
 @njit(cache=True)
@@ -134,7 +198,7 @@ def _real_input_row(v, W, c, out, vidx):
         out[j] = c[j]
     for a in range(n):
         i = vidx[a]
-        vi = v[i]
+        vi = out.dtype.type(v[i])  # float64 data enter a float32 epoch rounded, like every other float there
         for j in range(nh):
             out[j] += vi * W[i, j]
     return n
@@ -237,15 +301,21 @@ def initial_visible(b, n_chains, chain0, k0, k1):
     return v
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def transpose_into(W, WT):
-    """WT[j, i] = W[i, j], in 16 x 16 tiles to stay in cache."""
+    """WT[j, i] = W[i, j], eight rows of W at a time (each row of WT gets eight neighbouring entries per pass)."""
     nv, nh = W.shape
-    for i0 in range(0, nv, 16):
-        for j0 in range(0, nh, 16):
-            for j in range(j0, min(j0 + 16, nh)):
-                for i in range(i0, min(i0 + 16, nv)):
-                    WT[j, i] = W[i, j]
+    full = nv - nv % 8
+    for i0 in range(0, full, 8):
+        r0, r1, r2, r3 = W[i0], W[i0 + 1], W[i0 + 2], W[i0 + 3]
+        r4, r5, r6, r7 = W[i0 + 4], W[i0 + 5], W[i0 + 6], W[i0 + 7]
+        for j in range(nh):
+            o = WT[j]
+            o[i0], o[i0 + 1], o[i0 + 2], o[i0 + 3] = r0[j], r1[j], r2[j], r3[j]
+            o[i0 + 4], o[i0 + 5], o[i0 + 6], o[i0 + 7] = r4[j], r5[j], r6[j], r7[j]
+    for i in range(full, nv):
+        for j in range(nh):
+            WT[j, i] = W[i, j]
 
 
 @njit(cache=True)
@@ -269,7 +339,7 @@ def _accumulate_real(v, vidx, n, ph, weight, gW, gb, gc):
     nh = ph.shape[0]
     for a in range(n):
         i = vidx[a]
-        wv = weight * v[i]
+        wv = gW.dtype.type(weight * v[i])
         for j in range(nh):
             gW[i, j] += wv * ph[j]
         gb[i] += wv
@@ -293,7 +363,7 @@ def _positive_accumulate_overload(v, vidx, n, ph, weight, gW, gb, gc):
     return lambda v, vidx, n, ph, weight, gW, gb, gc: _accumulate(vidx, n, ph, weight, gW, gb, gc)
 
 
-@njit(cache=True)
+@njit(cache=True, error_model="numpy")
 def train_epoch(
     data, order, batch_size, W, WT, b, c, vel_W, vel_b, vel_c, chains, persistent, k, chain_step, example0,
     learning_rate, momentum, weight_decay, centered, mu, lam, offset_rate, k0, k1,
@@ -308,7 +378,10 @@ def train_epoch(
         from h_0 ~ p(h | v) of the real row.  A float row of 0.0s and 1.0s gives
         the bits of the same uint8 row.
     order : int64 (n_samples,), the presentation order of this epoch
-    W, b, c : model parameters (updated)
+    W, b, c : model parameters (updated), float64 or float32: the epoch computes in the precision of
+        ``W`` (``WT``, ``vel_*``, ``mu``, ``lam`` must share its dtype; probabilities are the float64
+        :func:`ebmphys.kernels.detmath.sigmoid` rounded to it).  float32 halves the memory traffic
+        and doubles the width of the vector loops; it runs on the CPU only (the GPU twin is float64).
     WT : contiguous copy of W.T, kept equal to it (updated)
     vel_W, vel_b, vel_c : momentum buffers (updated)
     chains : uint8 (n_chains, n_hidden), hidden states of the persistent chains (PCD only; updated)
@@ -337,23 +410,26 @@ def train_epoch(
     """
     n, nv = data.shape
     nh = W.shape[1]
-    gW = np.zeros((nv, nh))
-    gb = np.zeros(nv)
-    gc = np.zeros(nh)
-    in_h = np.empty(nh)
-    in_v = np.empty(nv)
-    ph = np.empty(nh)
-    mean_ph = np.empty(nh)
+    real = W.dtype.type  # float64, or float32: every float below follows the parameters
+    learning_rate, momentum, weight_decay, offset_rate = (real(learning_rate), real(momentum), real(weight_decay),
+                                                          real(offset_rate))
+    gW = np.zeros((nv, nh), dtype=W.dtype)
+    gb = np.zeros(nv, dtype=W.dtype)
+    gc = np.zeros(nh, dtype=W.dtype)
+    in_h = np.empty(nh, dtype=W.dtype)
+    in_v = np.empty(nv, dtype=W.dtype)
+    ph = np.empty(nh, dtype=W.dtype)
+    mean_ph = np.empty(nh, dtype=W.dtype)
     hs = np.empty(nh, dtype=np.uint8)
     vneg = np.empty(nv, dtype=np.uint8)
-    pv = np.empty(nv)
+    pv = np.empty(nv, dtype=W.dtype)
     vidx = np.empty(nv, dtype=np.int64)
     hidx = np.empty(nh, dtype=np.int64)
     n_chains = chains.shape[0]
     for start in range(0, n, batch_size):
         n_pos = min(batch_size, n - start)
         mean_ph[:] = 0.0
-        w_pos = 1.0 / n_pos
+        w_pos = real(1.0 / n_pos)
         for r in range(n_pos):
             v = data[order[start + r]]
             if persistent:
@@ -369,7 +445,7 @@ def train_epoch(
                                        in_h, in_v, pv, vidx, hidx)
                 _accumulate(vidx, n_active, ph, -w_pos, gW, gb, gc)
         if persistent:
-            w_neg = 1.0 / n_chains
+            w_neg = real(1.0 / n_chains)
             for m in range(n_chains):
                 n_active = gibbs_steps(chains[m], vneg, ph, W, WT, b, c, chain_step, k, m, k0, k1, in_h, in_v, pv,
                                        vidx, hidx)

@@ -47,6 +47,7 @@ STREAM_EXCHANGE = 3
 STREAM_RBM = 4
 STREAM_AIS = 5
 STREAM_CONTINUOUS = 6
+STREAM_MULTISPIN = 7
 
 # ---- the registry of every counter word c3 used by a kernel (one place, so no two uses collide)
 #: single-site sweeps: colour c of a checkerboard or colour class uses ``LOCAL + c``
@@ -88,6 +89,8 @@ PHI4_LOCAL = 8 + 256 * STREAM_CONTINUOUS
 PHI4_CLUSTER = 10 + 256 * STREAM_CONTINUOUS
 GBRBM_HIDDEN = 12 + 256 * STREAM_CONTINUOUS
 GBRBM_VISIBLE = 13 + 256 * STREAM_CONTINUOUS
+#: multi-spin coded sweeps (``multispin_cpu``): colour c, bit-plane block q (0..15) uses ``MULTISPIN + 16 c + q``
+MULTISPIN = 256 * STREAM_MULTISPIN
 
 # ---- purposes of host-side generators (:func:`host_generator`), numpy's Philox4x64: a separate
 # generator from the kernels' Philox4x32, so these numbers only need to differ from each other

@@ -1,19 +1,34 @@
-"""Energy functions as small classes holding parameters (no sampling loops here)."""
+"""Energy functions as small classes holding parameters (no sampling loops here).
 
-from ebmphys.models.boltzmann import binary_to_spins, boltzmann_to_ising, spins_to_binary
-from ebmphys.models.classifier import SoftmaxMLP
-from ebmphys.models.continuous import ContinuousEBM, ContinuousModel
-from ebmphys.models.gaussian import Gaussian, GaussianMixture
-from ebmphys.models.gb_rbm import GaussianBernoulliRBM
-from ebmphys.models.ising import GraphIsing, LatticeIsing
-from ebmphys.models.mlp import MLPEnergy
-from ebmphys.models.phi4 import Phi4Lattice
-from ebmphys.models.potts import GraphPotts, LatticePotts, PairwisePotts
-from ebmphys.models.potts_rbm import PottsBernoulliRBM
-from ebmphys.models.quartic import DoubleWell, QuarticPotential
-from ebmphys.models.rbm import RBM
+Names are imported on first use (scipy only with the models that need it).
+"""
 
-__all__ = ["RBM", "ContinuousEBM", "ContinuousModel", "DoubleWell", "Gaussian", "GaussianBernoulliRBM",
-           "GaussianMixture", "GraphIsing", "GraphPotts", "LatticeIsing", "LatticePotts", "MLPEnergy", "PairwisePotts",
-           "Phi4Lattice", "PottsBernoulliRBM", "QuarticPotential", "SoftmaxMLP",
-           "binary_to_spins", "boltzmann_to_ising", "spins_to_binary"]
+from ebmphys._lazy import lazy
+
+__all__ = ["ContinuousEBM", "ContinuousModel", "DoubleWell", "Gaussian", "GaussianBernoulliRBM", "GaussianMixture",
+           "GraphIsing", "GraphPotts", "LatticeIsing", "LatticePotts", "MLPEnergy", "PairwisePotts", "Phi4Lattice",
+           "PottsBernoulliRBM", "QuarticPotential", "RBM", "SoftmaxMLP", "binary_to_spins", "boltzmann_to_ising",
+           "spins_to_binary"]
+
+__getattr__, __dir__ = lazy(__name__, {
+    "binary_to_spins": "ebmphys.models.boltzmann",
+    "boltzmann_to_ising": "ebmphys.models.boltzmann",
+    "spins_to_binary": "ebmphys.models.boltzmann",
+    "SoftmaxMLP": "ebmphys.models.classifier",
+    "ContinuousEBM": "ebmphys.models.continuous",
+    "ContinuousModel": "ebmphys.models.continuous",
+    "Gaussian": "ebmphys.models.gaussian",
+    "GaussianMixture": "ebmphys.models.gaussian",
+    "GaussianBernoulliRBM": "ebmphys.models.gb_rbm",
+    "GraphIsing": "ebmphys.models.ising",
+    "LatticeIsing": "ebmphys.models.ising",
+    "MLPEnergy": "ebmphys.models.mlp",
+    "Phi4Lattice": "ebmphys.models.phi4",
+    "GraphPotts": "ebmphys.models.potts",
+    "LatticePotts": "ebmphys.models.potts",
+    "PairwisePotts": "ebmphys.models.potts",
+    "PottsBernoulliRBM": "ebmphys.models.potts_rbm",
+    "DoubleWell": "ebmphys.models.quartic",
+    "QuarticPotential": "ebmphys.models.quartic",
+    "RBM": "ebmphys.models.rbm",
+})

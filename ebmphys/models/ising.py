@@ -11,7 +11,6 @@ Energies and magnetisations returned here are extensive (totals, not per spin).
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from ebmphys.models._validate import finite_real, positive_int, spin_states
 
@@ -216,6 +215,8 @@ class GraphIsing:
     kind = "graph-ising"
 
     def __init__(self, couplings, fields=0.0):
+        import scipy.sparse as sp  # here, not at module level: lattice models never need scipy
+
         if sp.issparse(couplings):
             J = sp.csr_matrix(couplings, dtype=np.float64)
         else:

@@ -195,7 +195,11 @@ def sample(
     exchange_every : int, optional
         Parallel tempering only: sweeps between replica-exchange rounds (default 1).
     **options
-        Algorithm-specific settings (see the algorithm's documentation).
+        Algorithm-specific settings (see the algorithm's documentation); lattice
+        "metropolis" and "heatbath" take ``layout="int8"`` (default) or
+        ``layout="multispin"`` (64 chains per machine word, several times faster,
+        for n_chains a multiple of 64 on periodic 2D/3D lattices with even sides;
+        see ``ebmphys.sampling.backends.MultispinBackend``).
 
     Returns
     -------

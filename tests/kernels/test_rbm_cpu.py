@@ -136,3 +136,16 @@ def test_layer_probabilities_match_the_logistic_function():
     assert np.max(np.abs(out[big] - exact[big]) / exact[big]) < 4e-16
     assert np.max(np.abs(out[~big] - exact[~big])) < 5e-18
     assert out[-2] == 1.0 and 0.0 <= out[-1] < 5e-18
+
+
+def test_float32_layer_probabilities_match_the_logistic_function():
+    """The float32 option's logistic: relative error below 3e-7 for x > -36, 5e-18 absolute below; no overflow."""
+    x = np.concatenate([np.linspace(-100.0, 100.0, 400_001), [0.0, -36.0, 36.0, 3e38, -3e38]]).astype(np.float32)
+    out = np.empty_like(x)
+    rbm_cpu.layer_probabilities(x, out)
+    assert out.dtype == np.float32
+    exact = expit(x.astype(np.float64))
+    big = x > -36.0
+    assert np.max(np.abs(out[big] - exact[big]) / exact[big]) < 3e-7
+    assert np.max(np.abs(out[~big] - exact[~big])) < 5e-18
+    assert out[-2] == 1.0 and 0.0 <= out[-1] < 5e-18

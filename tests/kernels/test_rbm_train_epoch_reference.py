@@ -27,13 +27,14 @@ def _data(kind: str) -> np.ndarray:
     return np.ascontiguousarray(real)
 
 
-def _run(train_epoch, data, persistent, k, centered, momentum, weight_decay, seed, example0, n_epochs=2):
+def _run(train_epoch, data, persistent, k, centered, momentum, weight_decay, seed, example0, n_epochs=2,
+         dtype=np.float64):
     rng = np.random.default_rng(3)
-    W = 0.8 * rng.normal(size=(NV, NH))
-    b, c = 0.3 * rng.normal(size=NV), 0.3 * rng.normal(size=NH)
-    vel = [0.1 * rng.normal(size=x.shape) for x in (W, b, c)]
+    W = (0.8 * rng.normal(size=(NV, NH))).astype(dtype)
+    b, c = (0.3 * rng.normal(size=NV)).astype(dtype), (0.3 * rng.normal(size=NH)).astype(dtype)
+    vel = [(0.1 * rng.normal(size=x.shape)).astype(dtype) for x in (W, b, c)]
     chains = (rng.random((4 if persistent else 0, NH)) < 0.5).astype(np.uint8)
-    mu, lam = data.mean(axis=0), np.full(NH, 0.45)
+    mu, lam = data.mean(axis=0).astype(dtype), np.full(NH, 0.45, dtype=dtype)
     WT = np.ascontiguousarray(W.T)
     k0, k1 = split_seed(seed)
     chain_step = 1
@@ -53,15 +54,19 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("dtype", [np.float64, np.float32])
 @pytest.mark.parametrize("kind", ["binary", "real"])
 @pytest.mark.parametrize("case", CASES, ids=["pcd1", "pcd2-centred", "cd1", "cd3-centred-wrapping"])
-def test_train_epoch_equals_reference_bit_for_bit(kind, case):
+def test_train_epoch_equals_reference_bit_for_bit(kind, case, dtype):
     data = _data(kind)
-    fast = _run(rbm_cpu.train_epoch, data, **case)
-    slow = _run(reference.train_epoch, data, **case)
+    fast = _run(rbm_cpu.train_epoch, data, **case, dtype=dtype)
+    slow = _run(reference.train_epoch, data, **case, dtype=dtype)
     for name, a, b in zip(["W", "WT", "b", "c", "vel_W", "vel_b", "vel_c", "chains", "lam", "chain_step"], fast, slow):
+        assert a.dtype == b.dtype, name
         np.testing.assert_array_equal(a, b, err_msg=name)
-    assert not np.array_equal(fast[0], _run(rbm_cpu.train_epoch, data, **dict(case, seed=case["seed"] - 1))[0])
+    assert fast[0].dtype == dtype
+    assert not np.array_equal(fast[0], _run(rbm_cpu.train_epoch, data, **dict(case, seed=case["seed"] - 1),
+                                            dtype=dtype)[0])
 
 
 @pytest.mark.parametrize("case", CASES[1:4:2], ids=["pcd2-centred", "cd3-centred-wrapping"])

@@ -23,10 +23,12 @@ def _kernel(algorithm, model, betas, states, chain0, step0, n_steps, record_ever
     thresholds = lattice_cpu.threshold_table(-np.expm1(-2.0 * np.asarray(betas) * model.J))
     n_records = n_steps // record_every if record_every else 0
     e, m = np.zeros((n, n_records)), np.zeros((n, n_records))
-    common = (spins, model.neighbors, thresholds, *KEY, chain0, step0, n_steps, record_every, model.J, e, m, 0, CLUSTER)
+    row_nbrs, _ = model.rows
+    common = (spins, model.neighbors, row_nbrs, model.shape[-1], model.periodic, thresholds, *KEY, chain0, step0,
+              n_steps, record_every, model.J, e, m, 0, CLUSTER)
     flipped = np.zeros(n, dtype=np.int64)
     if algorithm == "wolff":
-        cluster_cpu.wolff_steps(*common, np.zeros((n, N + 1), np.int64), np.zeros((n, N), np.int64), flipped)
+        cluster_cpu.wolff_steps(*common, np.zeros((n, N + 1), np.int64), flipped)
     else:
         cluster_cpu.swendsen_wang_steps(*common, np.zeros((n, N), np.int64))
     assert not spins[:, N:].any()

@@ -27,16 +27,16 @@ CASES = [
 ]
 
 
-def _kernel_sweeps(model, rule, betas, states, chain0, sweep0, n_sweeps):
-    """lattice_sweeps on ghost-padded copies of ``states``; returns spins, energies, magnetisations."""
+def _kernel_sweeps(model, rule, betas, states, chain0, sweep0, n_sweeps, driver=lattice_cpu.sweeps_serial):
+    """A sweep driver (default: serial) on ghost-padded copies of ``states``; returns spins, energies, magnetisations."""
     n, L = states.shape[0], model.shape[-1]
     spins = np.zeros((n, model.n_spins + L), dtype=np.int8)
     spins[:, : model.n_spins] = states
     thresholds = lattice_cpu.update_thresholds(RULES[rule], model.J, model.h, model.coordination, np.asarray(betas))
     row_nbrs, parity = model.rows
     e, m = np.zeros((n, n_sweeps)), np.zeros((n, n_sweeps))
-    lattice_cpu.lattice_sweeps(spins, model.neighbors, row_nbrs, parity, L, model.periodic, thresholds, *KEY, chain0,
-                               sweep0, n_sweeps, 1, model.J, model.h, e, m, 0)
+    driver(spins, row_nbrs, parity, L, model.periodic, thresholds, *KEY, chain0, sweep0, n_sweeps, 1, model.J, model.h,
+           e, m, 0)
     assert not spins[:, model.n_spins:].any(), "the ghost row must stay zero"
     return spins[:, : model.n_spins], e, m
 
@@ -84,13 +84,14 @@ def test_reference_geometry_matches_the_model():
             assert fast == sorted(lattice.neighbors(i))
 
 
-def test_parallel_path_equals_reference():
-    """Enough updates per sweep (>= PARALLEL_MIN_UPDATES) to run the prange path: still the reference's bits."""
+@pytest.mark.parametrize("driver", [lattice_cpu.sweeps_chain_parallel, lattice_cpu.sweeps_row_parallel])
+def test_parallel_path_equals_reference(driver):
+    """Enough updates per sweep (>= PARALLEL_MIN_UPDATES) for the parallel drivers (prange): still the reference's bits."""
     shape, n = (64, 64), 8
     assert n * shape[0] * shape[1] >= lattice_cpu.PARALLEL_MIN_UPDATES
     model, lattice = LatticeIsing(shape, J=1.0, h=0.1), ref.Lattice(shape, True)
     start = random_spins(n, model.n_spins, KEY, INIT, 0)
-    spins, _, _ = _kernel_sweeps(model, HEATBATH, [0.44] * n, start, 0, 3, 1)
+    spins, _, _ = _kernel_sweeps(model, HEATBATH, [0.44] * n, start, 0, 3, 1, driver)
     ref_spins, _, _ = ref.sweeps(lattice, start, HEATBATH, 1.0, 0.1, [0.44] * n, KEY, 0, 3, 1)
     np.testing.assert_array_equal(spins, ref_spins)
 

@@ -18,6 +18,12 @@ on whether the CPU fuses multiply-adds, which plain numpy cannot reproduce.
 Every loop runs in the order the kernel's floating-point sums need (rows of the
 minibatch in presentation order, units in increasing index), so the result is
 equal bit for bit.  Slow: for small cases only.
+
+Precision follows the parameters (float64, or float32 as the kernel's float32
+option): every quantity is rounded to that dtype where the kernel stores it; the
+logistic function is the kernel's for that dtype; a product of a real data value
+with a weight is formed in float64 and rounded (data stay float64); the other
+operations run in the parameters' dtype (numpy scalar rules).
 """
 
 from __future__ import annotations
@@ -33,7 +39,8 @@ MASK32 = 0xFFFFFFFF
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    x = np.ascontiguousarray(x, dtype=np.float64)
+    """The kernel's logistic function in the dtype of ``x`` (float64, or the float32 option's own)."""
+    x = np.ascontiguousarray(x)
     out = np.empty_like(x)
     rbm_cpu.layer_probabilities(x, out)
     return out
@@ -49,19 +56,19 @@ def bernoulli_layer(prob: np.ndarray, step: int, chain: int, stream: int, k0: in
 
 
 def weighted_rows(bias: np.ndarray, x: np.ndarray, rows: np.ndarray) -> np.ndarray:
-    """bias + sum_i x_i rows[i] over the i with x_i != 0, added one row at a time in increasing i."""
-    out = bias.astype(np.float64).copy()
+    """bias + sum_i x_i rows[i] over the i with x_i != 0, added one row at a time in increasing i (dtype of rows)."""
+    out = bias.copy()
     for i in range(len(x)):
         if x[i] != 0:
-            out = out + float(x[i]) * rows[i]
+            out = out + rows.dtype.type(x[i]) * rows[i]
     return out
 
 
 def add_statistics(v: np.ndarray, ph: np.ndarray, weight: float, gW, gb, gc) -> None:
-    """gW += weight v ph^T, gb += weight v, gc += weight ph (the factor weight * v_i formed first)."""
+    """gW += weight v ph^T, gb += weight v, gc += weight ph (the factor weight * v_i formed first, in float64)."""
     for i in range(len(v)):
         if v[i] != 0:
-            wv = weight * float(v[i])
+            wv = gW.dtype.type(float(weight) * float(v[i]))
             gW[i] += wv * ph
             gb[i] += wv
     gc += weight * ph
@@ -84,11 +91,12 @@ def train_epoch(data, order, batch_size, W, WT, b, c, vel_W, vel_b, vel_c, chain
     """Same arguments, in-place updates and return value as :func:`ebmphys.kernels.rbm_cpu.train_epoch`."""
     n, nv = data.shape
     nh = W.shape[1]
+    real = W.dtype.type
     for start in range(0, n, batch_size):
         batch = [data[order[p]] for p in range(start, min(start + batch_size, n))]
-        gW, gb, gc = np.zeros((nv, nh)), np.zeros(nv), np.zeros(nh)
-        mean_ph = np.zeros(nh)
-        w_pos = 1.0 / len(batch)
+        gW, gb, gc = np.zeros((nv, nh), W.dtype), np.zeros(nv, W.dtype), np.zeros(nh, W.dtype)
+        mean_ph = np.zeros(nh, W.dtype)
+        w_pos = real(1.0 / len(batch))
         for r, v in enumerate(batch):
             ph = sigmoid(weighted_rows(c, v, W))
             mean_ph += w_pos * ph
@@ -99,7 +107,7 @@ def train_epoch(data, order, batch_size, W, WT, b, c, vel_W, vel_b, vel_c, chain
                 _, v_neg, ph_neg = gibbs(h0, W, b, c, 1, k, chain, k0, k1)
                 add_statistics(v_neg, ph_neg, -w_pos, gW, gb, gc)
         if persistent:
-            w_neg = 1.0 / chains.shape[0]
+            w_neg = real(1.0 / chains.shape[0])
             for m in range(chains.shape[0]):
                 chains[m], v_neg, ph_neg = gibbs(chains[m], W, b, c, chain_step, k, m, k0, k1)
                 add_statistics(v_neg, ph_neg, -w_neg, gW, gb, gc)
@@ -113,7 +121,8 @@ def train_epoch(data, order, batch_size, W, WT, b, c, vel_W, vel_b, vel_c, chain
                 for j in range(nh):
                     gb[i] -= gW[i, j] * lam[j]
                     gc[j] -= mu[i] * gW[i, j]
-            lam += offset_rate * (mean_ph - lam)
+            lam += real(offset_rate) * (mean_ph - lam)
+        momentum, learning_rate, weight_decay = real(momentum), real(learning_rate), real(weight_decay)
         vel_W[:] = momentum * vel_W + learning_rate * (gW - weight_decay * W)
         W += vel_W
         vel_b[:] = momentum * vel_b + learning_rate * gb
