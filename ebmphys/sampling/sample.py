@@ -156,7 +156,10 @@ def sample(
 
     Parameters
     ----------
-    model : LatticeIsing or GraphIsing (or any model with a registered kernel)
+    model : any model with a registered kernel
+        Ising (``LatticeIsing``, ``GraphIsing``), Potts (``LatticePotts``, ``GraphPotts``,
+        ``PairwisePotts``), RBMs and continuous models; ``ebmphys.sampling.algorithms(model.kind)``
+        lists the algorithms available for it.
     beta : float or sequence of float
         Inverse temperature 1/T (k_B = 1), finite and >= 0; a strictly increasing
         sequence of at least two values runs parallel tempering.
@@ -165,9 +168,18 @@ def sample(
         for the local rules, and is one cluster update for the cluster algorithms.
     n_chains : int
         Independent chains run at once (chain c uses the random streams of chain index c).
-    algorithm : {"metropolis", "heatbath", "wolff", "swendsen-wang"}
+    algorithm : str
+        For Ising models {"metropolis", "heatbath", "wolff", "swendsen-wang"} (Potts models
+        the same; continuous models "rwmh", "langevin", "mala", "hmc", and model-specific
+        ones: see the model's documentation).
         "metropolis" and "heatbath": single-spin rules, applied as checkerboard sweeps
-        on lattices and by colour classes of a greedy colouring on graphs.
+        on lattices and by colour classes of a greedy colouring on graphs.  A caveat of
+        checkerboard Metropolis (a property of the algorithm, not of this code): a
+        configuration in which every spin has a zero local field flips one colour with
+        probability 1, then the other, for ever (a period-2 orbit the chain cannot leave);
+        random starts reach one with a small probability on very small lattices (about
+        one chain in 2000 on a 4x4 torus at beta = 1), never in practice on larger ones.
+        Heat bath has no such orbit.
         "wolff" and "swendsen-wang": cluster updates of a ferromagnetic (J > 0)
         zero-field ``LatticeIsing`` (any dimension, periodic or open, odd sides
         allowed).  One Swendsen-Wang step (every spin updated) counts as one
