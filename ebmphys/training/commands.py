@@ -84,6 +84,8 @@ TRAIN_SCHEMA = {
         "monitor_every": Key("int", 1, minimum=1, doc="Epochs between monitor evaluations."),
         "checkpoint_every": Key("int", 1, minimum=1, doc="Epochs between checkpoints."),
         "device": Key("str", "cpu", doc="Where the training kernels run: 'cpu', 'cuda' or 'auto'."),
+        "dtype": Key("str", "float64", choices=("float64", "float32"),
+                     doc="Precision of the epoch kernel: float32 epochs are faster (BENCHMARKS.md), CPU only."),
     },
 }
 
@@ -166,7 +168,7 @@ def _trainer(spec: dict, out: Path, verbose: bool, spec_text: str) -> RBMTrainer
         learning_rate_schedule=t["learning_rate_schedule"], visible_bias_init=t["visible_bias_init"],
         centering=t["centering"], offset_rate=t["offset_rate"], monitors=tuple(t["monitors"]),
         monitor_every=t["monitor_every"], checkpoint_path=out, checkpoint_every=t["checkpoint_every"],
-        device=t["device"], verbose=verbose,
+        device=t["device"], dtype=t["dtype"], verbose=verbose,
     )
     trainer.checkpoint_attrs = {"spec_toml": spec_text}
     return trainer

@@ -103,3 +103,28 @@ def test_resume_refuses_a_changed_spec_or_missing_file(tmp_path, capsys):
     spec.write_text(SPEC.replace("n_epochs = 4", "n_epochs = 5"))
     assert main(["train", str(spec), "--resume"]) == 2
     assert "differs from the spec stored" in capsys.readouterr().err
+
+
+def test_float32_training_from_the_spec_resumes_bit_for_bit(tmp_path, monkeypatch):
+    text = SPEC.replace("monitors =", 'dtype = "float32"\nmonitors =')
+    spec = _write(tmp_path, text)
+    assert main(["train", str(spec), "--quiet", "--out", str(tmp_path / "full.h5")]) == 0
+    full = RBMTrainer.from_checkpoint(tmp_path / "full.h5")
+    assert full.dtype == "float32"
+    float64 = _write(tmp_path, SPEC, name="f64.toml")
+    assert main(["train", str(float64), "--quiet", "--out", str(tmp_path / "f64.h5")]) == 0
+    assert not np.array_equal(full.rbm_.W, RBMTrainer.from_checkpoint(tmp_path / "f64.h5").rbm_.W)
+    original = RBMTrainer._train_epoch
+
+    def killed_at_epoch_3(self, X, order):
+        if self.epoch_ == 2:
+            raise KeyboardInterrupt
+        original(self, X, order)
+
+    monkeypatch.setattr(RBMTrainer, "_train_epoch", killed_at_epoch_3)
+    assert main(["train", str(spec), "--quiet", "--out", str(tmp_path / "part.h5")]) == 130
+    monkeypatch.setattr(RBMTrainer, "_train_epoch", original)
+    assert main(["train", str(spec), "--quiet", "--resume", "--out", str(tmp_path / "part.h5")]) == 0
+    part = RBMTrainer.from_checkpoint(tmp_path / "part.h5")
+    np.testing.assert_array_equal(full.rbm_.W, part.rbm_.W)
+    assert full.history_ == part.history_
