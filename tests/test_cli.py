@@ -29,6 +29,12 @@ def env():
     return e
 
 
+def default_sigint():
+    """In the child: Ctrl-C handled as in a terminal, even if the test runner was started with SIGINT
+    ignored (a shell's background job without job control ignores it, and children inherit that)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def one_line(capsys, argv, code):
     assert main(argv) == code
     err = capsys.readouterr().err
@@ -115,7 +121,7 @@ def test_ctrl_c_while_importing_is_one_line(tmp_path, module):
     # a valid small spec, so that the run goes on to import the sampler (imports are lazy)
     (tmp_path / "spec.toml").write_text(LONG_SPEC.replace("n_sweeps = 400000", "n_sweeps = 400"))
     proc = subprocess.run([sys.executable, "-c", INTERRUPT_WHILE_IMPORTING.format(module=module)], cwd=tmp_path,
-                          env=env(), capture_output=True, text=True, timeout=120)
+                          env=env(), capture_output=True, text=True, timeout=120, preexec_fn=default_sigint)
     assert proc.returncode == 130 and proc.stderr == "ebmphys run: error: interrupted\n", proc.stderr
     assert [p.name for p in tmp_path.iterdir()] == ["spec.toml"]
 
@@ -143,7 +149,7 @@ def test_ctrl_c_at_any_moment_is_one_line(tmp_path, delay):
     (tmp_path / "long.toml").write_text(LONG_SPEC)
     proc = subprocess.Popen([sys.executable, "-m", "ebmphys.cli", "run", "long.toml", "--workers", "2", "--quiet"],
                             cwd=tmp_path, env=env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-                            start_new_session=True)
+                            start_new_session=True, preexec_fn=default_sigint)
     time.sleep(delay)
     os.killpg(proc.pid, signal.SIGINT)
     out, err = proc.communicate(timeout=120)
