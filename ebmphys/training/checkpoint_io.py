@@ -27,6 +27,19 @@ from ebmphys.storage.atomic import atomic_hdf5, create_dataset
 RESERVED_ATTRS = ("creator", "creator_version", "file_format", "conventions")
 
 
+class CheckpointAttrs:
+    """Mixin of the trainers: ``checkpoint_attrs``, a dict of extra root attributes (str values) written
+    into every checkpoint (the CLI stores ``spec_toml`` there); empty until set, copied when set."""
+
+    @property
+    def checkpoint_attrs(self) -> dict:
+        return self.__dict__.setdefault("_checkpoint_attrs", {})
+
+    @checkpoint_attrs.setter
+    def checkpoint_attrs(self, value: dict) -> None:
+        self._checkpoint_attrs = dict(value)
+
+
 @contextlib.contextmanager
 def write_checkpoint(path, *, file_format: str, conventions: str, attrs: dict, params_json: str,
                      groups: Iterable[str], arrays: dict[str, np.ndarray]) -> Iterator[h5py.File]:

@@ -72,6 +72,7 @@ from ebmphys.progress import Progress
 from ebmphys.sampling.registry import cpu_only
 from ebmphys.training import ebm_monitors as _monitors
 from ebmphys.training import objectives
+from ebmphys.training.checkpoint_io import CheckpointAttrs
 from ebmphys.training.negative import DEFAULT_INIT, INITS, MCMC_METHODS, NOISE_INITS, PHASES, NoiseSource, model_samples
 from ebmphys.training.optimizers import OPTIMIZERS, Optimizer, clip_gradient
 from ebmphys.training.parameters import trainable_indices
@@ -93,7 +94,7 @@ _FITTED = ("model_", "n_features_in_", "seed_", "epoch_", "update_", "history_",
            "data_range_", "nce_log_z_", "_state", "_data_sha256", "_phase", "_optimizer", "_log_z0")
 
 
-class EBMTrainer(BaseEstimator):
+class EBMTrainer(CheckpointAttrs, BaseEstimator):
     """Train a continuous energy-based model (see the module docstring for methods and conventions).
 
     Parameters
@@ -313,14 +314,6 @@ class EBMTrainer(BaseEstimator):
         if self.sampler in ("mala", "hmc", "rwmh"):
             options["adapt_step_size"] = False
         return options
-
-    @property
-    def checkpoint_attrs(self) -> dict:
-        return self.__dict__.setdefault("_checkpoint_attrs", {})
-
-    @checkpoint_attrs.setter
-    def checkpoint_attrs(self, value: dict) -> None:
-        self._checkpoint_attrs = dict(value)
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "model_")

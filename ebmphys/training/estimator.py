@@ -47,6 +47,7 @@ from ebmphys.sampling.cuda_backends import rbm_train_epoch
 from ebmphys.sampling.registry import check_device
 from ebmphys.training import monitors as _monitors
 from ebmphys.training.checkpoint import load_checkpoint, save_checkpoint
+from ebmphys.training.checkpoint_io import CheckpointAttrs
 from ebmphys.training.sampling import sample_rbm
 from ebmphys.training.schedules import SCHEDULES, learning_rate_at
 from ebmphys.training.validation import choice, fingerprint, flag, in_range, monitor_names, resolve_random_state
@@ -108,7 +109,7 @@ def _require_binary(X: np.ndarray, name: str, what: str) -> None:
                          f"{bad!r}; binarise it first (e.g. X > 0.5)")
 
 
-class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class RBMTrainer(CheckpointAttrs, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Train a binary RBM (units in {0, 1}) by CD-k or PCD-k; a scikit-learn transformer.
 
     Data are rows of visible units: binary (0/1), or, as for
@@ -281,14 +282,6 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "rbm_")
-
-    @property
-    def checkpoint_attrs(self) -> dict:
-        return self.__dict__.setdefault("_checkpoint_attrs", {})
-
-    @checkpoint_attrs.setter
-    def checkpoint_attrs(self, value: dict) -> None:
-        self._checkpoint_attrs = dict(value)
 
     # ------------------------------------------------------------------ data checks
     def _fit_rows(self, X, reset: bool) -> np.ndarray:
