@@ -47,6 +47,13 @@ _PANELS = (
 )
 
 
+def _figure_path(path, fmt: str) -> Path:
+    """The file a figure is written to: ``path`` with its suffix replaced by ``.{fmt}``; ValueError for another fmt."""
+    if fmt not in FORMATS:
+        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+    return Path(path).with_suffix("." + fmt)
+
+
 def _exact_2d(summary) -> bool:
     return summary.dimension == 2 and summary.h == 0.0 and summary.J > 0 and not summary.q
 
@@ -70,9 +77,7 @@ def plot_study(summary, path, fmt: str = "png") -> Path:
     Path
         The file written.
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
-    path = Path(path).with_suffix("." + fmt)
+    path = _figure_path(path, fmt)
     order = np.argsort(summary.temperatures)
     T = summary.temperatures[order]
     exact = _exact_2d(summary)
@@ -180,9 +185,7 @@ def plot_training(history: dict, W: np.ndarray, samples: np.ndarray | None, path
     Path
         The file written.
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
-    path = Path(path).with_suffix("." + fmt)
+    path = _figure_path(path, fmt)
     monitors = [name for name in history if name != "epoch"]
     shape = image_shape(W.shape[0])
     n_panels = max(1, len(monitors)) + (2 if shape else 0)
@@ -240,9 +243,7 @@ def plot_dos_study(summary, path, fmt: str = "png") -> Path:
     and Baxter's value; e_ord and e_dis against 1/L^d; the interface tension; and the
     finite-size transition points beta_eh(L), beta_ew(L).
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
-    path = Path(path).with_suffix("." + fmt)
+    path = _figure_path(path, fmt)
     fig, axes = plt.subplots(2, 3, figsize=(15, 8.5), constrained_layout=True)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
     sizes = np.array(summary.sizes, dtype=float)
@@ -319,9 +320,7 @@ def plot_phi4_study(summary, path, fmt: str = "png") -> Path:
     """
     from ebmphys.study.phi4_summary import KAPPA_C_ISING_2D, U4_ISING_2D
 
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
-    path = Path(path).with_suffix("." + fmt)
+    path = _figure_path(path, fmt)
     n_cols = max(3, len(summary.series))
     fig, axes = plt.subplots(2, n_cols, figsize=(5 * n_cols, 8.5), constrained_layout=True, squeeze=False)
     colors = plt.rcParams["axes.prop_cycle"].by_key()["color"]
@@ -421,8 +420,7 @@ def plot_density_2d(model, samples, path, *, beta: float = 1.0, bounds=None, n_g
     """
     from ebmphys.partition.continuous_exact import grid_density
 
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
+    path = _figure_path(path, fmt)
     if model.dim != 2:
         raise ValueError(f"plot_density_2d needs a model of dimension 2, got dim = {model.dim}")
     x = model.check_states(samples, "samples").reshape(-1, 2)
@@ -433,7 +431,6 @@ def plot_density_2d(model, samples, path, *, beta: float = 1.0, bounds=None, n_g
     gx = np.linspace(*bounds[0], n_grid)
     gy = np.linspace(*bounds[1], n_grid)
     density, _ = grid_density(model, (gx, gy), beta)
-    path = Path(path).with_suffix("." + fmt)
     fig, axes = plt.subplots(1, 3, figsize=(15, 4.6), constrained_layout=True)
     extent = (*bounds[0], *bounds[1])
     top = density.max()
@@ -503,9 +500,7 @@ def plot_ebm_training(history: dict, model, data: np.ndarray | None, samples: np
     """
     from ebmphys.partition.continuous_exact import grid_density
 
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
-    path = Path(path).with_suffix("." + fmt)
+    path = _figure_path(path, fmt)
     monitors = ebm_monitor_names(history)
     shape = image_shape(model.dim) if model.dim > 2 else None
     extra = 1 if (model.dim <= 2 and data is not None) or (shape and samples is not None) else 0
@@ -561,9 +556,7 @@ def plot_jem(result: dict, path, fmt: str = "png", title: str = "") -> Path:
     ``result``: {"jem": {"history": ..., "metrics": ...}, "plain": {...} (optional), "generated": (n, 64)
     or None, "buffer_sample": (n, 64) or None, "image_shape": (8, 8)}.
     """
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
-    path = Path(path).with_suffix("." + fmt)
+    path = _figure_path(path, fmt)
     fig, axes = plt.subplots(1, 4, figsize=(17, 4.2), constrained_layout=True)
     names = [n for n in ("jem", "plain") if n in result]
     for name in names:
@@ -614,10 +607,8 @@ def plot_comparison(path, out=None, fmt: str = "png") -> Path:
     from ebmphys.models import DoubleWell
     from ebmphys.partition.continuous_exact import grid_density
 
-    if fmt not in FORMATS:
-        raise ValueError(f"fmt must be one of {FORMATS}, got {fmt!r}")
     path = Path(path)
-    out = path.with_suffix("." + fmt) if out is None else Path(out).with_suffix("." + fmt)
+    out = _figure_path(path if out is None else out, fmt)
     with h5py.File(path, "r") as f:
         cases = []
         for case in f["cases"]:

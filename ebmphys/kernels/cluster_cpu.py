@@ -57,6 +57,24 @@ _BOND_CHANGE = np.array([2, -2, 2, 0, -2], dtype=np.int64)
 
 
 @njit(cache=True)
+def seed_word(n_sites, step, chain, stream, k0, k1):
+    """The word that picks a Wolff cluster's seed among ``n_sites`` sites, by rejection.
+
+    The first of words 0, 1, 2, ... of ``P(0, stream + 1), P(1, stream + 1), ...``
+    below ``floor(2**32 / n_sites) n_sites`` (see the module docstring); shared by the
+    Ising and Potts Wolff kernels, which map it to a site.
+    """
+    limit = (_TWO32 // np.uint64(n_sites)) * np.uint64(n_sites)
+    r = 0
+    words = philox4x32(0, step, chain, stream + 1, k0, k1)
+    while words[r & 3] >= limit:
+        r += 1
+        if r & 3 == 0:
+            words = philox4x32(r >> 2, step, chain, stream + 1, k0, k1)
+    return words[r & 3]
+
+
+@njit(cache=True)
 def _wolff_step(sp, neighbors, threshold, k0, k1, step, chain, stream, stack, track):
     """Grow and flip one Wolff cluster in the configuration ``sp`` (one chain's row).
 
@@ -77,15 +95,7 @@ def _wolff_step(sp, neighbors, threshold, k0, k1, step, chain, stream, stack, tr
     n_spins = neighbors.shape[0]
     z = neighbors.shape[1]
     blocks = (z + 3) // 4
-    words_per_site = _TWO32 // np.uint64(n_spins)
-    limit = words_per_site * np.uint64(n_spins)
-    r = 0
-    words = philox4x32(0, step, chain, stream + 1, k0, k1)
-    while words[r & 3] >= limit:
-        r += 1
-        if r & 3 == 0:
-            words = philox4x32(r >> 2, step, chain, stream + 1, k0, k1)
-    seed = np.int64(words[r & 3] // words_per_site)
+    seed = np.int64(seed_word(n_spins, step, chain, stream, k0, k1) // (_TWO32 // np.uint64(n_spins)))
     s0 = sp[seed]
     flipped = -s0
     joined = -2 * s0 if track else flipped
@@ -177,13 +187,22 @@ def _find(parent, i):
 
 
 @njit(cache=True)
-def _swendsen_wang_step(sp, neighbors, threshold, k0, k1, step, chain, stream, parent):
-    n_spins = neighbors.shape[0]
+def activate_bonds(sp, neighbors, threshold, k0, k1, step, chain, stream, parent):
+    """Activate the Fortuin-Kasteleyn bonds of ``sp`` (one row) and join their ends in ``parent``.
+
+    The bond from site i to its +1 neighbour j along axis a is active iff
+    ``sp[j] == sp[i]`` and word a % 4 of ``P(i B' + a // 4, stream)`` is below
+    ``threshold`` (see the module docstring).  ``parent`` int64 (N,) is reset and
+    left as a union-find forest (path halving, union by smaller index), so every
+    pointer points down and a cluster's root is its smallest site.  Shared by the
+    Ising and Potts Swendsen-Wang kernels.
+    """
+    n_sites = neighbors.shape[0]
     dims = neighbors.shape[1] // 2
     blocks = (dims + 3) // 4
-    for i in range(n_spins):
+    for i in range(n_sites):
         parent[i] = i
-    for i in range(n_spins):
+    for i in range(n_sites):
         s = sp[i]
         for a in range(dims):
             if a & 3 == 0:
@@ -196,6 +215,21 @@ def _swendsen_wang_step(sp, neighbors, threshold, k0, k1, step, chain, stream, p
                     parent[rj] = ri
                 elif rj < ri:
                     parent[ri] = rj
+
+
+@njit(cache=True, inline="always")
+def root_mark(parent, i):
+    """The mark (a negative number) that the decided root of non-root site i left in ``parent``."""
+    r = parent[i]
+    while parent[r] >= 0:
+        r = parent[r]
+    return parent[r]
+
+
+@njit(cache=True)
+def _swendsen_wang_step(sp, neighbors, threshold, k0, k1, step, chain, stream, parent):
+    n_spins = neighbors.shape[0]
+    activate_bonds(sp, neighbors, threshold, k0, k1, step, chain, stream, parent)
     # union by smaller index makes every parent pointer point down, so a cluster's root is its
     # smallest site and is met first; a decided root stores its flip as parent = -1 (flip) or -2 (keep)
     coin_block = -1
@@ -210,12 +244,8 @@ def _swendsen_wang_step(sp, neighbors, threshold, k0, k1, step, chain, stream, p
                 sp[i] = -sp[i]
             else:
                 parent[i] = -2
-        else:
-            r = parent[i]
-            while parent[r] >= 0:
-                r = parent[r]
-            if parent[r] == -1:
-                sp[i] = -sp[i]
+        elif root_mark(parent, i) == -1:
+            sp[i] = -sp[i]
 
 
 @njit(cache=True)

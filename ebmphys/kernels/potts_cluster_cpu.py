@@ -19,7 +19,8 @@ row m, ``stream`` = ``rng.CLUSTER``, B = ceil(2d / 4), B' = ceil(d / 4), exactly
 for the Ising kernels of :mod:`cluster_cpu` (so the GPU twins share the layout):
 
 * Wolff: the seed site by rejection from words 0, 1, 2, ... of
-  ``P(0, stream + 1), P(1, stream + 1), ...``; the new state from word 0 of
+  ``P(0, stream + 1), P(1, stream + 1), ...`` (:func:`cluster_cpu.seed_word`; the
+  accepted word w gives site ``(w N) >> 32``, where the Ising kernel takes ``w // floor(2**32 / N)``); the new state from word 0 of
   ``P(0, rng.CLUSTER_STATE)`` (:func:`potts_updates.proposal`); the member at queue
   position p tests its neighbour column k with word k % 4 of ``P(p B + k // 4, stream)``.
 * Swendsen-Wang: the bond from site i to its +1 neighbour along axis a uses word
@@ -30,11 +31,10 @@ for the Ising kernels of :mod:`cluster_cpu` (so the GPU twins share the layout):
 import numpy as np
 from numba import njit, prange
 
+from ebmphys.kernels.cluster_cpu import activate_bonds, root_mark, seed_word
 from ebmphys.kernels.potts_cpu import lattice_energy_magnetization
 from ebmphys.kernels.potts_updates import proposal, uniform_state
 from ebmphys.kernels.rng import CLUSTER_STATE, philox4x32
-
-_TWO32 = np.uint64(1) << np.uint64(32)
 
 
 @njit(cache=True)
@@ -46,14 +46,7 @@ def wolff_step(sp, neighbors, q, threshold, k0, k1, step, chain, stream, stack):
     n = neighbors.shape[0]
     z = neighbors.shape[1]
     blocks = (z + 3) // 4
-    limit = (_TWO32 // np.uint64(n)) * np.uint64(n)
-    r = 0
-    words = philox4x32(0, step, chain, stream + 1, k0, k1)
-    while words[r & 3] >= limit:
-        r += 1
-        if r & 3 == 0:
-            words = philox4x32(r >> 2, step, chain, stream + 1, k0, k1)
-    seed = np.int64((words[r & 3] * np.uint64(n)) >> np.uint64(32))
+    seed = np.int64((seed_word(n, step, chain, stream, k0, k1) * np.uint64(n)) >> np.uint64(32))
     old = sp[seed]
     new = np.uint8(proposal(np.int64(old), q, philox4x32(0, step, chain, CLUSTER_STATE, k0, k1)[0]))
     sp[seed] = new
@@ -94,37 +87,11 @@ def wolff_steps(states, neighbors, q, thresholds, k0, k1, chain0, step0, n_steps
                 column += 1
 
 
-@njit(cache=True, inline="always")
-def _find(parent, i):
-    """Root of site i, halving the path on the way."""
-    while parent[i] != i:
-        parent[i] = parent[parent[i]]
-        i = parent[i]
-    return i
-
-
 @njit(cache=True)
 def swendsen_wang_step(sp, neighbors, q, threshold, k0, k1, step, chain, stream, parent):
     """One Swendsen-Wang update of ``sp`` (one row); ``parent`` int64 (N,) work buffer."""
     n = neighbors.shape[0]
-    dims = neighbors.shape[1] // 2
-    blocks = (dims + 3) // 4
-    for i in range(n):
-        parent[i] = i
-    words = philox4x32(0, step, chain, stream, k0, k1)
-    for i in range(n):
-        s = sp[i]
-        for a in range(dims):
-            if a & 3 == 0:
-                words = philox4x32(i * blocks + (a >> 2), step, chain, stream, k0, k1)
-            j = neighbors[i, 2 * a]
-            if sp[j] == s and words[a & 3] < threshold:
-                ri = _find(parent, i)
-                rj = _find(parent, j)
-                if ri < rj:
-                    parent[rj] = ri
-                elif rj < ri:
-                    parent[ri] = rj
+    activate_bonds(sp, neighbors, threshold, k0, k1, step, chain, stream, parent)
     # union by smaller index: a cluster's root is its smallest site and is met first; it stores
     # its new state s as parent = -1 - s, which its members read
     block = -1
@@ -138,10 +105,7 @@ def swendsen_wang_step(sp, neighbors, q, threshold, k0, k1, step, chain, stream,
             parent[i] = -1 - s
             sp[i] = s
         else:
-            r = parent[i]
-            while parent[r] >= 0:
-                r = parent[r]
-            sp[i] = -1 - parent[r]
+            sp[i] = -1 - root_mark(parent, i)
 
 
 @njit(cache=True, parallel=True)

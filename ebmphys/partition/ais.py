@@ -242,14 +242,16 @@ class _IsingPath:
         return self.model.check_states(states, "initial_states")
 
 
-class _RBMPath:
-    """Base-rate annealing of an RBM at inverse temperature ``beta`` (see the module docstring)."""
+class _BaseRatePath:
+    """What the base-rate annealing paths of binary and Potts RBMs share: the base biases ``a``, the
+    block-Gibbs chains and their annealing.  A subclass gives ``_log_z_visible(a)``, log Z of the base's
+    independent visible units (the uniform hidden units add n_hidden log 2)."""
 
-    def __init__(self, rbm: RBM, beta: float, a: np.ndarray):
+    def __init__(self, rbm, beta: float, a: np.ndarray):
         self.rbm = rbm
         self.beta = beta
         self.a = np.ascontiguousarray(a, dtype=np.float64)
-        self.log_z_base = float(softplus(self.a).sum() + rbm.n_hidden * math.log(2.0))
+        self.log_z_base = float(self._log_z_visible(self.a) + rbm.n_hidden * math.log(2.0))
 
     def chains(self, states: np.ndarray, seed: int, sweep: int, device: str) -> Chains:
         return Chains(self.rbm, algorithm="gibbs", beta=1.0, n_chains=states.shape[0], seed=seed, device=device,
@@ -257,6 +259,16 @@ class _RBMPath:
 
     def anneal(self, chains: Chains, betas: np.ndarray) -> AnnealResult:
         return chains.anneal(betas, base_bias=self.a, base_weights=1.0 - betas / self.beta)
+
+
+class _RBMPath(_BaseRatePath):
+    """Base-rate annealing of an RBM at inverse temperature ``beta`` (see the module docstring)."""
+
+    rbm: RBM
+
+    @staticmethod
+    def _log_z_visible(a: np.ndarray) -> float:
+        return softplus(a).sum()
 
     def initial(self, n_chains: int, k0: int, k1: int) -> np.ndarray:
         return ais_cpu.independent_units(expit(self.a), n_chains, k0, k1, 0)
@@ -296,7 +308,7 @@ class _RBMPath:
         return self.rbm.check_visible(states, "initial_states").copy()
 
 
-class _PottsRBMPath:
+class _PottsRBMPath(_BaseRatePath):
     """Base-rate annealing of a Potts-Bernoulli RBM at inverse temperature ``beta``.
 
     f_t(v) = exp((1 - t/beta) a(v) + t b(v)) prod_j (1 + exp(t (c_j + sum_i W_ij(v_i)))), t from 0
@@ -304,18 +316,11 @@ class _PottsRBMPath:
     units with logits a_i and uniform hidden units.
     """
 
-    def __init__(self, rbm: PottsBernoulliRBM, beta: float, a: np.ndarray):
-        self.rbm = rbm
-        self.beta = beta
-        self.a = np.ascontiguousarray(a, dtype=np.float64)
-        self.log_z_base = float(logsumexp(self.a, axis=1).sum() + rbm.n_hidden * math.log(2.0))
+    rbm: PottsBernoulliRBM
 
-    def chains(self, states: np.ndarray, seed: int, sweep: int, device: str) -> Chains:
-        return Chains(self.rbm, algorithm="gibbs", beta=1.0, n_chains=states.shape[0], seed=seed, device=device,
-                      initial_states=states, sweep=sweep)
-
-    def anneal(self, chains: Chains, betas: np.ndarray) -> AnnealResult:
-        return chains.anneal(betas, base_bias=self.a, base_weights=1.0 - betas / self.beta)
+    @staticmethod
+    def _log_z_visible(a: np.ndarray) -> float:
+        return logsumexp(a, axis=1).sum()
 
     def initial(self, n_chains: int, k0: int, k1: int) -> np.ndarray:
         return potts_rbm_cpu.independent_visible(self.a, n_chains, k0, k1, 0, AIS_INIT)

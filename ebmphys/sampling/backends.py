@@ -56,6 +56,17 @@ def _row_betas(betas) -> np.ndarray:
     return np.ascontiguousarray(betas, dtype=np.float64)
 
 
+def single_beta(betas, what: str) -> tuple[np.ndarray, float]:
+    """(row betas, their one value; 1 when there are no rows) for a sampler that runs every chain at one beta.
+
+    ValueError naming ``what`` (e.g. "RBM block Gibbs") when the rows differ.
+    """
+    betas = _row_betas(betas)
+    if betas.size and np.any(betas != betas[0]):
+        raise ValueError(f"{what} runs every chain at one beta; a ladder of betas is not supported")
+    return betas, float(betas[0]) if betas.size else 1.0
+
+
 class _IsingBackend:
     """What every Ising backend shares: random initial spins, state checks, replica swaps."""
 
@@ -323,41 +334,26 @@ class LatticeClusterBackend(_LatticeLayout):
             (k.swendsen_wang_steps_parallel if parallel else k.swendsen_wang_steps)(*common, self.parent)
 
 
-class RBMGibbsBackend:
-    """Block-Gibbs sampling of a binary RBM (E(v, h) = -b.v - c.h - v.W.h, units in {0, 1}).
+class BlockGibbsBackend:
+    """What the block-Gibbs backends of RBMs with uint8 visible units share (binary here, Potts in :mod:`potts`).
 
     The user configurations are the visible rows v (uint8); sweep counter t means
     "after Gibbs step t" (step 0 draws h_0 from the initial v_0), and since h_t is a
-    pure function of (v_t, t) (:mod:`ebmphys.kernels.rbm_cpu`) it is redrawn at the
-    start of every ``run``, so runs continue exactly.  At inverse temperature beta
-    the chain samples exp(-beta E); all rows share one beta.
+    pure function of (v_t, t) it is redrawn (:meth:`latent`) at the start of every
+    ``run``, so runs continue exactly.  At inverse temperature beta the chains
+    sample exp(-beta E); all rows share one beta.  A subclass sets ``kernels`` (a
+    kernel module with ``block_gibbs``), ``set_betas`` (scaled parameters W, WT, b,
+    c), ``initial_states``, ``latent``, ``updates_per_sweep`` and ``anneal``.
     """
 
     observables = ()
     flipped = None
 
     def __init__(self, rbm, betas, k0, k1, chain0):
-        from ebmphys.kernels import rbm_cpu
-
-        self.kernels = rbm_cpu
         self.rbm = rbm
         self.k0, self.k1, self.chain0 = k0, k1, chain0
         self.n_sites = rbm.n_visible
         self.set_betas(betas)
-
-    def set_betas(self, betas) -> None:
-        betas = _row_betas(betas)
-        if betas.size and np.any(betas != betas[0]):
-            raise ValueError("RBM block Gibbs runs every chain at one beta; a ladder of betas is not supported")
-        self.betas = betas
-        beta = float(betas[0]) if betas.size else 1.0
-        r = self.rbm
-        self.W, self.b, self.c = beta * r.W, beta * r.b, beta * r.c
-        self.WT = np.ascontiguousarray(self.W.T)
-
-    def initial_states(self, n_rows: int) -> np.ndarray:
-        """v ~ prod_i Bernoulli(sigmoid(beta b_i)) (stream ``rng.INIT_RBM_VISIBLE``)."""
-        return self.kernels.initial_visible(self.b, n_rows, self.chain0, self.k0, self.k1)
 
     def check_states(self, states, name: str) -> np.ndarray:
         return self.rbm.check_visible(states, name)
@@ -368,21 +364,42 @@ class RBMGibbsBackend:
     def from_kernel(self, v: np.ndarray) -> np.ndarray:
         return v.copy()
 
-    def latent(self, v: np.ndarray, sweep: int) -> np.ndarray:
-        """The hidden states h_t that belong to visible rows ``v`` at sweep counter t = ``sweep``."""
-        h = np.empty((v.shape[0], self.rbm.n_hidden), dtype=np.uint8)
-        self.kernels.start_chains(self.W, self.b, self.c, v, h, sweep, self.chain0, self.k0, self.k1)
-        return h
-
     def run(self, v, sweep0, n_sweeps, record_every, out, column0, tune=False):
         h = self.latent(v, sweep0)
-        self.kernels.block_gibbs(self.W, self.WT, self.b, self.c, h, v, sweep0 + 1, n_sweeps, self.chain0, self.k0, self.k1)
+        self.kernels.block_gibbs(self.W, self.WT, self.b, self.c, h, v, sweep0 + 1, n_sweeps, self.chain0, self.k0,
+                                 self.k1)
 
     def observe(self, v, out, column):
         pass
 
     def swap(self, v, rows_a, rows_b) -> None:
         v[np.concatenate([rows_a, rows_b])] = v[np.concatenate([rows_b, rows_a])]
+
+
+class RBMGibbsBackend(BlockGibbsBackend):
+    """Block-Gibbs sampling of a binary RBM (E(v, h) = -b.v - c.h - v.W.h, units in {0, 1}; :mod:`rbm_cpu`)."""
+
+    def __init__(self, rbm, betas, k0, k1, chain0):
+        from ebmphys.kernels import rbm_cpu
+
+        self.kernels = rbm_cpu
+        super().__init__(rbm, betas, k0, k1, chain0)
+
+    def set_betas(self, betas) -> None:
+        self.betas, beta = single_beta(betas, "RBM block Gibbs")
+        r = self.rbm
+        self.W, self.b, self.c = beta * r.W, beta * r.b, beta * r.c
+        self.WT = np.ascontiguousarray(self.W.T)
+
+    def initial_states(self, n_rows: int) -> np.ndarray:
+        """v ~ prod_i Bernoulli(sigmoid(beta b_i)) (stream ``rng.INIT_RBM_VISIBLE``)."""
+        return self.kernels.initial_visible(self.b, n_rows, self.chain0, self.k0, self.k1)
+
+    def latent(self, v: np.ndarray, sweep: int) -> np.ndarray:
+        """The hidden states h_t that belong to visible rows ``v`` at sweep counter t = ``sweep``."""
+        h = np.empty((v.shape[0], self.rbm.n_hidden), dtype=np.uint8)
+        self.kernels.start_chains(self.W, self.b, self.c, v, h, sweep, self.chain0, self.k0, self.k1)
+        return h
 
     def updates_per_sweep(self, n_rows: int) -> int:
         return (self.rbm.n_visible + self.rbm.n_hidden) * n_rows
@@ -413,25 +430,13 @@ def _lattice_local(rule: int):
     return factory
 
 
-def _graph_local(rule: int):
+def plain_factory(backend, *args):
+    """A registry factory that takes no options and returns ``backend(model, *args, betas, k0, k1, chain0)``."""
     def factory(model, betas, k0, k1, chain0, **options):
         _no_options(options)
-        return GraphLocalBackend(model, rule, betas, k0, k1, chain0)
+        return backend(model, *args, betas, k0, k1, chain0)
 
     return factory
-
-
-def _cluster(algorithm: str):
-    def factory(model, betas, k0, k1, chain0, **options):
-        _no_options(options)
-        return LatticeClusterBackend(model, algorithm, betas, k0, k1, chain0)
-
-    return factory
-
-
-def _rbm_gibbs(model, betas, k0, k1, chain0, **options):
-    _no_options(options)
-    return RBMGibbsBackend(model, betas, k0, k1, chain0)
 
 
 def _no_options(options: dict) -> None:
@@ -441,7 +446,7 @@ def _no_options(options: dict) -> None:
 
 for _rule, _name in ((METROPOLIS, "metropolis"), (HEATBATH, "heatbath")):
     register("lattice-ising", _name, "cpu", _lattice_local(_rule))
-    register("graph-ising", _name, "cpu", _graph_local(_rule))
+    register("graph-ising", _name, "cpu", plain_factory(GraphLocalBackend, _rule))
 for _name in ("wolff", "swendsen-wang"):
-    register("lattice-ising", _name, "cpu", _cluster(_name))
-register("rbm", "gibbs", "cpu", _rbm_gibbs)
+    register("lattice-ising", _name, "cpu", plain_factory(LatticeClusterBackend, _name))
+register("rbm", "gibbs", "cpu", plain_factory(RBMGibbsBackend))

@@ -164,7 +164,36 @@ def _divergence(failure: np.ndarray, chain0: int, algorithm: str) -> DivergenceE
         f"to reject and count such proposals)")
 
 
-class GradientBackend:
+class _RealRows:
+    """What the backends of continuous models share: rows of float64 coordinates (no padding), started
+    from independent standard normals (stream ``rng.CONT_INIT``, sweep word 0), swapped in place, and the
+    parameter vector ``params[0]``.  A subclass sets ``model``, ``params``, ``k0``, ``k1``, ``chain0``."""
+
+    def set_params(self, theta) -> None:
+        """Use the parameter vector ``theta`` (float64 (n_theta,), already validated) in every later run."""
+        self.params[0][:] = theta
+
+    def initial_states(self, n_rows: int) -> np.ndarray:
+        """Independent standard normal coordinates (stream ``rng.CONT_INIT``, sweep word 0)."""
+        return _kernels().initial_normals(n_rows, self.model.dim, self.k0, self.k1, self.chain0)
+
+    def check_states(self, states, name: str) -> np.ndarray:
+        return self.model.check_states(states, name)
+
+    def to_kernel(self, states: np.ndarray) -> np.ndarray:
+        return np.array(states, dtype=np.float64, order="C")
+
+    def from_kernel(self, x: np.ndarray) -> np.ndarray:
+        return x.copy()
+
+    def swap(self, x, rows_a, rows_b) -> None:
+        x[np.concatenate([rows_a, rows_b])] = x[np.concatenate([rows_b, rows_a])]
+
+    def set_betas(self, betas) -> None:
+        self.betas = _row_betas(betas)
+
+
+class GradientBackend(_RealRows):
     """RWMH, unadjusted Langevin, MALA or HMC chains of a continuous model (see the module docstring)."""
 
     flipped = None
@@ -233,30 +262,7 @@ class GradientBackend:
         _unexpected(options, algorithm)
         self.last = np.full((n_rows, 2), np.nan)
 
-    def set_params(self, theta) -> None:
-        """Use the parameter vector ``theta`` (float64 (n_theta,), already validated) in every later run."""
-        self.params[0][:] = theta
-
     # ------------------------------------------------------------------ layout
-    def initial_states(self, n_rows: int) -> np.ndarray:
-        """Independent standard normal coordinates (stream ``rng.CONT_INIT``, sweep word 0)."""
-        return _kernels().initial_normals(n_rows, self.model.dim, self.k0, self.k1, self.chain0)
-
-    def check_states(self, states, name: str) -> np.ndarray:
-        return self.model.check_states(states, name)
-
-    def to_kernel(self, states: np.ndarray) -> np.ndarray:
-        return np.array(states, dtype=np.float64, order="C")
-
-    def from_kernel(self, x: np.ndarray) -> np.ndarray:
-        return x.copy()
-
-    def swap(self, x, rows_a, rows_b) -> None:
-        x[np.concatenate([rows_a, rows_b])] = x[np.concatenate([rows_b, rows_a])]
-
-    def set_betas(self, betas) -> None:
-        self.betas = _row_betas(betas)
-
     def updates_per_sweep(self, n_rows: int) -> int:
         evaluations = self.n_leapfrog if self.algorithm == "hmc" else 1
         return n_rows * self.model.dim * evaluations
@@ -366,7 +372,7 @@ def tuned_options(chains) -> dict:
     return out
 
 
-class Phi4Backend:
+class Phi4Backend(_RealRows):
     """Checkerboard Metropolis sweeps of a ``Phi4Lattice``, each followed by ``n_clusters`` Wolff clusters (0: none)."""
 
     observables = ("energy", "magnetization", "acceptance")
@@ -403,29 +409,6 @@ class Phi4Backend:
         _unexpected(options, algorithm)
         self.last_accept = np.full(self.betas.shape[0], np.nan)
 
-    def initial_states(self, n_rows: int) -> np.ndarray:
-        """Independent standard normal fields (stream ``rng.CONT_INIT``, sweep word 0)."""
-        return _kernels().initial_normals(n_rows, self.model.dim, self.k0, self.k1, self.chain0)
-
-    def check_states(self, states, name: str) -> np.ndarray:
-        return self.model.check_states(states, name)
-
-    def to_kernel(self, states: np.ndarray) -> np.ndarray:
-        return np.array(states, dtype=np.float64, order="C")
-
-    def from_kernel(self, x: np.ndarray) -> np.ndarray:
-        return x.copy()
-
-    def swap(self, x, rows_a, rows_b) -> None:
-        x[np.concatenate([rows_a, rows_b])] = x[np.concatenate([rows_b, rows_a])]
-
-    def set_betas(self, betas) -> None:
-        self.betas = _row_betas(betas)
-
-    def set_params(self, theta) -> None:
-        """Use the parameter vector ``theta`` (float64 (n_theta,), already validated) in every later run."""
-        self.params[0][:] = theta
-
     def updates_per_sweep(self, n_rows: int) -> int:
         return n_rows * self.model.dim * (1 + self.n_clusters)
 
@@ -449,7 +432,7 @@ class Phi4Backend:
         out["acceptance"][:, column] = self.last_accept
 
 
-class GBRBMGibbsBackend:
+class GBRBMGibbsBackend(_RealRows):
     """Block Gibbs sampling of a ``GaussianBernoulliRBM`` at beta = 1 (:mod:`ebmphys.kernels.gb_rbm_cpu`)."""
 
     observables = ("energy",)
@@ -470,23 +453,10 @@ class GBRBMGibbsBackend:
                              "visible marginal is not exp(-beta F)); use a gradient sampler ('mala', 'hmc', ...)")
         self.betas = betas
 
-    def set_params(self, theta) -> None:
-        """Use the parameter vector ``theta`` (float64 (n_theta,), already validated) in every later run."""
-        self.params[0][:] = theta
-
     def initial_states(self, n_rows: int) -> np.ndarray:
         """v ~ N(b, sigma^2) independently (the conditional at h = 0; stream ``rng.CONT_INIT``)."""
         z = _kernels().initial_normals(n_rows, self.model.dim, self.k0, self.k1, self.chain0)
         return self.model.b + self.model.sigma * z
-
-    def check_states(self, states, name: str) -> np.ndarray:
-        return self.model.check_states(states, name)
-
-    def to_kernel(self, states: np.ndarray) -> np.ndarray:
-        return np.array(states, dtype=np.float64, order="C")
-
-    def from_kernel(self, v: np.ndarray) -> np.ndarray:
-        return v.copy()
 
     def latent(self, v: np.ndarray, sweep: int) -> np.ndarray:
         """The hidden layers h_t (uint8) that belong to the visible rows ``v`` at sweep counter t = ``sweep``."""
@@ -494,9 +464,6 @@ class GBRBMGibbsBackend:
 
         m = self.model
         return gb_rbm_cpu.latent(v, self.params[0], m.n_visible, m.n_hidden, sweep, self.chain0, self.k0, self.k1)
-
-    def swap(self, v, rows_a, rows_b) -> None:
-        v[np.concatenate([rows_a, rows_b])] = v[np.concatenate([rows_b, rows_a])]
 
     def updates_per_sweep(self, n_rows: int) -> int:
         return n_rows * (self.model.n_visible + self.model.n_hidden)

@@ -30,6 +30,7 @@ import numpy as np
 from ebmphys.kernels import lattice_cpu, rbm_cpu
 from ebmphys.kernels.rng import CLUSTER, INIT, LOCAL
 from ebmphys.kernels.spin_updates import HEATBATH, METROPOLIS, random_spins
+from ebmphys.sampling.backends import _row_betas, plain_factory, single_beta
 from ebmphys.sampling.registry import check_device, register
 
 
@@ -42,10 +43,6 @@ def _cuda():
     from numba import cuda
 
     return cuda
-
-
-def _row_betas(betas) -> np.ndarray:
-    return np.ascontiguousarray(betas, dtype=np.float64)
 
 
 class _CudaIsing:
@@ -284,11 +281,7 @@ class CudaRBMGibbsBackend:
         self.set_betas(betas)
 
     def set_betas(self, betas) -> None:
-        betas = _row_betas(betas)
-        if betas.size and np.any(betas != betas[0]):
-            raise ValueError("RBM block Gibbs runs every chain at one beta; a ladder of betas is not supported")
-        self.betas = betas
-        beta = float(betas[0]) if betas.size else 1.0
+        self.betas, beta = single_beta(betas, "RBM block Gibbs")
         r = self.rbm
         self.b_host = beta * r.b
         to = self.cuda.to_device
@@ -357,31 +350,8 @@ def rbm_train_epoch(device: str):
     return rbm_cpu.train_epoch
 
 
-def _no_options(options: dict) -> None:
-    if options:
-        raise TypeError(f"unexpected keyword argument(s) {', '.join(sorted(options))} for this algorithm")
-
-
-def _local(rule: int, backend):
-    def factory(model, betas, k0, k1, chain0, **options):
-        _no_options(options)
-        return backend(model, rule, betas, k0, k1, chain0)
-
-    return factory
-
-
-def _swendsen_wang(model, betas, k0, k1, chain0, **options):
-    _no_options(options)
-    return CudaSwendsenWangBackend(model, betas, k0, k1, chain0)
-
-
-def _rbm_gibbs(model, betas, k0, k1, chain0, **options):
-    _no_options(options)
-    return CudaRBMGibbsBackend(model, betas, k0, k1, chain0)
-
-
 for _rule, _name in ((METROPOLIS, "metropolis"), (HEATBATH, "heatbath")):
-    register("lattice-ising", _name, "cuda", _local(_rule, CudaLatticeLocalBackend))
-    register("graph-ising", _name, "cuda", _local(_rule, CudaGraphLocalBackend))
-register("lattice-ising", "swendsen-wang", "cuda", _swendsen_wang)
-register("rbm", "gibbs", "cuda", _rbm_gibbs)
+    register("lattice-ising", _name, "cuda", plain_factory(CudaLatticeLocalBackend, _rule))
+    register("graph-ising", _name, "cuda", plain_factory(CudaGraphLocalBackend, _rule))
+register("lattice-ising", "swendsen-wang", "cuda", plain_factory(CudaSwendsenWangBackend))
+register("rbm", "gibbs", "cuda", plain_factory(CudaRBMGibbsBackend))

@@ -31,7 +31,7 @@ from ebmphys.kernels import potts_cluster_cpu, potts_cpu, potts_rbm_cpu
 from ebmphys.kernels.lattice_cpu import threshold_table
 from ebmphys.kernels.potts_updates import HEATBATH, METROPOLIS, random_states
 from ebmphys.kernels.rng import CLUSTER, INIT, INIT_RBM_VISIBLE
-from ebmphys.sampling.backends import _no_options, _outputs, _row_betas
+from ebmphys.sampling.backends import BlockGibbsBackend, _outputs, _row_betas, plain_factory, single_beta
 from ebmphys.sampling.registry import register
 
 POTTS_OBSERVABLES = ("energy", "magnetization")
@@ -177,30 +177,17 @@ class GraphLocalBackend(_PottsBackend):
                                column0, potts_cpu.rows_per_thread(kstate.shape[0]))
 
 
-class PottsRBMGibbsBackend:
+class PottsRBMGibbsBackend(BlockGibbsBackend):
     """Block-Gibbs sampling of a ``PottsBernoulliRBM`` (layout and counters of :mod:`potts_rbm_cpu`).
 
-    The user configurations are the visible rows v (uint8 in 0..q-1); sweep counter t
-    means "after Gibbs step t", and h_t, a pure function of (v_t, t), is redrawn at the
-    start of every ``run``.  At inverse temperature beta the chains sample
-    exp(-beta E); all rows share one beta.
+    The user configurations are the visible rows v (uint8 in 0..q-1); see
+    :class:`ebmphys.sampling.backends.BlockGibbsBackend` for the sweep counter and beta.
     """
 
-    observables = ()
-    flipped = None
-
-    def __init__(self, rbm, betas, k0, k1, chain0):
-        self.rbm = rbm
-        self.k0, self.k1, self.chain0 = k0, k1, chain0
-        self.n_sites = rbm.n_visible
-        self.set_betas(betas)
+    kernels = potts_rbm_cpu
 
     def set_betas(self, betas) -> None:
-        betas = _row_betas(betas)
-        if betas.size and np.any(betas != betas[0]):
-            raise ValueError("Potts-RBM block Gibbs runs every chain at one beta; a ladder of betas is not supported")
-        self.betas = betas
-        beta = float(betas[0]) if betas.size else 1.0
+        self.betas, beta = single_beta(betas, "Potts-RBM block Gibbs")
         r = self.rbm
         self.W, self.b, self.c = beta * r.W, beta * r.b, beta * r.c
         self.WT = np.ascontiguousarray(self.W.transpose(2, 0, 1))
@@ -209,31 +196,11 @@ class PottsRBMGibbsBackend:
         """v_i ~ softmax(beta b_i) (stream ``rng.INIT_RBM_VISIBLE``)."""
         return potts_rbm_cpu.independent_visible(self.b, n_rows, self.k0, self.k1, self.chain0, INIT_RBM_VISIBLE)
 
-    def check_states(self, states, name: str) -> np.ndarray:
-        return self.rbm.check_visible(states, name)
-
-    def to_kernel(self, states: np.ndarray) -> np.ndarray:
-        return np.ascontiguousarray(states, dtype=np.uint8)
-
-    def from_kernel(self, v: np.ndarray) -> np.ndarray:
-        return v.copy()
-
     def latent(self, v: np.ndarray, sweep: int) -> np.ndarray:
         """The hidden states h_t that belong to visible rows ``v`` at sweep counter t = ``sweep``."""
         h = np.empty((v.shape[0], self.rbm.n_hidden), dtype=np.uint8)
         potts_rbm_cpu.start_chains(self.W, self.c, v, h, sweep, self.chain0, self.k0, self.k1)
         return h
-
-    def run(self, v, sweep0, n_sweeps, record_every, out, column0, tune=False):
-        h = self.latent(v, sweep0)
-        potts_rbm_cpu.block_gibbs(self.W, self.WT, self.b, self.c, h, v, sweep0 + 1, n_sweeps, self.chain0, self.k0,
-                                  self.k1)
-
-    def observe(self, v, out, column):
-        pass
-
-    def swap(self, v, rows_a, rows_b) -> None:
-        v[np.concatenate([rows_a, rows_b])] = v[np.concatenate([rows_b, rows_a])]
 
     def updates_per_sweep(self, n_rows: int) -> int:
         return (self.rbm.n_visible * self.rbm.q + self.rbm.n_hidden) * n_rows
@@ -248,30 +215,9 @@ class PottsRBMGibbsBackend:
         return None
 
 
-def _potts_rbm_gibbs(model, betas, k0, k1, chain0, **options):
-    _no_options(options)
-    return PottsRBMGibbsBackend(model, betas, k0, k1, chain0)
-
-
-def _local(rule: int, backend):
-    def factory(model, betas, k0, k1, chain0, **options):
-        _no_options(options)
-        return backend(model, rule, betas, k0, k1, chain0)
-
-    return factory
-
-
-def _cluster(algorithm: str):
-    def factory(model, betas, k0, k1, chain0, **options):
-        _no_options(options)
-        return LatticeClusterBackend(model, algorithm, betas, k0, k1, chain0)
-
-    return factory
-
-
 for _rule, _name in ((METROPOLIS, "metropolis"), (HEATBATH, "heatbath")):
-    register("lattice-potts", _name, "cpu", _local(_rule, LatticeLocalBackend))
-    register("graph-potts", _name, "cpu", _local(_rule, GraphLocalBackend))
+    register("lattice-potts", _name, "cpu", plain_factory(LatticeLocalBackend, _rule))
+    register("graph-potts", _name, "cpu", plain_factory(GraphLocalBackend, _rule))
 for _name in ("wolff", "swendsen-wang"):
-    register("lattice-potts", _name, "cpu", _cluster(_name))
-register("potts-rbm", "gibbs", "cpu", _potts_rbm_gibbs)
+    register("lattice-potts", _name, "cpu", plain_factory(LatticeClusterBackend, _name))
+register("potts-rbm", "gibbs", "cpu", plain_factory(PottsRBMGibbsBackend))

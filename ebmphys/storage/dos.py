@@ -31,7 +31,7 @@ import numpy as np
 from ebmphys import __version__
 from ebmphys.storage.atomic import atomic_hdf5, create_dataset
 from ebmphys.storage.layout import CREATOR, size_group
-from ebmphys.storage.reader import StudyFileError
+from ebmphys.storage.reader import StudyFileError, open_study_file
 from ebmphys.storage.writer import CheckpointedFile
 
 DOS_FILE_FORMAT = "ebmphys-dos-1"
@@ -136,12 +136,7 @@ class DosStudyFile:
 
     def __init__(self, path):
         self.path = Path(path)
-        if not self.path.exists():
-            raise FileNotFoundError(f"study file {str(self.path)!r} does not exist")
-        try:
-            self._f = h5py.File(self.path, "r")
-        except OSError as exc:
-            raise StudyFileError(f"{self.path} is not a readable HDF5 file (truncated or corrupt?): {exc}") from None
+        self._f = open_study_file(self.path)
         try:
             f = self._f
             if f.attrs.get("creator") != CREATOR or f.attrs.get("file_format") != DOS_FILE_FORMAT:

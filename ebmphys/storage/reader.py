@@ -65,6 +65,25 @@ def _reason(exc: BaseException) -> str:
     return f"unreadable ({text.split('(')[0].strip() or type(exc).__name__})"
 
 
+def open_study_file(path: Path) -> h5py.File:
+    """The HDF5 file at ``path``, open for reading.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    StudyFileError
+        If HDF5 cannot open it (not HDF5, truncated, corrupt).
+    """
+    if not path.exists():
+        raise FileNotFoundError(f"study file {str(path)!r} does not exist")
+    try:
+        return h5py.File(path, "r")
+    except OSError as exc:
+        reason = str(exc).split("(")[0].strip().rstrip(":") or type(exc).__name__
+        raise StudyFileError(f"{path} is not a readable HDF5 file (truncated or corrupt?): {reason}") from None
+
+
 class StudyFile:
     """Read-only view of a study file written by ``ebmphys run``.
 
@@ -85,13 +104,7 @@ class StudyFile:
 
     def __init__(self, path):
         self.path = Path(path)
-        if not self.path.exists():
-            raise FileNotFoundError(f"study file {str(self.path)!r} does not exist")
-        try:
-            self._f = h5py.File(self.path, "r")
-        except OSError as exc:
-            reason = str(exc).split("(")[0].strip().rstrip(":") or type(exc).__name__
-            raise StudyFileError(f"{self.path} is not a readable HDF5 file (truncated or corrupt?): {reason}") from None
+        self._f = open_study_file(self.path)
         try:
             self._check()
         except FileDataError:

@@ -29,9 +29,13 @@ import os
 import h5py
 import numpy as np
 
-from ebmphys import __version__
-from ebmphys.exceptions import DamagedDataError, FileDataError
-from ebmphys.storage.atomic import atomic_hdf5, create_dataset
+from ebmphys.training.checkpoint_io import (
+    dataset_damage,
+    extra_attrs,
+    read_checkpoint,
+    read_dataset,
+    write_checkpoint,
+)
 
 FILE_FORMAT = "ebmphys-rbm-checkpoint-1"
 CONVENTIONS = "E(v, h) = -b.v - c.h - v.W.h, units in {0, 1}; log-likelihoods in nats"
@@ -58,41 +62,14 @@ def save_checkpoint(path, params: dict, model: dict, state: dict, history: dict,
     arrays.update({f"state/{name}": np.asarray(state[name]) for name in _STATE_ARRAYS})
     arrays.update({f"history/{name}": np.asarray(values, dtype=np.float64) for name, values in history.items()})
 
-    def verify(g: h5py.File) -> None:
-        for name, data in arrays.items():
-            stored = g[name][()]
-            if not np.array_equal(stored, data, equal_nan=stored.dtype.kind == "f"):
-                raise ValueError(f"{name} does not hold the data written")
-
-    with atomic_hdf5(path, verify=verify) as f:
-        f.attrs["creator"] = "ebmphys"
-        f.attrs["creator_version"] = __version__
-        f.attrs["file_format"] = FILE_FORMAT
-        f.attrs["conventions"] = CONVENTIONS
-        for name, value in (attrs or {}).items():
-            f.attrs[name] = value
-        f.create_group("parameters").attrs["params_json"] = json.dumps(params, sort_keys=True)
-        for group in ("model", "state", "history"):
-            f.create_group(group)
-        for name, data in arrays.items():
-            create_dataset(f, name, data=data)
+    with write_checkpoint(path, file_format=FILE_FORMAT, conventions=CONVENTIONS, attrs=attrs or {},
+                          params_json=json.dumps(params, sort_keys=True), groups=("model", "state", "history"),
+                          arrays=arrays) as f:
         s = f["state"]
         for name in _STATE_SCALARS:
             s.attrs[name] = np.int64(state[name])
         s.attrs["seed"] = np.uint64(state["seed"])
         s.attrs["data_sha256"] = state["data_sha256"]
-
-
-def _read(f: h5py.File, path, name: str) -> np.ndarray:
-    try:
-        return f[name][()]
-    except KeyError:
-        reason = "missing"
-    except (OSError, RuntimeError) as exc:
-        text = str(exc)
-        reason = "checksum mismatch (Fletcher-32)" if "filter returned failure" in text else f"unreadable ({text.split('(')[0].strip()})"
-    raise DamagedDataError(f"{path}: dataset {name} is damaged: {reason} (ebmphys inspect --verify lists all damage)",
-                           path, [name], reason)
 
 
 def verify_checkpoint(path) -> list[tuple[str, str]]:
@@ -104,14 +81,7 @@ def verify_checkpoint(path) -> list[tuple[str, str]]:
             names += [f"history/{n}" for n in f["history"]]
         else:
             damage.append(("history", "missing"))
-        for name in names:
-            try:
-                values = _read(f, path, name)
-            except DamagedDataError as exc:
-                damage.append((name, exc.reason))
-                continue
-            if values.dtype.kind == "f" and name.startswith("model/") and not np.all(np.isfinite(values)):
-                damage.append((name, "non-finite parameters"))
+        damage += dataset_damage(f, path, names)
     return damage
 
 
@@ -128,27 +98,14 @@ def load_checkpoint(path) -> tuple[dict, dict, dict, dict, dict]:
         checksum or is missing.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"checkpoint {path!r} does not exist")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as exc:
-        reason = str(exc).split("(")[0].strip().rstrip(":") or type(exc).__name__
-        raise FileDataError(f"{path} is not a readable HDF5 file (truncated or corrupt?): {reason}") from None
-    with f:
-        try:
-            if f.attrs.get("file_format") != FILE_FORMAT:
-                raise FileDataError(f"{path!r} is not an ebmphys RBM checkpoint (file_format != {FILE_FORMAT!r})")
-            params = json.loads(f["parameters"].attrs["params_json"])
-            model = {name: _read(f, path, f"model/{name}") for name in ("W", "b", "c")}
-            s = f["state"]
-            state = {name: _read(f, path, f"state/{name}") for name in _STATE_ARRAYS}
-            state.update({name: int(s.attrs[name]) for name in _STATE_SCALARS})
-            state["seed"] = int(s.attrs["seed"])
-            state["data_sha256"] = str(s.attrs["data_sha256"])
-            history = {name: _read(f, path, f"history/{name}").tolist() for name in f["history"]}
-            reserved = ("creator", "creator_version", "file_format", "conventions")
-            attrs = {name: str(value) for name, value in f.attrs.items() if name not in reserved}
-        except (KeyError, OSError, RuntimeError) as exc:
-            raise FileDataError(f"{path} is damaged or incomplete: {exc}") from None
+    with read_checkpoint(path, file_format=FILE_FORMAT, what="RBM") as f:
+        params = json.loads(f["parameters"].attrs["params_json"])
+        model = {name: read_dataset(f, path, f"model/{name}") for name in ("W", "b", "c")}
+        s = f["state"]
+        state = {name: read_dataset(f, path, f"state/{name}") for name in _STATE_ARRAYS}
+        state.update({name: int(s.attrs[name]) for name in _STATE_SCALARS})
+        state["seed"] = int(s.attrs["seed"])
+        state["data_sha256"] = str(s.attrs["data_sha256"])
+        history = {name: read_dataset(f, path, f"history/{name}").tolist() for name in f["history"]}
+        attrs = extra_attrs(f)
     return params, model, state, history, attrs

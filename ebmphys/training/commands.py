@@ -44,12 +44,13 @@ import h5py
 import numpy as np
 
 from ebmphys.datasets import load_binary_digits
-from ebmphys.exceptions import DamagedDataError, UserError, WriteError
+from ebmphys.exceptions import UserError, WriteError
 from ebmphys.limits import format_bytes, require_disk, require_memory
 from ebmphys.partition.rbm_exact import exact_is_feasible
 from ebmphys.storage import FileLockedError, exclusive_lock, output_target
 from ebmphys.study.spec import Key, SpecError, parse_toml, validate
 from ebmphys.training import monitors as _monitors
+from ebmphys.training.command_common import read_rows, resume_trainer, split_rows
 from ebmphys.training.ebm_commands import EBM_MODEL_TYPES, RUNNERS, spec_kind, validated
 from ebmphys.training.estimator import METHODS, VISIBLE_BIAS_INITS, RBMTrainer
 from ebmphys.training.schedules import SCHEDULES
@@ -137,26 +138,14 @@ def load_data(data: dict, base: Path) -> tuple[np.ndarray, np.ndarray]:
         path = (base / data["source"]) if not Path(data["source"]).is_absolute() else Path(data["source"])
         if path.suffix not in (".npy", ".npz"):
             raise UserError(f"data.source = {data['source']!r} is not allowed: expected 'digits' or a .npy/.npz file")
-        if not path.exists():
-            raise UserError(f"data.source = {data['source']!r}: file {str(path)!r} does not exist")
-        loaded = np.load(path)
-        if isinstance(loaded, np.lib.npyio.NpzFile):
-            names = loaded.files
-            X = loaded["X"] if "X" in names else loaded[names[0]] if len(names) == 1 else None
-            if X is None:
-                raise UserError(f"{path} holds several arrays {names}; name the training array 'X'")
-        else:
-            X = loaded
-        X = np.asarray(X)
+        X = read_rows(path, data["source"])
         if X.ndim > 2:
             X = X.reshape(X.shape[0], -1)
         if data["spins"]:
             if not np.all(np.abs(X) == 1):
                 raise UserError(f"data.spins = true but {path} holds values other than -1 and +1")
             X = ((X.astype(np.int16) + 1) // 2).astype(np.uint8)
-    order = np.random.default_rng(data["split_seed"]).permutation(len(X))
-    n_test = int(round(data["test_fraction"] * len(X)))
-    return X[order[n_test:]], X[order[:n_test]]
+    return split_rows(X, None, data)
 
 
 def _trainer(spec: dict, out: Path, verbose: bool, spec_text: str) -> RBMTrainer:
@@ -240,17 +229,7 @@ def run_train(args: argparse.Namespace) -> int:
 def _train_locked(args, spec_path: Path, spec: dict, text: str, out: Path, train: np.ndarray,
                   test: np.ndarray) -> int:
     if args.resume:
-        if not out.exists():
-            raise UserError(f"--resume: output file {str(out)!r} does not exist (run without --resume first)")
-        try:
-            trainer = RBMTrainer.from_checkpoint(out)
-        except DamagedDataError as exc:
-            raise DamagedDataError(f"--resume: {exc}; the run cannot continue from it: start again with --overwrite",
-                                   exc.path, exc.datasets, exc.reason) from None
-        if trainer.checkpoint_attrs.get("spec_toml") != text:
-            raise UserError(f"--resume: {spec_path} differs from the spec stored in {out}; "
-                            f"use --overwrite to start a new run")
-        trainer.set_params(verbose=not args.quiet, checkpoint_path=out)
+        trainer = resume_trainer(RBMTrainer.from_checkpoint, out, spec_path, text, not args.quiet)
     else:
         if out.exists() and not args.overwrite:
             raise UserError(f"output file {str(out)!r} exists; use --resume to continue it or --overwrite to replace it")

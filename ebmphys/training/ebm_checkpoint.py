@@ -31,9 +31,13 @@ import os
 import h5py
 import numpy as np
 
-from ebmphys import __version__
-from ebmphys.exceptions import DamagedDataError, FileDataError
-from ebmphys.storage.atomic import atomic_hdf5, create_dataset
+from ebmphys.training.checkpoint_io import (
+    dataset_damage,
+    extra_attrs,
+    read_checkpoint,
+    read_dataset,
+    write_checkpoint,
+)
 from ebmphys.training.parameters import build, describe
 
 FILE_FORMAT = "ebmphys-ebm-checkpoint-1"
@@ -80,24 +84,9 @@ def save_ebm_checkpoint(path, trainer) -> None:
                    for name, values in trainer.history_.items()})
     description = json.dumps({"params": checkpoint_params(trainer), "model": describe(trainer.model)}, sort_keys=True)
 
-    def verify(g: h5py.File) -> None:
-        for name, data in arrays.items():
-            stored = g[name][()]
-            if not np.array_equal(stored, data, equal_nan=stored.dtype.kind == "f"):
-                raise ValueError(f"{name} does not hold the data written")
-
-    with atomic_hdf5(path, verify=verify) as f:
-        f.attrs["creator"] = "ebmphys"
-        f.attrs["creator_version"] = __version__
-        f.attrs["file_format"] = FILE_FORMAT
-        f.attrs["conventions"] = CONVENTIONS
-        for name, value in trainer.checkpoint_attrs.items():
-            f.attrs[name] = value
-        f.create_group("parameters").attrs["params_json"] = description
-        for group in ("model", "state/optimizer", "state/phase", "history"):
-            f.require_group(group)
-        for name, data in arrays.items():
-            create_dataset(f, name, data=data)
+    with write_checkpoint(path, file_format=FILE_FORMAT, conventions=CONVENTIONS, attrs=trainer.checkpoint_attrs,
+                          params_json=description, groups=("model", "state/optimizer", "state/phase", "history"),
+                          arrays=arrays) as f:
         s = f["state"]
         s.attrs["epoch"] = np.int64(trainer.epoch_)
         s.attrs["update"] = np.int64(trainer.update_)
@@ -109,19 +98,6 @@ def save_ebm_checkpoint(path, trainer) -> None:
         for name in _PHASE_SCALARS:
             if name in state["phase"]:
                 f["state/phase"].attrs[name] = state["phase"][name]
-
-
-def _read(f: h5py.File, path, name: str) -> np.ndarray:
-    try:
-        return f[name][()]
-    except KeyError:
-        reason = "missing"
-    except (OSError, RuntimeError) as exc:
-        text = str(exc)
-        reason = ("checksum mismatch (Fletcher-32)" if "filter returned failure" in text
-                  else f"unreadable ({text.split('(')[0].strip()})")
-    raise DamagedDataError(f"{path}: dataset {name} is damaged: {reason} (ebmphys inspect --verify lists all damage)",
-                           path, [name], reason)
 
 
 def is_ebm_checkpoint(path) -> bool:
@@ -142,14 +118,7 @@ def verify_ebm_checkpoint(path) -> list[tuple[str, str]]:
         for required in ("model/theta", "model/initial_theta", "state/trainable", "state/data_range"):
             if required not in names:
                 damage.append((required, "missing"))
-        for name in names:
-            try:
-                values = _read(f, path, name)
-            except DamagedDataError as exc:
-                damage.append((name, exc.reason))
-                continue
-            if name.startswith("model/") and not np.all(np.isfinite(values)):
-                damage.append((name, "non-finite parameters"))
+        damage += dataset_damage(f, path, names)
     return damage
 
 
@@ -165,40 +134,29 @@ def read_ebm_checkpoint(path) -> dict:
         damaged or missing dataset.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise FileNotFoundError(f"checkpoint {path!r} does not exist")
-    try:
-        f = h5py.File(path, "r")
-    except OSError as exc:
-        reason = str(exc).split("(")[0].strip().rstrip(":") or type(exc).__name__
-        raise FileDataError(f"{path} is not a readable HDF5 file (truncated or corrupt?): {reason}") from None
-    with f:
-        try:
-            if f.attrs.get("file_format") != FILE_FORMAT:
-                raise FileDataError(f"{path!r} is not an ebmphys EBM checkpoint (file_format != {FILE_FORMAT!r})")
-            stored = json.loads(f["parameters"].attrs["params_json"])
-            s = f["state"]
-            phase = {name: _read(f, path, f"state/phase/{name}") for name in _PHASE_ARRAYS
-                     if name in f["state/phase"]}
-            for name in _PHASE_SCALARS:
-                if name in f["state/phase"].attrs:
-                    phase[name] = f["state/phase"].attrs[name].item()
-            optimizer = {name: _read(f, path, f"state/optimizer/{name}") for name in _OPTIMIZER_ARRAYS}
-            optimizer["n_steps"] = int(f["state/optimizer"].attrs["n_steps"])
-            out = {
-                "params": stored["params"], "model": stored["model"],
-                "theta": _read(f, path, "model/theta"), "initial_theta": _read(f, path, "model/initial_theta"),
-                "trainable": _read(f, path, "state/trainable"), "data_range": _read(f, path, "state/data_range"),
-                "epoch": int(s.attrs["epoch"]), "update": int(s.attrs["update"]), "seed": int(s.attrs["seed"]),
-                "data_sha256": str(s.attrs["data_sha256"]), "log_z0": float(s.attrs["log_z0"]),
-                "nce_log_z": float(s.attrs["nce_log_z"]),
-                "training_state": {"optimizer": optimizer, "phase": phase},
-                "history": {name: _read(f, path, f"history/{name}").tolist() for name in f["history"]},
-            }
-            reserved = ("creator", "creator_version", "file_format", "conventions")
-            out["attrs"] = {name: str(value) for name, value in f.attrs.items() if name not in reserved}
-        except (KeyError, OSError, RuntimeError) as exc:
-            raise FileDataError(f"{path} is damaged or incomplete: {exc}") from None
+    with read_checkpoint(path, file_format=FILE_FORMAT, what="EBM") as f:
+        stored = json.loads(f["parameters"].attrs["params_json"])
+        s = f["state"]
+        phase = {name: read_dataset(f, path, f"state/phase/{name}") for name in _PHASE_ARRAYS
+                 if name in f["state/phase"]}
+        for name in _PHASE_SCALARS:
+            if name in f["state/phase"].attrs:
+                phase[name] = f["state/phase"].attrs[name].item()
+        optimizer = {name: read_dataset(f, path, f"state/optimizer/{name}") for name in _OPTIMIZER_ARRAYS}
+        optimizer["n_steps"] = int(f["state/optimizer"].attrs["n_steps"])
+        out = {
+            "params": stored["params"], "model": stored["model"],
+            "theta": read_dataset(f, path, "model/theta"),
+            "initial_theta": read_dataset(f, path, "model/initial_theta"),
+            "trainable": read_dataset(f, path, "state/trainable"),
+            "data_range": read_dataset(f, path, "state/data_range"),
+            "epoch": int(s.attrs["epoch"]), "update": int(s.attrs["update"]), "seed": int(s.attrs["seed"]),
+            "data_sha256": str(s.attrs["data_sha256"]), "log_z0": float(s.attrs["log_z0"]),
+            "nce_log_z": float(s.attrs["nce_log_z"]),
+            "training_state": {"optimizer": optimizer, "phase": phase},
+            "history": {name: read_dataset(f, path, f"history/{name}").tolist() for name in f["history"]},
+        }
+        out["attrs"] = extra_attrs(f)
     return out
 
 

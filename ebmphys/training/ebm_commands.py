@@ -51,12 +51,13 @@ import numpy as np
 
 from ebmphys import __version__
 from ebmphys.datasets import GREY_SCALES, load_grey_digits
-from ebmphys.exceptions import DamagedDataError, UserError
+from ebmphys.exceptions import UserError
 from ebmphys.kernels.mlp_cpu import ACTIVATIONS
 from ebmphys.kernels.rng import HOST_EBM_DATA, HOST_MLP_INIT, host_generator
 from ebmphys.limits import format_bytes, require_disk, require_memory
 from ebmphys.storage.atomic import atomic_hdf5, create_dataset, output_target
 from ebmphys.study.spec import Key, SpecError, validate
+from ebmphys.training.command_common import read_rows, resume_trainer, split_rows
 from ebmphys.training.ebm_estimator import METHODS, SAMPLER_OPTIONS, EBMTrainer
 from ebmphys.training.ebm_monitors import EBM_MONITORS, quadrature_samples
 from ebmphys.training.negative import INITS, NOISE_INITS
@@ -191,15 +192,6 @@ def validated(raw: dict, kind: str, path: Path) -> dict:
 # ---------------------------------------------------------------------------- data and models
 
 
-def _split(X: np.ndarray, y, data: dict):
-    order = np.random.default_rng(data["split_seed"]).permutation(len(X))
-    n_test = int(round(data["test_fraction"] * len(X)))
-    train, test = order[n_test:], order[:n_test]
-    if y is None:
-        return X[train], X[test]
-    return X[train], X[test], y[train], y[test]
-
-
 def ebm_data(data: dict, base: Path) -> tuple[np.ndarray, np.ndarray]:
     """Training and test rows (float64) from the [data] table; file paths are relative to ``base``."""
     from ebmphys.models import DoubleWell, GaussianMixture
@@ -227,22 +219,12 @@ def ebm_data(data: dict, base: Path) -> tuple[np.ndarray, np.ndarray]:
         if path.suffix not in (".npy", ".npz"):
             raise UserError(f"data.source = {source!r} is not allowed: expected 'mixture', 'double-well', 'digits' or "
                             f"a .npy/.npz file")
-        if not path.exists():
-            raise UserError(f"data.source = {source!r}: file {str(path)!r} does not exist")
-        loaded = np.load(path)
-        if isinstance(loaded, np.lib.npyio.NpzFile):
-            names = loaded.files
-            X = loaded["X"] if "X" in names else loaded[names[0]] if len(names) == 1 else None
-            if X is None:
-                raise UserError(f"{path} holds several arrays {names}; name the training array 'X'")
-        else:
-            X = loaded
-        X = np.asarray(X, dtype=np.float64)
+        X = np.asarray(read_rows(path, source), dtype=np.float64)
         if X.ndim == 1:
             X = X[:, None]
         if X.ndim > 2:
             X = X.reshape(X.shape[0], -1)
-    return _split(np.ascontiguousarray(X, dtype=np.float64), None, data)
+    return split_rows(np.ascontiguousarray(X, dtype=np.float64), None, data)
 
 
 def ebm_model(model: dict, X: np.ndarray):
@@ -307,25 +289,19 @@ def _check_resources(spec: dict, train: np.ndarray, model, out: Path) -> None:
 # ---------------------------------------------------------------------------- runs
 
 
-def run_ebm(args, spec_path: Path, spec: dict, text: str, out: Path) -> int:
-    """One EBMTrainer run (the lock is held by the caller)."""
+def _load_ebm_checkpoint(out: Path) -> EBMTrainer:
     from ebmphys.training.ebm_checkpoint import is_ebm_checkpoint
 
+    if not is_ebm_checkpoint(out):
+        raise UserError(f"--resume: {out} is not an ebmphys EBM checkpoint")
+    return EBMTrainer.from_checkpoint(out)
+
+
+def run_ebm(args, spec_path: Path, spec: dict, text: str, out: Path) -> int:
+    """One EBMTrainer run (the lock is held by the caller)."""
     train, test = ebm_data(spec["data"], spec_path.parent)
     if args.resume:
-        if not out.exists():
-            raise UserError(f"--resume: output file {str(out)!r} does not exist (run without --resume first)")
-        if not is_ebm_checkpoint(out):
-            raise UserError(f"--resume: {out} is not an ebmphys EBM checkpoint")
-        try:
-            trainer = EBMTrainer.from_checkpoint(out)
-        except DamagedDataError as exc:
-            raise DamagedDataError(f"--resume: {exc}; the run cannot continue from it: start again with --overwrite",
-                                   exc.path, exc.datasets, exc.reason) from None
-        if trainer.checkpoint_attrs.get("spec_toml") != text:
-            raise UserError(f"--resume: {spec_path} differs from the spec stored in {out}; "
-                            f"use --overwrite to start a new run")
-        trainer.set_params(verbose=not args.quiet, checkpoint_path=out)
+        trainer = resume_trainer(_load_ebm_checkpoint, out, spec_path, text, not args.quiet)
     else:
         if out.exists() and not args.overwrite:
             raise UserError(f"output file {str(out)!r} exists; use --resume to continue it or --overwrite to "
@@ -360,7 +336,7 @@ def run_jem(args, spec_path: Path, spec: dict, text: str, out: Path) -> int:
         raise UserError(f"output file {str(out)!r} exists; use --overwrite to replace it")
     d, m, t = spec["data"], spec["model"], spec["training"]
     X, y = load_grey_digits(d["scale"], return_targets=True)
-    X_train, X_test, y_train, y_test = _split(X, y, d)
+    X_train, X_test, y_train, y_test = split_rows(X, y, d)
     rng = host_generator(t["seed"], HOST_EBM_DATA, 1)
     low, high = X.min(), X.max()
     noise = rng.uniform(low, high, size=X_test.shape)

@@ -50,13 +50,12 @@ is never modified: training works on a copy, ``model_``.
 from __future__ import annotations
 
 import copy
-import hashlib
 import numbers
 import os
 
 import numpy as np
 from sklearn.base import BaseEstimator
-from sklearn.utils.validation import check_array, check_is_fitted
+from sklearn.utils.validation import check_is_fitted
 
 from ebmphys.kernels.rng import (
     HOST_EBM_DSM,
@@ -73,10 +72,20 @@ from ebmphys.progress import Progress
 from ebmphys.sampling.registry import cpu_only
 from ebmphys.training import ebm_monitors as _monitors
 from ebmphys.training import objectives
+from ebmphys.training.checkpoint_io import CheckpointAttrs
 from ebmphys.training.negative import DEFAULT_INIT, INITS, MCMC_METHODS, NOISE_INITS, PHASES, NoiseSource, model_samples
 from ebmphys.training.optimizers import OPTIMIZERS, Optimizer, clip_gradient
 from ebmphys.training.parameters import trainable_indices
 from ebmphys.training.schedules import SCHEDULES, learning_rate_at
+from ebmphys.training.validation import (
+    choice,
+    fingerprint,
+    in_range,
+    monitor_names,
+    positive,
+    real_rows,
+    resolve_random_state,
+)
 
 METHODS = MCMC_METHODS + ("score_matching", "nce")
 SAMPLER_OPTIONS = {"langevin": ("step_size", "noise_scale"), "mala": ("step_size",), "hmc": ("step_size",),
@@ -85,62 +94,7 @@ _FITTED = ("model_", "n_features_in_", "seed_", "epoch_", "update_", "history_",
            "data_range_", "nce_log_z_", "_state", "_data_sha256", "_phase", "_optimizer", "_log_z0")
 
 
-def _choice(name: str, value, allowed) -> None:
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
-
-
-def _in_range(name: str, value, low: float, high: float, low_open: bool, high_open: bool) -> float:
-    value = finite_real(name, value)
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if too_low or too_high:
-        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be in {interval}, got {value}")
-    return value
-
-
-def _positive(name: str, value) -> float:
-    value = finite_real(name, value)
-    if value <= 0:
-        raise ValueError(f"{name} must be a finite number > 0, got {value}")
-    return value
-
-
-def resolve_random_state(random_state) -> int:
-    """The 64-bit seed of a fit: the integer itself, fresh OS entropy for None, or a draw from a RandomState."""
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(np.iinfo(np.uint64).max, dtype=np.uint64))
-    if random_state is not None and (isinstance(random_state, (bool, np.bool_))
-                                     or not isinstance(random_state, numbers.Integral)):
-        raise TypeError(f"random_state must be an integer in [0, 2**64), a numpy RandomState or None, "
-                        f"got {random_state!r}")
-    try:
-        return resolve_seed(random_state)
-    except ValueError:
-        raise ValueError(f"random_state must be an integer in [0, 2**64), a numpy RandomState or None, "
-                         f"got {random_state}") from None
-
-
-def fingerprint(X: np.ndarray) -> str:
-    """sha256 of the rows (the training data of a run being resumed must be the same)."""
-    return hashlib.sha256(np.ascontiguousarray(X).tobytes() + str(X.shape).encode()).hexdigest()
-
-
-def real_rows(name: str, X, dim: int | None) -> np.ndarray:
-    """Validated rows: a 2-D array of finite real numbers with ``dim`` columns, as float64 C order."""
-    if np.ndim(X) != 2:
-        raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got shape {np.shape(X)}")
-    X = check_array(X, dtype=np.float64, ensure_all_finite=False, input_name=name, order="C")
-    if not np.all(np.isfinite(X)):
-        row = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])
-        raise ValueError(f"{name} contains NaN or infinite values (first in row {row})")
-    if dim is not None and X.shape[1] != dim:
-        raise ValueError(f"{name} has {X.shape[1]} features (columns), but the model has dim = {dim}")
-    return X
-
-
-class EBMTrainer(BaseEstimator):
+class EBMTrainer(CheckpointAttrs, BaseEstimator):
     """Train a continuous energy-based model (see the module docstring for methods and conventions).
 
     Parameters
@@ -283,31 +237,31 @@ class EBMTrainer(BaseEstimator):
         if model.grad_params_function is None:
             raise ValueError(f"model must provide the parameter gradient grad_params to be trained; this "
                              f"{type(model).__name__} has none")
-        _choice("method", self.method, METHODS)
+        choice("method", self.method, METHODS)
         for name in ("k", "batch_size", "n_iter", "buffer_size", "nce_noise_ratio", "monitor_every",
                      "checkpoint_every"):
             positive_int(name, getattr(self, name))
         if self.n_walkers is not None:
             positive_int("n_walkers", self.n_walkers)
-        _positive("step_size", self.step_size)
-        _positive("learning_rate", self.learning_rate)
-        _positive("dsm_sigma", self.dsm_sigma)
-        _positive("nce_noise_scale", self.nce_noise_scale)
-        _in_range("reinit_prob", self.reinit_prob, 0.0, 1.0, False, False)
-        _in_range("ess_threshold", self.ess_threshold, 0.0, 1.0, True, False)
-        _in_range("momentum", self.momentum, 0.0, 1.0, False, True)
-        _in_range("adam_beta1", self.adam_beta1, 0.0, 1.0, False, True)
-        _in_range("adam_beta2", self.adam_beta2, 0.0, 1.0, False, True)
+        positive("step_size", self.step_size)
+        positive("learning_rate", self.learning_rate)
+        positive("dsm_sigma", self.dsm_sigma)
+        positive("nce_noise_scale", self.nce_noise_scale)
+        in_range("reinit_prob", self.reinit_prob, 0.0, 1.0, False, False)
+        in_range("ess_threshold", self.ess_threshold, 0.0, 1.0, True, False)
+        in_range("momentum", self.momentum, 0.0, 1.0, False, True)
+        in_range("adam_beta1", self.adam_beta1, 0.0, 1.0, False, True)
+        in_range("adam_beta2", self.adam_beta2, 0.0, 1.0, False, True)
         for name in ("energy_l2", "weight_decay"):
             if finite_real(name, getattr(self, name)) < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)}")
         if self.clip_grad is not None:
-            _positive("clip_grad", self.clip_grad)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("learning_rate_schedule", self.learning_rate_schedule, SCHEDULES)
-        _choice("noise_init", self.noise_init, NOISE_INITS)
+            positive("clip_grad", self.clip_grad)
+        choice("optimizer", self.optimizer, OPTIMIZERS)
+        choice("learning_rate_schedule", self.learning_rate_schedule, SCHEDULES)
+        choice("noise_init", self.noise_init, NOISE_INITS)
         if self.init is not None:
-            _choice("init", self.init, INITS)
+            choice("init", self.init, INITS)
         if not isinstance(self.sampler, str):
             raise TypeError(f"sampler must be a string naming a sampler, got {self.sampler!r}")
         if self.method in MCMC_METHODS:
@@ -318,7 +272,7 @@ class EBMTrainer(BaseEstimator):
         if not isinstance(self.verbose, (numbers.Integral, np.bool_)) or self.verbose < 0:
             raise TypeError(f"verbose must be True, False or an integer >= 0, got {self.verbose!r}")
         for monitor in self._monitor_names():
-            _choice("each of monitors", monitor, _monitors.EBM_MONITORS)
+            choice("each of monitors", monitor, _monitors.EBM_MONITORS)
         if self.checkpoint_path is not None and not isinstance(self.checkpoint_path, (str, os.PathLike)):
             raise TypeError(f"checkpoint_path must be a path or None, got {self.checkpoint_path!r}")
         trainable_indices(model, self.trainable)
@@ -348,13 +302,7 @@ class EBMTrainer(BaseEstimator):
         return self.init if self.init is not None else DEFAULT_INIT.get(self.method, "data")
 
     def _monitor_names(self) -> tuple:
-        monitors = self.monitors
-        if isinstance(monitors, str):
-            return (monitors,)
-        try:
-            return tuple(monitors)
-        except TypeError:
-            raise TypeError(f"monitors must be a sequence of monitor names, got {monitors!r}") from None
+        return monitor_names(self.monitors)
 
     def _sampler_options(self) -> dict:
         names = SAMPLER_OPTIONS[self.sampler]
@@ -366,14 +314,6 @@ class EBMTrainer(BaseEstimator):
         if self.sampler in ("mala", "hmc", "rwmh"):
             options["adapt_step_size"] = False
         return options
-
-    @property
-    def checkpoint_attrs(self) -> dict:
-        return self.__dict__.setdefault("_checkpoint_attrs", {})
-
-    @checkpoint_attrs.setter
-    def checkpoint_attrs(self, value: dict) -> None:
-        self._checkpoint_attrs = dict(value)
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "model_")

@@ -22,7 +22,6 @@ grid searches.
 
 from __future__ import annotations
 
-import hashlib
 import numbers
 import os
 
@@ -38,7 +37,6 @@ from ebmphys.kernels.rng import (
     HOST_TRAINER_ORDER,
     derive_seed,
     host_generator,
-    resolve_seed,
     split_seed,
 )
 from ebmphys.models._validate import finite_real, positive_int
@@ -49,8 +47,10 @@ from ebmphys.sampling.cuda_backends import rbm_train_epoch
 from ebmphys.sampling.registry import check_device
 from ebmphys.training import monitors as _monitors
 from ebmphys.training.checkpoint import load_checkpoint, save_checkpoint
+from ebmphys.training.checkpoint_io import CheckpointAttrs
 from ebmphys.training.sampling import sample_rbm
 from ebmphys.training.schedules import SCHEDULES, learning_rate_at
+from ebmphys.training.validation import choice, fingerprint, flag, in_range, monitor_names, resolve_random_state
 
 METHODS = ("pcd", "cd")
 VISIBLE_BIAS_INITS = ("data", "zero")
@@ -78,44 +78,6 @@ SKLEARN_EXPECTED_FAILED_CHECKS = {
 }
 _FITTED = ("rbm_", "n_features_in_", "feature_names_in_", "seed_", "epoch_", "examples_seen_", "history_",
            "log_z_estimate_", "_state", "_data_sha256")
-
-
-def _choice(name: str, value, allowed) -> None:
-    if not isinstance(value, str) or value not in allowed:
-        raise ValueError(f"{name} must be one of {', '.join(map(repr, allowed))}, got {value!r}")
-
-
-def _flag(name: str, value) -> None:
-    if not isinstance(value, (bool, np.bool_)):
-        raise TypeError(f"{name} must be True or False, got {value!r}")
-
-
-def _in_range(name: str, value, low: float, high: float, low_open: bool, high_open: bool) -> None:
-    value = finite_real(name, value)
-    too_low = value <= low if low_open else value < low
-    too_high = value >= high if high_open else value > high
-    if too_low or too_high:
-        interval = f"{'(' if low_open else '['}{low}, {high}{')' if high_open else ']'}"
-        raise ValueError(f"{name} must be in {interval}, got {value}")
-
-
-def _resolve_random_state(random_state) -> int:
-    """The 64-bit seed of a fit: the integer itself, fresh OS entropy for None, or a draw from a RandomState."""
-    if isinstance(random_state, np.random.RandomState):
-        return int(random_state.randint(np.iinfo(np.uint64).max, dtype=np.uint64))
-    if random_state is not None and (isinstance(random_state, (bool, np.bool_))
-                                     or not isinstance(random_state, numbers.Integral)):
-        raise TypeError(f"random_state must be an integer in [0, 2**64), a numpy RandomState or None, "
-                        f"got {random_state!r}")
-    try:
-        return resolve_seed(random_state)
-    except ValueError:
-        raise ValueError(f"random_state must be an integer in [0, 2**64), a numpy RandomState or None, "
-                         f"got {random_state}") from None
-
-
-def _fingerprint(X: np.ndarray) -> str:
-    return hashlib.sha256(np.ascontiguousarray(X).tobytes() + str(X.shape).encode()).hexdigest()
 
 
 def _unit_rows(name: str, X) -> np.ndarray:
@@ -147,7 +109,7 @@ def _require_binary(X: np.ndarray, name: str, what: str) -> None:
                          f"{bad!r}; binarise it first (e.g. X > 0.5)")
 
 
-class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
+class RBMTrainer(CheckpointAttrs, ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimator):
     """Train a binary RBM (units in {0, 1}) by CD-k or PCD-k; a scikit-learn transformer.
 
     Data are rows of visible units: binary (0/1), or, as for
@@ -277,20 +239,20 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         if finite_real("learning_rate", self.learning_rate) <= 0:
             raise ValueError(f"learning_rate must be a finite number > 0, got {self.learning_rate}")
         if self.random_state is not None and not isinstance(self.random_state, np.random.RandomState):
-            _resolve_random_state(self.random_state)
-        _choice("method", self.method, METHODS)
-        _choice("learning_rate_schedule", self.learning_rate_schedule, SCHEDULES)
-        _choice("visible_bias_init", self.visible_bias_init, VISIBLE_BIAS_INITS)
-        _in_range("momentum", self.momentum, 0.0, 1.0, False, True)
-        _in_range("weight_decay", self.weight_decay, 0.0, np.inf, False, True)
-        _in_range("offset_rate", self.offset_rate, 0.0, 1.0, True, False)
-        _flag("centering", self.centering)
+            resolve_random_state(self.random_state)
+        choice("method", self.method, METHODS)
+        choice("learning_rate_schedule", self.learning_rate_schedule, SCHEDULES)
+        choice("visible_bias_init", self.visible_bias_init, VISIBLE_BIAS_INITS)
+        in_range("momentum", self.momentum, 0.0, 1.0, False, True)
+        in_range("weight_decay", self.weight_decay, 0.0, np.inf, False, True)
+        in_range("offset_rate", self.offset_rate, 0.0, 1.0, True, False)
+        flag("centering", self.centering)
         if not isinstance(self.verbose, (numbers.Integral, np.bool_)):
             raise TypeError(f"verbose must be True, False or an integer >= 0, got {self.verbose!r}")
         if self.verbose < 0:
             raise ValueError(f"verbose must be True, False or an integer >= 0, got {self.verbose!r}")
         for monitor in self._monitor_names():
-            _choice("each of monitors", monitor, _monitors.MONITORS)
+            choice("each of monitors", monitor, _monitors.MONITORS)
         if self.checkpoint_path is not None and not isinstance(self.checkpoint_path, (str, os.PathLike)):
             raise TypeError(f"checkpoint_path must be a path or None, got {self.checkpoint_path!r}")
         if check_device(self.device) == "cuda" and self._real_dtype() != np.float64:
@@ -307,13 +269,7 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         return dtype
 
     def _monitor_names(self) -> tuple:
-        monitors = self.monitors
-        if isinstance(monitors, str):
-            return (monitors,)
-        try:
-            return tuple(monitors)
-        except TypeError:
-            raise TypeError(f"monitors must be a sequence of monitor names, got {monitors!r}") from None
+        return monitor_names(self.monitors)
 
     def __sklearn_tags__(self):
         # what the tags cannot say (data in [0, 1], binary for scores): SKLEARN_EXPECTED_FAILED_CHECKS
@@ -326,14 +282,6 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
 
     def __sklearn_is_fitted__(self) -> bool:
         return hasattr(self, "rbm_")
-
-    @property
-    def checkpoint_attrs(self) -> dict:
-        return self.__dict__.setdefault("_checkpoint_attrs", {})
-
-    @checkpoint_attrs.setter
-    def checkpoint_attrs(self, value: dict) -> None:
-        self._checkpoint_attrs = dict(value)
 
     # ------------------------------------------------------------------ data checks
     def _fit_rows(self, X, reset: bool) -> np.ndarray:
@@ -368,7 +316,7 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
 
     # ------------------------------------------------------------------ initialisation
     def _init_model(self, X: np.ndarray) -> None:
-        self.seed_ = _resolve_random_state(self.random_state)
+        self.seed_ = resolve_random_state(self.random_state)
         rng = host_generator(self.seed_, HOST_TRAINER_INIT, 0)
         n_visible = X.shape[1]
         W = rng.normal(0.0, 0.01, size=(n_visible, int(self.n_components)))
@@ -400,7 +348,7 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
             "lam": expit(rbm.c + mu @ rbm.W).astype(real), "chain_step": 1,
         }
         self.examples_seen_ = 0
-        self._data_sha256 = _fingerprint(X)
+        self._data_sha256 = fingerprint(X)
 
     # ------------------------------------------------------------------ training
     def _check_monitors(self, X: np.ndarray, monitor_data: np.ndarray, monitor_name: str) -> None:
@@ -488,7 +436,7 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
             self._forget_fit()
         try:
             X = self._fit_rows(X, reset=not resume)
-            if resume and _fingerprint(X) != self._data_sha256:
+            if resume and fingerprint(X) != self._data_sha256:
                 raise ValueError("X is not the training data of the run being resumed (its sha256 differs)")
             if validation_data is None:
                 monitor_data, monitor_name = X, "X"
@@ -716,7 +664,7 @@ class RBMTrainer(ClassNamePrefixFeaturesOutMixin, TransformerMixin, BaseEstimato
         W = np.asarray(model.components_, dtype=np.float64).T
         trainer.rbm_ = RBM(W.shape[0], W.shape[1], W=W, b=model.intercept_visible_, c=model.intercept_hidden_)
         trainer.n_features_in_ = W.shape[0]
-        trainer.seed_ = _resolve_random_state(seed)
+        trainer.seed_ = resolve_random_state(seed)
         trainer.epoch_ = 0
         trainer.examples_seen_ = 0
         trainer.history_ = {}

@@ -38,10 +38,10 @@ from ebmphys.models.classifier import SoftmaxMLP
 from ebmphys.progress import Progress
 from ebmphys.sampling.registry import cpu_only
 from ebmphys.training import objectives
-from ebmphys.training.ebm_estimator import _choice, _in_range, _positive, real_rows, resolve_random_state
 from ebmphys.training.negative import NOISE_INITS, NoiseSource, ReplayBuffer
 from ebmphys.training.optimizers import OPTIMIZERS, Optimizer, clip_gradient
 from ebmphys.training.schedules import SCHEDULES, learning_rate_at
+from ebmphys.training.validation import choice, in_range, positive, real_rows, resolve_random_state
 
 
 def expected_calibration_error(proba, y_index, n_bins: int = 15) -> float:
@@ -161,7 +161,7 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
         except TypeError:
             raise TypeError(f"hidden_layer_sizes must be a sequence of integers >= 1, got {self.hidden_layer_sizes!r}")\
                 from None
-        _choice("activation", self.activation, tuple(ACTIVATIONS))
+        choice("activation", self.activation, tuple(ACTIVATIONS))
         for name in ("sgld_steps", "buffer_size", "batch_size", "n_iter"):
             positive_int(name, getattr(self, name))
         if self.n_negatives is not None:
@@ -169,15 +169,15 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
         for name in ("generative_weight", "sgld_noise", "energy_l2", "weight_decay"):
             if finite_real(name, getattr(self, name)) < 0:
                 raise ValueError(f"{name} must be a finite number >= 0, got {getattr(self, name)}")
-        _positive("sgld_step_size", self.sgld_step_size)
-        _positive("learning_rate", self.learning_rate)
+        positive("sgld_step_size", self.sgld_step_size)
+        positive("learning_rate", self.learning_rate)
         if self.clip_grad is not None:
-            _positive("clip_grad", self.clip_grad)
-        _in_range("reinit_prob", self.reinit_prob, 0.0, 1.0, False, False)
-        _in_range("momentum", self.momentum, 0.0, 1.0, False, True)
-        _choice("noise_init", self.noise_init, NOISE_INITS)
-        _choice("optimizer", self.optimizer, OPTIMIZERS)
-        _choice("learning_rate_schedule", self.learning_rate_schedule, SCHEDULES)
+            positive("clip_grad", self.clip_grad)
+        in_range("reinit_prob", self.reinit_prob, 0.0, 1.0, False, False)
+        in_range("momentum", self.momentum, 0.0, 1.0, False, True)
+        choice("noise_init", self.noise_init, NOISE_INITS)
+        choice("optimizer", self.optimizer, OPTIMIZERS)
+        choice("learning_rate_schedule", self.learning_rate_schedule, SCHEDULES)
         if self.generative_weight > 0 and self.buffer_size < self._n_negatives():
             raise ValueError(f"buffer_size must be >= the negatives drawn per update (n_negatives, default "
                              f"batch_size) = {self._n_negatives()}, got {self.buffer_size}")

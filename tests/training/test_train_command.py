@@ -53,9 +53,8 @@ def test_train_writes_a_checkpoint_with_the_spec(tmp_path, capsys):
     assert capsys.readouterr().out == ""
 
 
-def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch):
-    spec = _write(tmp_path, SPEC)
-    assert main(["train", str(spec), "--quiet", "--out", str(tmp_path / "full.h5")]) == 0
+def _train_killed_at_epoch_3(monkeypatch, spec, out) -> None:
+    """``ebmphys train spec --out out`` interrupted (KeyboardInterrupt, exit 130) as epoch 3 starts."""
     original = RBMTrainer._train_epoch
 
     def killed_at_epoch_3(self, X, order):
@@ -63,9 +62,15 @@ def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch):
             raise KeyboardInterrupt
         original(self, X, order)
 
-    monkeypatch.setattr(RBMTrainer, "_train_epoch", killed_at_epoch_3)
-    assert main(["train", str(spec), "--quiet", "--out", str(tmp_path / "part.h5")]) == 130
-    monkeypatch.setattr(RBMTrainer, "_train_epoch", original)
+    with monkeypatch.context() as patch:
+        patch.setattr(RBMTrainer, "_train_epoch", killed_at_epoch_3)
+        assert main(["train", str(spec), "--quiet", "--out", str(out)]) == 130
+
+
+def test_killed_run_resumes_to_the_uninterrupted_result(tmp_path, monkeypatch):
+    spec = _write(tmp_path, SPEC)
+    assert main(["train", str(spec), "--quiet", "--out", str(tmp_path / "full.h5")]) == 0
+    _train_killed_at_epoch_3(monkeypatch, spec, tmp_path / "part.h5")
     assert int(h5py.File(tmp_path / "part.h5")["state"].attrs["epoch"]) == 2
     assert main(["train", str(spec), "--quiet", "--resume", "--out", str(tmp_path / "part.h5")]) == 0
     full, part = RBMTrainer.from_checkpoint(tmp_path / "full.h5"), RBMTrainer.from_checkpoint(tmp_path / "part.h5")
@@ -114,16 +119,7 @@ def test_float32_training_from_the_spec_resumes_bit_for_bit(tmp_path, monkeypatc
     float64 = _write(tmp_path, SPEC, name="f64.toml")
     assert main(["train", str(float64), "--quiet", "--out", str(tmp_path / "f64.h5")]) == 0
     assert not np.array_equal(full.rbm_.W, RBMTrainer.from_checkpoint(tmp_path / "f64.h5").rbm_.W)
-    original = RBMTrainer._train_epoch
-
-    def killed_at_epoch_3(self, X, order):
-        if self.epoch_ == 2:
-            raise KeyboardInterrupt
-        original(self, X, order)
-
-    monkeypatch.setattr(RBMTrainer, "_train_epoch", killed_at_epoch_3)
-    assert main(["train", str(spec), "--quiet", "--out", str(tmp_path / "part.h5")]) == 130
-    monkeypatch.setattr(RBMTrainer, "_train_epoch", original)
+    _train_killed_at_epoch_3(monkeypatch, spec, tmp_path / "part.h5")
     assert main(["train", str(spec), "--quiet", "--resume", "--out", str(tmp_path / "part.h5")]) == 0
     part = RBMTrainer.from_checkpoint(tmp_path / "part.h5")
     np.testing.assert_array_equal(full.rbm_.W, part.rbm_.W)

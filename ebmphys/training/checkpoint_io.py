@@ -1,0 +1,144 @@
+"""HDF5 plumbing shared by the training checkpoints (:mod:`checkpoint` for RBMs, :mod:`ebm_checkpoint`).
+
+A checkpoint file has root attributes ``creator``, ``creator_version``,
+``file_format``, ``conventions`` and any extra attributes of the run, the group
+``/parameters`` with the attribute ``params_json``, and datasets that each carry
+HDF5's Fletcher-32 checksum.  :func:`write_checkpoint` writes one atomically
+(:func:`ebmphys.storage.atomic.atomic_hdf5`: temporary file, read back, then
+``os.replace``); :func:`read_checkpoint` opens one for reading with one-line
+errors, :func:`read_dataset` names a damaged or missing dataset and
+:func:`dataset_damage` lists them all.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Iterable, Iterator
+
+import h5py
+import numpy as np
+
+from ebmphys import __version__
+from ebmphys.exceptions import DamagedDataError, FileDataError
+from ebmphys.storage.atomic import atomic_hdf5, create_dataset
+
+#: root attributes every checkpoint has; the others are the run's own (:func:`extra_attrs`)
+RESERVED_ATTRS = ("creator", "creator_version", "file_format", "conventions")
+
+
+class CheckpointAttrs:
+    """Mixin of the trainers: ``checkpoint_attrs``, a dict of extra root attributes (str values) written
+    into every checkpoint (the CLI stores ``spec_toml`` there); empty until set, copied when set."""
+
+    @property
+    def checkpoint_attrs(self) -> dict:
+        return self.__dict__.setdefault("_checkpoint_attrs", {})
+
+    @checkpoint_attrs.setter
+    def checkpoint_attrs(self, value: dict) -> None:
+        self._checkpoint_attrs = dict(value)
+
+
+@contextlib.contextmanager
+def write_checkpoint(path, *, file_format: str, conventions: str, attrs: dict, params_json: str,
+                     groups: Iterable[str], arrays: dict[str, np.ndarray]) -> Iterator[h5py.File]:
+    """Write a checkpoint atomically; yields the open file for the caller's own attributes.
+
+    Writes the root attributes (``attrs``: extra str values), ``/parameters``, the
+    ``groups`` (created with their parents) and every dataset of ``arrays`` (HDF5
+    path -> array); on leaving, every dataset is read back and compared before the
+    file replaces ``path``.
+
+    Raises
+    ------
+    ebmphys.exceptions.WriteError
+        If the write fails; the previous file at ``path`` is left as it was.
+    """
+    def verify(g: h5py.File) -> None:
+        for name, data in arrays.items():
+            stored = g[name][()]
+            if not np.array_equal(stored, data, equal_nan=stored.dtype.kind == "f"):
+                raise ValueError(f"{name} does not hold the data written")
+
+    with atomic_hdf5(path, verify=verify) as f:
+        f.attrs["creator"] = "ebmphys"
+        f.attrs["creator_version"] = __version__
+        f.attrs["file_format"] = file_format
+        f.attrs["conventions"] = conventions
+        for name, value in attrs.items():
+            f.attrs[name] = value
+        f.create_group("parameters").attrs["params_json"] = params_json
+        for group in groups:
+            f.require_group(group)
+        for name, data in arrays.items():
+            create_dataset(f, name, data=data)
+        yield f
+
+
+@contextlib.contextmanager
+def read_checkpoint(path, *, file_format: str, what: str) -> Iterator[h5py.File]:
+    """Open the checkpoint at ``path`` (a ``what`` checkpoint, e.g. "RBM") for reading.
+
+    Raises
+    ------
+    FileNotFoundError
+        If ``path`` does not exist.
+    ebmphys.exceptions.FileDataError
+        If it is not a readable HDF5 file, has another ``file_format``, or a read in
+        the ``with`` body meets a missing key or an HDF5 error ("damaged or incomplete").
+    """
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"checkpoint {path!r} does not exist")
+    try:
+        f = h5py.File(path, "r")
+    except OSError as exc:
+        reason = str(exc).split("(")[0].strip().rstrip(":") or type(exc).__name__
+        raise FileDataError(f"{path} is not a readable HDF5 file (truncated or corrupt?): {reason}") from None
+    with f:
+        try:
+            if f.attrs.get("file_format") != file_format:
+                raise FileDataError(f"{path!r} is not an ebmphys {what} checkpoint (file_format != {file_format!r})")
+            yield f
+        except (KeyError, OSError, RuntimeError) as exc:
+            raise FileDataError(f"{path} is damaged or incomplete: {exc}") from None
+
+
+def extra_attrs(f: h5py.File) -> dict[str, str]:
+    """The run's own root attributes (all but :data:`RESERVED_ATTRS`), as str."""
+    return {name: str(value) for name, value in f.attrs.items() if name not in RESERVED_ATTRS}
+
+
+def read_dataset(f: h5py.File, path, name: str) -> np.ndarray:
+    """The dataset ``name`` of the open file ``f`` (stored at ``path``).
+
+    Raises
+    ------
+    ebmphys.exceptions.DamagedDataError
+        If it is missing, fails its Fletcher-32 checksum or cannot be read.
+    """
+    try:
+        return f[name][()]
+    except KeyError:
+        reason = "missing"
+    except (OSError, RuntimeError) as exc:
+        text = str(exc)
+        reason = ("checksum mismatch (Fletcher-32)" if "filter returned failure" in text
+                  else f"unreadable ({text.split('(')[0].strip()})")
+    raise DamagedDataError(f"{path}: dataset {name} is damaged: {reason} (ebmphys inspect --verify lists all damage)",
+                           path, [name], reason)
+
+
+def dataset_damage(f: h5py.File, path, names: Iterable[str]) -> list[tuple[str, str]]:
+    """(dataset, reason) for each of ``names`` that is damaged, or, under ``model/``, holds non-finite values."""
+    damage = []
+    for name in names:
+        try:
+            values = read_dataset(f, path, name)
+        except DamagedDataError as exc:
+            damage.append((name, exc.reason))
+            continue
+        if values.dtype.kind == "f" and name.startswith("model/") and not np.all(np.isfinite(values)):
+            damage.append((name, "non-finite parameters"))
+    return damage
