@@ -12,9 +12,9 @@ process) for compute capability 9.0, which
   modifier (which ptxas may still fuse): NVVM contracts ``a * b + c`` by default,
   which would round differently from the CPU (see :mod:`ebmphys.kernels.detmath`).
 
-Needs numba-cuda and the CUDA toolkit's NVVM and NVRTC libraries (present on a GPU
-machine with ``pip install 'ebmphys[cuda]'``), not a GPU: skipped with the reason
-where they are missing (as in CI).
+Needs numba-cuda and the CUDA toolkit's NVVM and NVRTC libraries, not a GPU: both
+the ``test`` and the ``cuda`` extras install them (``numba-cuda[cu12]``), so CI runs
+it; skipped with the reason where they are missing.
 """
 
 import importlib
