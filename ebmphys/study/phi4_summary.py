@@ -21,13 +21,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ebmphys.analysis import BinderCrossing, ExponentFit, fit_nu, thermo_observables
+from ebmphys.analysis import BinderCrossing, ExponentFit, fit_nu
 from ebmphys.storage import StudyFile, atomic_path
 from ebmphys.study.summary import (
-    ESTIMATED,
-    MIN_RECORDS,
     QUANTITIES,
     _pm,
+    observable_table,
     select_crossing,
 )
 
@@ -92,22 +91,7 @@ class Phi4Summary:
 
 def summarize_phi4(study: StudyFile) -> Phi4Summary:
     """Observables with jackknife errors, Binder crossings, U4* and nu of every lam of a phi^4 study file."""
-    n_l, n_p = len(study.sizes), len(study.kappas)
-    values = {q: np.full((n_l, n_p), np.nan) for q in ESTIMATED}
-    errors = {q: np.full((n_l, n_p), np.nan) for q in ESTIMATED}
-    n_records = np.zeros((n_l, n_p), dtype=np.int64)
-    for i, L in enumerate(study.sizes):
-        energy = study.observable("energy", L)
-        magnetization = study.observable("magnetization", L)
-        usable = study.n_records_done(L).min(axis=1)
-        for j in range(n_p):
-            n = int(usable[j])
-            n_records[i, j] = n
-            if n < MIN_RECORDS:
-                continue
-            obs = thermo_observables(energy[j, :, :n], magnetization[j, :, :n], 1.0, study.n_spins(L))
-            for q in ESTIMATED:
-                values[q][i, j], errors[q][i, j] = getattr(obs, q)
+    values, errors, n_records = observable_table(study, np.ones(len(study.kappas)))
     summary = Phi4Summary(name=study.name, dimension=study.dimension, sizes=list(study.sizes), lams=study.lams,
                           kappas=study.kappas, values=values, errors=errors, n_records=n_records,
                           n_chains=study.n_chains, complete=study.complete)

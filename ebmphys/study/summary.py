@@ -127,17 +127,24 @@ def select_crossing(betas: np.ndarray, u4_small, u4_large, err_small, err_large)
                            np.asarray(err_small)[j], np.asarray(err_large)[j])
 
 
-def summarize(study: StudyFile) -> StudySummary:
-    """Observables with jackknife errors, Binder crossings and gamma/nu of a study file (see :class:`StudySummary`)."""
-    n_l, n_t = len(study.sizes), len(study.temperatures)
-    values = {q: np.full((n_l, n_t), np.nan) for q in ESTIMATED}
-    errors = {q: np.full((n_l, n_t), np.nan) for q in ESTIMATED}
-    n_records = np.zeros((n_l, n_t), dtype=np.int64)
+def observable_table(study: StudyFile, betas) -> tuple[dict, dict, np.ndarray]:
+    """Every ESTIMATED observable with its jackknife error at every (size, point) of ``study``.
+
+    ``betas[j]`` is the inverse temperature of point j (1 for an action already
+    holding its couplings, as phi^4's).  Returns ``(values, errors, n_records)``:
+    dicts of (n_sizes, n_points) arrays, NaN where a point has fewer than
+    :data:`MIN_RECORDS` complete records (or a magnetisation that is zero throughout),
+    and the complete records of each point.
+    """
+    n_l, n_p = len(study.sizes), len(betas)
+    values = {q: np.full((n_l, n_p), np.nan) for q in ESTIMATED}
+    errors = {q: np.full((n_l, n_p), np.nan) for q in ESTIMATED}
+    n_records = np.zeros((n_l, n_p), dtype=np.int64)
     for i, L in enumerate(study.sizes):
         energy = study.observable("energy", L)
         magnetization = study.observable("magnetization", L)
         usable = study.n_records_done(L).min(axis=1)
-        for j, beta in enumerate(study.betas):
+        for j, beta in enumerate(betas):
             n = int(usable[j])
             n_records[i, j] = n
             if n < MIN_RECORDS or not np.any(magnetization[j, :, :n]):
@@ -145,6 +152,12 @@ def summarize(study: StudyFile) -> StudySummary:
             obs = thermo_observables(energy[j, :, :n], magnetization[j, :, :n], float(beta), study.n_spins(L))
             for q in ESTIMATED:
                 values[q][i, j], errors[q][i, j] = getattr(obs, q)
+    return values, errors, n_records
+
+
+def summarize(study: StudyFile) -> StudySummary:
+    """Observables with jackknife errors, Binder crossings and gamma/nu of a study file (see :class:`StudySummary`)."""
+    values, errors, n_records = observable_table(study, study.betas)
     summary = StudySummary(
         name=study.name, dimension=study.dimension, J=study.J, h=study.h, sizes=list(study.sizes), temperatures=study.temperatures,
         values=values, errors=errors, n_records=n_records, n_chains=study.n_chains, complete=study.complete,
