@@ -1,4 +1,4 @@
-"""What the CUDA kernels share: launch geometry, row swaps, integer reductions (numba-cuda).
+"""What the CUDA kernels share: launch geometry, zeroing, integer reductions (numba-cuda).
 
 Imported only once a device check has found CUDA usable (it imports
 ``numba.cuda``).  Under ``NUMBA_ENABLE_CUDASIM=1`` the same code runs in
@@ -8,7 +8,6 @@ sized to the work (no more threads than needed) so that tests stay fast there.
 
 from __future__ import annotations
 
-import numpy as np
 from numba import cuda
 
 #: threads per block (a power of two; the block reductions below rely on it)
@@ -29,30 +28,6 @@ def launch_rows(n_rows: int, n_per_row: int) -> tuple[tuple[int, int], int]:
     """(blocks, threads) of a 2-D launch: y over rows (looped beyond MAX_GRID_Y), x grid-strided over items."""
     blocks, threads = launch(n_per_row)
     return (min(blocks, MAX_BLOCKS), min(n_rows, MAX_GRID_Y)), threads
-
-
-@cuda.jit(cache=True)
-def _swap_rows(state, rows_a, rows_b):
-    g = cuda.grid(1)
-    n_cols = state.shape[1]
-    if g < rows_a.shape[0] * n_cols:
-        p = g // n_cols
-        j = g - p * n_cols
-        a = rows_a[p]
-        b = rows_b[p]
-        x = state[a, j]
-        state[a, j] = state[b, j]
-        state[b, j] = x
-
-
-def swap_rows(state, rows_a: np.ndarray, rows_b: np.ndarray) -> None:
-    """Exchange rows ``rows_a[p]`` and ``rows_b[p]`` of the device array ``state`` (disjoint pairs)."""
-    if len(rows_a) == 0:
-        return
-    a = cuda.to_device(np.ascontiguousarray(rows_a, dtype=np.int64))
-    b = cuda.to_device(np.ascontiguousarray(rows_b, dtype=np.int64))
-    blocks, threads = launch(len(rows_a) * state.shape[1])
-    _swap_rows[blocks, threads](state, a, b)
 
 
 @cuda.jit(cache=True)

@@ -24,7 +24,8 @@ Observables are integer sums reduced on the device: the bond sum
 ``B = sum_<ij> s_i s_j`` (forward neighbours, each bond once; equal to the CPU's
 half sum over all neighbours) and the magnetisation ``M = sum_i s_i``, both int64,
 so their reduction order does not matter.  The host turns them into
-``E = -J B - h M`` exactly as the CPU kernel does.
+``E = -J B - h M`` exactly as the CPU kernel does (:func:`energies`), and so does
+the device for replica exchanges (:func:`device_energies`).
 
 Written against ``lattice_cpu`` of main at commit aa10d21; re-check the twin tests
 after any change of the CPU layout.
@@ -33,9 +34,10 @@ after any change of the CPU layout.
 from __future__ import annotations
 
 import numpy as np
-from numba import cuda, int64
+from numba import cuda, float64, int64
 
 from ebmphys.kernels.common_cuda import THREADS, block_sum2, launch, launch_rows
+from ebmphys.kernels.detmath import mul
 from ebmphys.kernels.rng import philox4x32
 
 
@@ -130,6 +132,19 @@ def bond_sums(spins, neighbors, bonds, mags, column: int) -> None:
     """
     blocks, threads = launch_rows(spins.shape[0], neighbors.shape[0])
     _bond_sums[blocks, threads](spins, neighbors, bonds, mags, column)
+
+
+@cuda.jit(cache=True)
+def _energies(J, h, bonds, mags, energy):
+    m = cuda.grid(1)
+    if m < energy.shape[0]:
+        energy[m] = mul(-J, float64(bonds[m, 0])) - mul(h, float64(mags[m, 0]))
+
+
+def device_energies(J: float, h: float, bonds, mags, energy) -> None:
+    """``energy[m] = -J B - h M`` on the device from column 0 of ``bonds``, ``mags`` (the host's :func:`energies` bits)."""
+    blocks, threads = launch(energy.shape[0])
+    _energies[blocks, threads](J, h, bonds, mags, energy)
 
 
 def energies(J: float, h: float, bonds: np.ndarray, mags: np.ndarray) -> np.ndarray:

@@ -23,7 +23,8 @@ alternate between the even pairs (0,1), (2,3), ... and the odd pairs (1,2),
 (3,4), ...: round ``r = sweep // exchange_every`` uses pairs starting at ``r % 2``.
 Pair (i, i+1) of ensemble c after sweep counter ``sweep`` exchanges iff word ``i % 4``
 of ``philox4x32(i // 4, sweep, chain0 + c, rng.EXCHANGE)`` is below ``rng.threshold`` of
-that probability (the exponential evaluated by numpy).  At a sweep
+that probability (:mod:`ebmphys.kernels.exchange`: the exponential and product of
+:mod:`ebmphys.kernels.detmath`, so the CPU and the GPU decide alike).  At a sweep
 where both are due, the exchange comes first and the observables are recorded
 after it (so the last record describes the final states).
 """
@@ -34,11 +35,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ebmphys.kernels.rng import EXCHANGE, philox_block, resolve_seed, split_seed
+from ebmphys.kernels.rng import resolve_seed, split_seed
 from ebmphys.limits import require_memory
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.progress import Progress
 from ebmphys.sampling.backends import threads_for
+from ebmphys.sampling.exchange import ReplicaExchange
 from ebmphys.sampling.registry import resolve
 
 #: the sweep counter is a 32-bit word of the random-number counter
@@ -225,13 +227,10 @@ class Chains:
                                  f"got {np.shape(initial_states)}")
             states = states.reshape(self.n_rows, -1)
         self._kstate = self._backend.to_kernel(states)
-        self._k0, self._k1 = k0, k1
         if self.ladder:
-            self._replicas = np.tile(np.arange(n_betas, dtype=np.int64), (self.n_chains, 1))
-            # per replica: 0 not yet at the smallest beta, 1 heading to the largest, 2 heading back
-            self._phase = np.zeros((self.n_chains, n_betas), dtype=np.int8)
-            self._phase[:, 0] = 1
-            self._exchange_energy = {name: np.zeros((self.n_rows, 1)) for name in self._backend.observables}
+            exchange = getattr(self._backend, "replica_exchange", ReplicaExchange)
+            self._exchange = exchange(self._backend, self.n_chains, self.betas, self.exchange_every, k0, k1,
+                                      self.chain0)
 
     # ------------------------------------------------------------------ state
     @property
@@ -260,7 +259,7 @@ class Chains:
         """Ladder only: label of the replica held at each beta, int64 (n_chains, n_betas) (replica k started at b_k)."""
         if not self.ladder:
             raise AttributeError("replicas exist only for a ladder of betas (parallel tempering)")
-        return self._replicas.copy()
+        return self._exchange.replicas.copy()
 
     def __repr__(self) -> str:
         beta = self.betas.tolist() if self.ladder else float(self.betas[0])
@@ -349,10 +348,8 @@ class Chains:
 
     def _run_ladder(self, n_sweeps, thin, out, bar, tune):
         backend = self._backend
-        n_betas = self.betas.shape[0]
-        attempts = np.zeros(n_betas - 1, dtype=np.int64)
-        accepted = np.zeros(n_betas - 1, dtype=np.int64)
-        round_trips = np.zeros(self.n_chains, dtype=np.int64)
+        exchange = self._exchange
+        exchange.begin()
         start, end = self._sweep, self._sweep + n_sweeps
         every = self.exchange_every
         chunk = max(1, _WORK_PER_CALL // max(1, backend.updates_per_sweep(self.n_rows)))
@@ -365,46 +362,10 @@ class Chains:
             self._sweep = sweep = sweep + n
             bar.update(n)
             if sweep % every == 0:
-                self._exchange(sweep, attempts, accepted, round_trips)
+                exchange.round(self._kstate, sweep)
             if out and (sweep - start) % thin == 0:
                 backend.observe(self._kstate, out, (sweep - start) // thin - 1)
-        return attempts, accepted, round_trips
-
-    def _exchange(self, sweep, attempts, accepted, round_trips) -> None:
-        n_chains, n_betas = self.n_chains, self.betas.shape[0]
-        first = (sweep // self.exchange_every) % 2
-        pairs = np.arange(first, n_betas - 1, 2)
-        if pairs.size == 0:
-            return
-        self._backend.observe(self._kstate, self._exchange_energy, 0)
-        energy = self._exchange_energy["energy"][:, 0].reshape(n_chains, n_betas)
-        blocks = np.unique(pairs // 4)
-        counters = np.zeros((n_chains * blocks.size, 4), dtype=np.uint64)
-        counters[:, 0] = np.tile(blocks, n_chains)
-        counters[:, 1] = sweep
-        counters[:, 2] = np.repeat(self.chain0 + np.arange(n_chains), blocks.size)
-        counters[:, 3] = EXCHANGE
-        words = philox_block(counters, self._k0, self._k1).reshape(n_chains, blocks.size, 4)
-        words = words[:, np.searchsorted(blocks, pairs // 4), pairs % 4].astype(np.uint64)
-        log_ratio = (self.betas[pairs + 1] - self.betas[pairs]) * (energy[:, pairs + 1] - energy[:, pairs])
-        # rng.threshold of min(1, exp(log_ratio)), vectorised: floor(p * 2**32), exact in float64
-        thresholds = np.floor(np.exp(np.minimum(log_ratio, 0.0)) * 4294967296.0).astype(np.uint64)
-        accept = words < thresholds
-        chain, which = np.nonzero(accept)
-        lower = chain * n_betas + pairs[which]
-        self._backend.swap(self._kstate, lower, lower + 1)
-        slot = pairs[which]
-        self._replicas[chain, slot], self._replicas[chain, slot + 1] = (
-            self._replicas[chain, slot + 1].copy(), self._replicas[chain, slot].copy())
-        chains = np.arange(n_chains)
-        coldest = self._replicas[:, -1]
-        heading = self._phase[chains, coldest] == 1
-        self._phase[chains[heading], coldest[heading]] = 2
-        hottest = self._replicas[:, 0]
-        round_trips += self._phase[chains, hottest] == 2
-        self._phase[chains, hottest] = 1
-        attempts[pairs] += n_chains
-        accepted[pairs] += accept.sum(axis=0)
+        return exchange.end()
 
     def anneal(self, betas, **path) -> AnnealResult:
         """Anneal every chain along the schedule ``betas[0], ..., betas[K]`` (annealed importance sampling).

@@ -8,11 +8,11 @@ The kernel state (``kstate``) is a device array that stays on the GPU between
 the records (energies and magnetisations, reduced on the device as integer sums on
 lattices).
 
-Parallel tempering: the configurations never leave the GPU, the energies of one
-exchange round come back as one float64 per replica, :class:`ebmphys.sampling.Chains`
-decides the exchanges on the host with exactly the CPU's arithmetic (so the
-decisions, and everything after them, keep the CPU's bits), and the accepted swaps
-run on the device (:func:`ebmphys.kernels.common_cuda.swap_rows`).
+Parallel tempering runs entirely on the GPU (:class:`DeviceReplicaExchange`): the
+energies of an exchange round are reduced on the device, the decisions and the
+replica bookkeeping run there with the CPU kernel's code
+(:mod:`ebmphys.kernels.exchange`, so they keep the CPU's bits), and the accepted
+swaps too; the replica labels and the acceptance counts come back once per ``run``.
 
 Nothing here imports ``numba.cuda`` until a backend is built, which happens only
 after :func:`ebmphys.sampling.registry.check_device` found CUDA usable.
@@ -31,6 +31,7 @@ from ebmphys.kernels import lattice_cpu, rbm_cpu
 from ebmphys.kernels.rng import CLUSTER, INIT, LOCAL
 from ebmphys.kernels.spin_updates import HEATBATH, METROPOLIS, random_spins
 from ebmphys.sampling.backends import _row_betas, plain_factory, single_beta
+from ebmphys.sampling.exchange import ReplicaExchange
 from ebmphys.sampling.registry import check_device, register
 
 
@@ -45,11 +46,45 @@ def _cuda():
     return cuda
 
 
+class DeviceReplicaExchange(ReplicaExchange):
+    """The exchange rounds of :class:`~ebmphys.sampling.exchange.ReplicaExchange`, run on the GPU.
+
+    Energies (the backend's ``exchange_energies``), decisions, bookkeeping and swaps
+    stay on the device (:func:`ebmphys.kernels.exchange_cuda.exchange_round`); the
+    replica labels, phases and counters are copied there at the start of every
+    ``Chains.run`` call and back at its end.
+    """
+
+    def __init__(self, backend, n_chains, betas, exchange_every, k0, k1, chain0):
+        self.cuda = _cuda()
+        self.kernels = _kernels("exchange_cuda")
+        super().__init__(backend, n_chains, betas, exchange_every, k0, k1, chain0)
+        self.d_betas = self.cuda.to_device(self.betas)
+        self.d_accept = self.cuda.to_device(self.accept)
+        self.d_energy = self.cuda.device_array(n_chains * self.betas.shape[0])
+
+    def begin(self) -> None:
+        super().begin()
+        to = self.cuda.to_device
+        self.device = [to(x) for x in (self.replicas, self.phase, self.round_trips, self.accepted)]
+
+    def _round(self, kstate, sweep: int, first: int) -> None:
+        self.backend.exchange_energies(kstate, self.d_energy)
+        self.kernels.exchange_round(kstate, self.d_energy, self.d_betas, first, sweep, *self.key, self.chain0,
+                                    self.d_accept, *self.device)
+
+    def end(self):
+        for d, host in zip(self.device, (self.replicas, self.phase, self.round_trips, self.accepted)):
+            d.copy_to_host(host)
+        return super().end()
+
+
 class _CudaIsing:
-    """What every CUDA Ising backend shares: host-drawn initial spins, state checks, swaps on the device."""
+    """What every CUDA Ising backend shares: host-drawn initial spins, state checks, exchanges on the device."""
 
     observables = ("energy", "magnetization")
     flipped = None
+    replica_exchange = DeviceReplicaExchange
 
     def __init__(self, model, betas, k0: int, k1: int, chain0: int):
         self.model = model
@@ -66,9 +101,6 @@ class _CudaIsing:
     def check_states(self, states, name: str) -> np.ndarray:
         return self.model.check_states(states, name)
 
-    def swap(self, kstate, rows_a: np.ndarray, rows_b: np.ndarray) -> None:
-        self.common.swap_rows(kstate, rows_a, rows_b)
-
     def updates_per_sweep(self, n_rows: int) -> int:
         return self.model.n_spins * n_rows
 
@@ -80,6 +112,7 @@ class _CudaLatticeLayout(_CudaIsing):
         super().__init__(model, betas, k0, k1, chain0)
         self.lattice = _kernels("lattice_cuda")
         self.neighbors = self.cuda.to_device(model.neighbors)
+        self._exchange_sums = None
 
     def to_kernel(self, states: np.ndarray):
         n = self.model.n_spins
@@ -96,6 +129,15 @@ class _CudaLatticeLayout(_CudaIsing):
         mags = self.cuda.device_array((spins.shape[0], n_records), dtype=np.int64)
         self.common.zero(bonds, mags)
         return bonds, mags
+
+    def exchange_energies(self, spins, energy) -> None:
+        """Write E = -J B - h M of every row into the float64 device array ``energy`` (n_rows,)."""
+        if self._exchange_sums is None:
+            self._exchange_sums = self._integer_records(spins, 1)
+        bonds, mags = self._exchange_sums
+        self.common.zero(bonds, mags)
+        self.lattice.bond_sums(spins, self.neighbors, bonds, mags, 0)
+        self.lattice.device_energies(self.model.J, self.model.h, bonds, mags, energy)
 
     def observe(self, spins, out, column):
         bonds, mags = self._integer_records(spins, 1)
@@ -199,6 +241,7 @@ class CudaGraphLocalBackend(_CudaIsing):
         super().__init__(model, betas, k0, k1, chain0)
         self.graph = _kernels("graph_cuda")
         self.rule = rule
+        self._exchange_mags = None
         sites, self.offsets = model.coloring()
         self.sites = self.cuda.to_device(np.ascontiguousarray(sites, dtype=np.int64))
         J = model.couplings
@@ -221,6 +264,13 @@ class CudaGraphLocalBackend(_CudaIsing):
         energy = self.cuda.device_array((spins.shape[0], n_records))
         mags = self.cuda.device_array((spins.shape[0], n_records), dtype=np.int64)
         return energy, mags
+
+    def exchange_energies(self, spins, energy) -> None:
+        """Write the energy of every row into the float64 device array ``energy`` (n_rows,)."""
+        if self._exchange_mags is None:
+            self._exchange_mags = self._records(spins, 1)[1]
+        self.graph.observables(spins, *self.csr, self.fields, energy.reshape(energy.shape[0], 1), self._exchange_mags,
+                               0)
 
     def observe(self, spins, out, column):
         energy, mags = self._records(spins, 1)
@@ -276,7 +326,6 @@ class CudaRBMGibbsBackend:
         self.k0, self.k1, self.chain0 = k0, k1, chain0
         self.n_sites = rbm.n_visible
         self.cuda = _cuda()
-        self.common = _kernels("common_cuda")
         self.kernels = _kernels("rbm_cuda")
         self.set_betas(betas)
 
@@ -319,9 +368,6 @@ class CudaRBMGibbsBackend:
 
     def observe(self, v, out, column):
         pass
-
-    def swap(self, v, rows_a, rows_b) -> None:
-        self.common.swap_rows(v, rows_a, rows_b)
 
     def updates_per_sweep(self, n_rows: int) -> int:
         return (self.rbm.n_visible + self.rbm.n_hidden) * n_rows

@@ -41,7 +41,11 @@ keeps its bits).  ``options`` are algorithm-specific keyword arguments
     Work of one sweep of ``n_rows`` rows (kernels run on one thread below
     ``backends.PARALLEL_MIN_UPDATES``).
 ``swap(kstate, rows_a, rows_b)``
-    Exchange the configurations of two sets of rows (replica exchange).
+    Exchange the configurations of two sets of rows (replica exchange on the host,
+    :class:`ebmphys.sampling.exchange.ReplicaExchange`).  A backend whose state
+    lives on a GPU has instead ``replica_exchange``, the ``ReplicaExchange``
+    subclass that runs whole exchange rounds on the device (and
+    ``exchange_energies(kstate, energy)`` for it).
 ``set_betas(betas)``
     Change the per-row inverse temperatures (annealing, ladder changes).
 ``flipped`` : int64 (n_rows,) or None

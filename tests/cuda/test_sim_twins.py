@@ -76,14 +76,31 @@ def test_chain0_split_on_the_device_equals_the_cpu_batch():
     _same_bits(whole.states[1:], part.states)
 
 
-def test_parallel_tempering_three_betas():
-    """Exchanges decided on the host from device energies, swaps on the device: same replicas, states, records."""
-    for model, algorithm in ((LATTICES["2d-8x6-periodic"], "metropolis"), (GRAPH, "heatbath")):
-        cpu, gpu = _twins(model, algorithm=algorithm, beta=[0.2, 0.35, 0.5], n_chains=2, seed=4, exchange_every=1)
-        a, b = _run_both(cpu, gpu, 4, thin=2)
+def _no_host_energies(*args, **kwargs):
+    raise AssertionError("an exchange round read energies on the host")
+
+
+@pytest.mark.parametrize("model, algorithm, betas, every, n_chains", [
+    (LATTICES["2d-8x6-periodic"], "metropolis", [0.2, 0.35, 0.5], 1, 2),
+    (LATTICES["2d-8x6-open-field"], "heatbath", [0.2, 0.4, 0.7, 1.0], 2, 1),
+    (GRAPH, "heatbath", [0.2, 0.6, 1.0], 1, 2),
+])
+def test_parallel_tempering_on_the_device(model, algorithm, betas, every, n_chains):
+    """Exchange rounds (energies, decisions, bookkeeping, swaps) on the device: the CPU's replicas, states, records."""
+    cpu, gpu = _twins(model, algorithm=algorithm, beta=betas, n_chains=n_chains, seed=4, exchange_every=every,
+                      chain0=1)
+    gpu._backend.observe = _no_host_energies  # rounds between records never call observe on the device
+    attempts = accepted = 0
+    for _ in range(2):  # the bookkeeping carries over between calls
+        a, b = _run_both(cpu, gpu, 2 * every, record=())  # an even and an odd round
         _same_bits(cpu.replicas, gpu.replicas)
-        _same_bits(a.exchange_accepted, b.exchange_accepted)
-        assert a.exchange_accepted.sum() > 0  # the swap path ran
+        for name in ("exchange_attempts", "exchange_accepted", "round_trips"):
+            _same_bits(getattr(a, name), getattr(b, name))
+        attempts, accepted = attempts + a.exchange_attempts, accepted + a.exchange_accepted
+    assert (cpu.replicas != np.arange(len(betas))).any()  # the swap path ran
+    assert (accepted < attempts).any()  # and so did rejection
+    del gpu._backend.observe
+    _run_both(cpu, gpu, every, thin=every)  # a round, then a record
 
 
 @pytest.mark.parametrize("periodic", [True, False])
@@ -192,17 +209,9 @@ def test_sample_and_parallel_tempering_api():
     _same_bits(a.energy, b.energy)
 
 
-def test_device_resident_state_and_swap_rows():
-    from numba import cuda
-
-    from ebmphys.kernels.common_cuda import swap_rows
-
+def test_device_resident_state():
     chains = Chains(LATTICES["1d-9-open"], algorithm="metropolis", beta=0.5, n_chains=4, seed=1, device="cuda")
     assert not isinstance(chains._kstate, np.ndarray)  # a device array
-    x = np.arange(12, dtype=np.int8).reshape(4, 3)
-    d = cuda.to_device(x)
-    swap_rows(d, np.array([0, 2]), np.array([1, 3]))
-    _same_bits(d.copy_to_host(), x[[1, 0, 3, 2]])
 
 
 def test_auto_picks_the_simulator_as_a_device():

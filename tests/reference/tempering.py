@@ -10,13 +10,15 @@ i = r % 2, r % 2 + 2, ...; pair i of ensemble c swaps iff word i % 4 of
 
     p = min(1, exp((b_i - b_{i+1}) (E_i - E_{i+1}))).
 
-Shared with the code under test: nothing but the stream number ``EXCHANGE`` (energies are
-E = -J (bond sum) - h M, exact for the lattices used).
+The exponential is :func:`ebmphys.kernels.detmath.exp` (plain arithmetic that gives the same
+bits on every target, the package's definition of the rule; its accuracy against the C
+library is tested with detmath).  Otherwise shared with the code under test: nothing but the
+stream number ``EXCHANGE`` (energies are E = -J (bond sum) - h M, exact for the lattices used).
 """
 
-import math
-
 import numpy as np
+
+from ebmphys.kernels.detmath import exp
 
 from tests.reference import lattice as lattice_ref
 from tests.reference.rng import EXCHANGE, threshold, word
@@ -45,7 +47,7 @@ def run(lattice, states, rule: str, J: float, h: float, betas, key, chain0: int,
         for i in range((sweep // exchange_every) % 2, n_betas - 1, 2):
             for c in range(n_chains):
                 e_lo, e_hi = lattice.energy(states[c, i], J, h), lattice.energy(states[c, i + 1], J, h)
-                p = math.exp(min((betas[i + 1] - betas[i]) * (e_hi - e_lo), 0.0))
+                p = exp(min((betas[i + 1] - betas[i]) * (e_hi - e_lo), 0.0))
                 if word(i, sweep, chain0 + c, EXCHANGE, key) < threshold(p):
                     states[c, [i, i + 1]] = states[c, [i + 1, i]]
                     replicas[c, [i, i + 1]] = replicas[c, [i + 1, i]]
