@@ -30,7 +30,7 @@ import pytest
 
 from tests.cuda.conftest import HAVE_NUMBA_CUDA, IN_SIMULATOR, RECORD_ENV
 
-KERNEL_MODULES = ("ais_cuda", "cluster_cuda", "common_cuda", "graph_cuda", "lattice_cuda", "rbm_cuda")
+KERNEL_MODULES = ("ais_cuda", "cluster_cuda", "common_cuda", "exchange_cuda", "graph_cuda", "lattice_cuda", "rbm_cuda")
 CC = (9, 0)
 FLOAT_FMA = re.compile(r"\bfma\.[a-z.]*f(16|32|64)\b")
 #: a float multiply without a rounding modifier: ptxas may fuse it with an add that uses its result
