@@ -34,6 +34,7 @@ import numpy as np
 from ebmphys.training.checkpoint_io import (
     dataset_damage,
     extra_attrs,
+    json_value,
     read_checkpoint,
     read_dataset,
     write_checkpoint,
@@ -47,25 +48,9 @@ _PHASE_SCALARS = ("sweep", "log_z_offset", "n_resamplings")
 _OPTIMIZER_ARRAYS = ("velocity", "first_moment", "second_moment")
 
 
-def _json_value(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, (list, tuple)):
-        return [_json_value(v) for v in value]
-    return value
-
-
 def checkpoint_params(trainer) -> dict:
     """Constructor parameters in JSON types; the model becomes its description, a RandomState the seed it gave."""
-    params = {name: _json_value(value) for name, value in trainer.get_params(deep=False).items() if name != "model"}
+    params = {name: json_value(value) for name, value in trainer.get_params(deep=False).items() if name != "model"}
     params["random_state"] = None if trainer.random_state is None else trainer.seed_
     params["monitors"] = list(trainer._monitor_names())
     return params

@@ -105,7 +105,7 @@ def test_jem_is_a_pure_function_of_random_state_and_refuses_bad_input(digits):
     np.testing.assert_array_equal(a.replay_buffer_, b.replay_buffer_)
     with pytest.raises(ValueError, match="X contains NaN or infinite values"):
         JEMClassifier(**params).fit(np.full((4, 64), np.nan), [0, 1, 0, 1])
-    with pytest.raises(ValueError, match=r"y must be a 1-D array with one label per row of X \(4\)"):
+    with pytest.raises(ValueError, match=r"inconsistent numbers of samples: \[4, 2\]"):
         JEMClassifier(**params).fit(np.zeros((4, 64)), [0, 1])
     with pytest.raises(ValueError, match=r"buffer_size must be >= the negatives drawn per update"):
         JEMClassifier(**dict(params, buffer_size=10)).fit(X_train[:300], y_train[:300])
