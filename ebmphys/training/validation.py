@@ -84,7 +84,14 @@ def estimator_rows(estimator, X, y="no_validation", *, reset: bool, dim: int | N
     a ``DataConversionWarning`` and refuses ``y=None`` when the estimator's tags require
     labels.  Returns float64 C-order rows with ``dim`` columns (if given), or (rows, y).
     """
-    out = validate_data(estimator, X, y, reset=reset, dtype=np.float64, order="C", ensure_all_finite=False)
+    try:
+        out = validate_data(estimator, X, y, reset=reset, dtype=np.float64, order="C", ensure_all_finite=False)
+    except ValueError as exc:
+        if str(exc).startswith("Expected 2D array"):        # sklearn's message spans lines: one line instead
+            raise ValueError(f"X must be a 2-D array (n_samples, n_features), got shape {np.shape(np.asarray(X))}; "
+                             f"Reshape your data: X.reshape(-1, 1) for one feature, X.reshape(1, -1) for one "
+                             f"sample") from None
+        raise
     if isinstance(y, str) and y == "no_validation":
         return _finite_rows("X", out, dim)
     return _finite_rows("X", out[0], dim), out[1]
