@@ -336,7 +336,7 @@ class EBMTrainer(CheckpointAttrs, DensityMixin, BaseEstimator):
         return Gaussian(np.zeros(dim), 1.0) if self.model is None else self.model
 
     def _rows(self, X, reset: bool) -> np.ndarray:
-        """Rows through ``validate_data`` (``n_features_in_`` set when ``reset``, else checked), as wide as the model."""
+        """Rows through ``validate_data`` (``n_features_in_`` set when ``reset``, else checked), model-wide."""
         return estimator_rows(self, X, reset=reset, dim=None if self.model is None else self.model.dim)
 
     # ------------------------------------------------------------------ set-up

@@ -48,7 +48,13 @@ from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ebmphys.kernels.mlp_cpu import ACTIVATIONS
-from ebmphys.kernels.rng import HOST_EBM_NOISE, HOST_EBM_ORDER, derive_seed, host_generator, resolve_seed
+from ebmphys.kernels.rng import (
+    HOST_EBM_NOISE,
+    HOST_EBM_ORDER,
+    derive_seed,
+    host_generator,
+    resolve_seed,
+)
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.classifier import SoftmaxMLP
 from ebmphys.progress import Progress

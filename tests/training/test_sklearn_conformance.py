@@ -20,8 +20,8 @@ from sklearn.utils.validation import check_is_fitted
 from ebmphys.datasets import load_binary_digits
 from ebmphys.exceptions import DeviceError
 from ebmphys.kernels.rng import derive_seed
-from ebmphys.sampling.registry import check_device
 from ebmphys.models import Gaussian, GaussianMixture
+from ebmphys.sampling.registry import check_device
 from ebmphys.training import EBMTrainer, JEMClassifier, RBMTrainer, monitors
 from ebmphys.training.estimator import SKLEARN_EXPECTED_FAILED_CHECKS
 
