@@ -105,6 +105,23 @@ def read_checkpoint(path, *, file_format: str, what: str) -> Iterator[h5py.File]
             raise FileDataError(f"{path} is damaged or incomplete: {exc}") from None
 
 
+def json_value(value):
+    """A constructor parameter in JSON types: numpy scalars and arrays, paths and sequences converted."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, np.floating):
+        return float(value)
+    if isinstance(value, np.bool_):
+        return bool(value)
+    if isinstance(value, os.PathLike):
+        return os.fspath(value)
+    if isinstance(value, (list, tuple)):
+        return [json_value(v) for v in value]
+    return value
+
+
 def extra_attrs(f: h5py.File) -> dict[str, str]:
     """The run's own root attributes (all but :data:`RESERVED_ATTRS`), as str."""
     return {name: str(value) for name, value in f.attrs.items() if name not in RESERVED_ATTRS}

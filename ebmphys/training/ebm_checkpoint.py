@@ -4,8 +4,9 @@ Layout::
 
     /                    attrs: creator, creator_version, file_format, conventions, and any extra
                          attributes of the run (the CLI stores ``spec_toml`` there)
-    /parameters          attrs: ``params_json`` (constructor parameters; the model as its description,
-                         :func:`ebmphys.training.parameters.describe`)
+    /parameters          attrs: ``params_json`` (constructor parameters; the initial model as its
+                         description, :func:`ebmphys.training.parameters.describe`, and
+                         ``default_model``: true when ``model=None`` chose it)
     /model               theta (the trained parameters), initial_theta (those of the ``model`` parameter)
     /state               trainable, data_range; attrs epoch, update, seed, data_sha256, log_z0 (NaN if
                          none), nce_log_z (NaN if not NCE)
@@ -34,6 +35,7 @@ import numpy as np
 from ebmphys.training.checkpoint_io import (
     dataset_damage,
     extra_attrs,
+    json_value,
     read_checkpoint,
     read_dataset,
     write_checkpoint,
@@ -47,25 +49,9 @@ _PHASE_SCALARS = ("sweep", "log_z_offset", "n_resamplings")
 _OPTIMIZER_ARRAYS = ("velocity", "first_moment", "second_moment")
 
 
-def _json_value(value):
-    if isinstance(value, np.ndarray):
-        return value.tolist()
-    if isinstance(value, (np.integer,)):
-        return int(value)
-    if isinstance(value, (np.floating,)):
-        return float(value)
-    if isinstance(value, (np.bool_,)):
-        return bool(value)
-    if isinstance(value, os.PathLike):
-        return os.fspath(value)
-    if isinstance(value, (list, tuple)):
-        return [_json_value(v) for v in value]
-    return value
-
-
 def checkpoint_params(trainer) -> dict:
     """Constructor parameters in JSON types; the model becomes its description, a RandomState the seed it gave."""
-    params = {name: _json_value(value) for name, value in trainer.get_params(deep=False).items() if name != "model"}
+    params = {name: json_value(value) for name, value in trainer.get_params(deep=False).items() if name != "model"}
     params["random_state"] = None if trainer.random_state is None else trainer.seed_
     params["monitors"] = list(trainer._monitor_names())
     return params
@@ -74,15 +60,17 @@ def checkpoint_params(trainer) -> dict:
 def save_ebm_checkpoint(path, trainer) -> None:
     """Write ``trainer`` (fitted) to an HDF5 checkpoint atomically (see the module docstring)."""
     model = trainer.model_
+    initial = trainer._initial_model(trainer.n_features_in_)
     state = trainer.training_state()
-    arrays = {"model/theta": model._theta, "model/initial_theta": trainer.model._theta,
+    arrays = {"model/theta": model._theta, "model/initial_theta": initial._theta,
               "state/trainable": trainer.trainable_, "state/data_range": trainer.data_range_}
     arrays.update({f"state/optimizer/{name}": np.asarray(state["optimizer"][name]) for name in _OPTIMIZER_ARRAYS})
     arrays.update({f"state/phase/{name}": np.asarray(state["phase"][name]) for name in _PHASE_ARRAYS
                    if name in state["phase"]})
     arrays.update({f"history/{name}": np.asarray(values, dtype=np.float64)
                    for name, values in trainer.history_.items()})
-    description = json.dumps({"params": checkpoint_params(trainer), "model": describe(trainer.model)}, sort_keys=True)
+    description = json.dumps({"params": checkpoint_params(trainer), "model": describe(initial),
+                              "default_model": trainer.model is None}, sort_keys=True)
 
     with write_checkpoint(path, file_format=FILE_FORMAT, conventions=CONVENTIONS, attrs=trainer.checkpoint_attrs,
                           params_json=description, groups=("model", "state/optimizer", "state/phase", "history"),
@@ -146,6 +134,7 @@ def read_ebm_checkpoint(path) -> dict:
         optimizer["n_steps"] = int(f["state/optimizer"].attrs["n_steps"])
         out = {
             "params": stored["params"], "model": stored["model"],
+            "default_model": bool(stored.get("default_model", False)),
             "theta": read_dataset(f, path, "model/theta"),
             "initial_theta": read_dataset(f, path, "model/initial_theta"),
             "trainable": read_dataset(f, path, "state/trainable"),
@@ -176,7 +165,7 @@ def load_ebm_checkpoint(cls, path, model=None):
             raise ValueError(f"model does not match the checkpoint's model {description} (dimension or number of "
                              f"parameters differ)")
         initial = model
-    trainer = cls(model=initial, **data["params"])
+    trainer = cls(model=None if data["default_model"] and model is None else initial, **data["params"])
     trained = build(description, data["theta"]) if model is None else _with_theta(model, data["theta"])
     history = {name: (list(map(int, values)) if name in ("epoch", "update") else values)
                for name, values in data["history"].items()}

@@ -43,8 +43,11 @@ buffer, sweep counter) and the history, so ``fit(X, resume=True)`` on a trainer 
 
 scikit-learn conventions: the constructor stores its arguments unchanged, ``fit``
 and ``partial_fit`` validate them (one-line errors naming the parameter and what
-is allowed); attributes ending in ``_`` exist after fitting.  The model passed
-is never modified: training works on a copy, ``model_``.
+is allowed) and the data (``validate_data``: ``n_features_in_``, any array-like);
+attributes ending in ``_`` exist after fitting.  The model passed is never
+modified: training works on a copy, ``model_``.  ``model=None`` (the default) trains
+the Gaussian of the data's dimension starting at N(0, I) (mean and precision
+learned), so ``EBMTrainer()`` is a density estimator for any number of features.
 """
 
 from __future__ import annotations
@@ -54,7 +57,7 @@ import numbers
 import os
 
 import numpy as np
-from sklearn.base import BaseEstimator
+from sklearn.base import BaseEstimator, DensityMixin
 from sklearn.utils.validation import check_is_fitted
 
 from ebmphys.kernels.rng import (
@@ -68,6 +71,7 @@ from ebmphys.kernels.rng import (
 )
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.continuous import ContinuousModel
+from ebmphys.models.gaussian import Gaussian
 from ebmphys.progress import Progress
 from ebmphys.sampling.registry import cpu_only
 from ebmphys.training import ebm_monitors as _monitors
@@ -79,6 +83,7 @@ from ebmphys.training.parameters import trainable_indices
 from ebmphys.training.schedules import SCHEDULES, learning_rate_at
 from ebmphys.training.validation import (
     choice,
+    estimator_rows,
     fingerprint,
     in_range,
     monitor_names,
@@ -90,17 +95,20 @@ from ebmphys.training.validation import (
 METHODS = MCMC_METHODS + ("score_matching", "nce")
 SAMPLER_OPTIONS = {"langevin": ("step_size", "noise_scale"), "mala": ("step_size",), "hmc": ("step_size",),
                    "rwmh": ("step_size",), "metropolis": ("step_size",), "gibbs": ()}
-_FITTED = ("model_", "n_features_in_", "seed_", "epoch_", "update_", "history_", "log_z_estimate_", "trainable_",
-           "data_range_", "nce_log_z_", "_state", "_data_sha256", "_phase", "_optimizer", "_log_z0")
+_FITTED = ("model_", "n_features_in_", "feature_names_in_", "seed_", "epoch_", "update_", "history_",
+           "log_z_estimate_", "trainable_", "data_range_", "nce_log_z_", "_state", "_data_sha256", "_phase",
+           "_optimizer", "_log_z0")
 
 
-class EBMTrainer(CheckpointAttrs, BaseEstimator):
+class EBMTrainer(CheckpointAttrs, DensityMixin, BaseEstimator):
     """Train a continuous energy-based model (see the module docstring for methods and conventions).
 
     Parameters
     ----------
-    model : ContinuousModel with ``grad_params``
+    model : ContinuousModel with ``grad_params``, or None
         The model at its initial parameters (not modified; ``model_`` is trained).
+        None: ``Gaussian(np.zeros(n_features), 1.0)``, the standard normal of the
+        data's dimension.
     method : {"cd", "pcd", "replay", "jarzynski", "score_matching", "nce"}, default "pcd"
     sampler : str, default "langevin"
         Kernel of the negative phase (MCMC methods): "langevin", "mala", "hmc", "rwmh",
@@ -231,10 +239,10 @@ class EBMTrainer(CheckpointAttrs, BaseEstimator):
     def _check_params(self) -> None:
         """Validate every constructor parameter (one-line errors naming it and what is allowed)."""
         model = self.model
-        if not isinstance(model, ContinuousModel):
+        if model is not None and not isinstance(model, ContinuousModel):
             raise TypeError(f"model must be a continuous model (ebmphys.models.ContinuousModel, e.g. "
-                            f"GaussianMixture or MLPEnergy), got {model!r}")
-        if model.grad_params_function is None:
+                            f"GaussianMixture or MLPEnergy) or None, got {model!r}")
+        if model is not None and model.grad_params_function is None:
             raise ValueError(f"model must provide the parameter gradient grad_params to be trained; this "
                              f"{type(model).__name__} has none")
         choice("method", self.method, METHODS)
@@ -275,7 +283,8 @@ class EBMTrainer(CheckpointAttrs, BaseEstimator):
             choice("each of monitors", monitor, _monitors.EBM_MONITORS)
         if self.checkpoint_path is not None and not isinstance(self.checkpoint_path, (str, os.PathLike)):
             raise TypeError(f"checkpoint_path must be a path or None, got {self.checkpoint_path!r}")
-        trainable_indices(model, self.trainable)
+        if model is not None:
+            trainable_indices(model, self.trainable)
         self._device()
 
     def _check_sampler(self) -> None:
@@ -322,6 +331,14 @@ class EBMTrainer(CheckpointAttrs, BaseEstimator):
         """The device the kernels run on: the CPU (``device`` checked by ``check_device``; "cuda" is refused)."""
         return cpu_only(self.device, "EBMTrainer (continuous-model training)")
 
+    def _initial_model(self, dim: int) -> ContinuousModel:
+        """The model training starts from: ``model``, or for None the standard normal of dimension ``dim``."""
+        return Gaussian(np.zeros(dim), 1.0) if self.model is None else self.model
+
+    def _rows(self, X, reset: bool) -> np.ndarray:
+        """Rows through ``validate_data`` (``n_features_in_`` set when ``reset``, else checked), model-wide."""
+        return estimator_rows(self, X, reset=reset, dim=None if self.model is None else self.model.dim)
+
     # ------------------------------------------------------------------ set-up
     def _forget_fit(self) -> None:
         for name in _FITTED:
@@ -329,9 +346,10 @@ class EBMTrainer(CheckpointAttrs, BaseEstimator):
 
     def _check_monitors(self, X: np.ndarray) -> None:
         names = self._monitor_names()
+        initial = self._initial_model(self.n_features_in_)
         if "log_likelihood" in names and _monitors.log_z_of(self.model_, self.data_range_) is None:
-            raise ValueError(f"the 'log_likelihood' monitor needs an exact log Z, which a {type(self.model).__name__}"
-                             f" of dim {self.model.dim} does not have (exact forms, or quadrature for dim <= 2); use "
+            raise ValueError(f"the 'log_likelihood' monitor needs an exact log Z, which a {type(initial).__name__}"
+                             f" of dim {initial.dim} does not have (exact forms, or quadrature for dim <= 2); use "
                              f"'ais_log_likelihood'")
         if "energy_gap" in names and self.method not in MCMC_METHODS:
             raise ValueError(f"the 'energy_gap' monitor needs negative samples; method={self.method!r} has none")
@@ -345,15 +363,15 @@ class EBMTrainer(CheckpointAttrs, BaseEstimator):
             raise ValueError("the 'log_z_estimate' monitor of method 'jarzynski' needs the log Z of the initial "
                              "model (exact forms, or quadrature for dim <= 2)")
         if "mode_weights" in names:
-            _monitors.mode_weights(self.model)
+            _monitors.mode_weights(initial)
 
     def _init_fit(self, X: np.ndarray) -> None:
         """Fresh training state: a copy of the model, the optimiser, the negative phase."""
         self.seed_ = resolve_random_state(self.random_state)
-        model = copy.copy(self.model)
-        model._theta = self.model._theta.copy()
+        initial = self._initial_model(X.shape[1])
+        model = copy.copy(initial)
+        model._theta = initial._theta.copy()
         self.model_ = model
-        self.n_features_in_ = X.shape[1]
         self.epoch_ = 0
         self.update_ = 0
         self.history_ = {}
@@ -396,6 +414,9 @@ class EBMTrainer(CheckpointAttrs, BaseEstimator):
                 if str(exc).startswith("algorithm must be one of"):
                     raise ValueError("sampler" + str(exc)[len("algorithm"):]) from None
                 raise
+        if self.method == "nce" and X.shape[0] < 2:
+            raise ValueError(f"method='nce' needs at least 2 rows of X (its noise model is fitted to the data's "
+                             f"covariance), got {X.shape[0]} sample")
         self._nce_noise = (objectives.GaussianNoise(X, float(self.nce_noise_scale)) if self.method == "nce"
                            else None)
 
@@ -512,14 +533,15 @@ class EBMTrainer(CheckpointAttrs, BaseEstimator):
         self._check_params()
         if resume and not (hasattr(self, "_optimizer") or hasattr(self, "_state")):
             raise ValueError("resume=True needs a trainer with training state: use EBMTrainer.from_checkpoint")
+        if not resume:
+            self._forget_fit()
         try:
-            X = real_rows("X", X, self.model.dim)
+            X = self._rows(X, reset=not resume)
             if resume and fingerprint(X) != self._data_sha256:
                 raise ValueError("X is not the training data of the run being resumed (its sha256 differs)")
             monitor_data = X if validation_data is None else real_rows("validation_data", validation_data,
-                                                                       self.model.dim)
+                                                                       X.shape[1])
             if not resume:
-                self._forget_fit()
                 self._init_fit(X)
             elif hasattr(self, "_state"):
                 self._build(X, self._state)
@@ -551,7 +573,7 @@ class EBMTrainer(CheckpointAttrs, BaseEstimator):
         self._check_params()
         first = not hasattr(self, "model_")
         try:
-            X = real_rows("X", X, self.model.dim)
+            X = self._rows(X, reset=first)
             if first:
                 self._init_fit(X)
         except Exception:
@@ -585,7 +607,7 @@ class EBMTrainer(CheckpointAttrs, BaseEstimator):
     def estimate_log_z(self, X, seed: int | None = None) -> tuple[float, float]:
         """Forward AIS estimate of log Z (base fitted to ``X``), stored for :meth:`score_samples`; (log Z, stderr)."""
         check_is_fitted(self)
-        X = real_rows("X", X, self.model_.dim)
+        X = self._rows(X, reset=False)
         seed = derive_seed(self.seed_, self.epoch_) if seed is None else resolve_seed(seed)
         log_z, stderr = _monitors.ais_log_z(self.model_, X, seed)
         self.log_z_estimate_ = log_z
@@ -594,7 +616,7 @@ class EBMTrainer(CheckpointAttrs, BaseEstimator):
     def score_samples(self, X) -> np.ndarray:
         """log p(x) = -E(x) - log Z in nats per row (see :meth:`log_z` for which log Z)."""
         check_is_fitted(self)
-        X = real_rows("X", X, self.model_.dim)
+        X = self._rows(X, reset=False)
         log_z, _ = self.log_z()
         return -self.model_.energy(X) - log_z
 

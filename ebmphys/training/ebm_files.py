@@ -1,9 +1,10 @@
 """What ``ebmphys inspect`` and ``ebmphys plot`` do with the files of continuous-EBM training.
 
-Three kinds, told apart by their ``file_format`` attribute (:data:`FORMATS`): an
-``EBMTrainer`` checkpoint, a JEM result file and a method comparison.  Each has a
-``describe_*`` function (text, and the damaged datasets as (name, reason) pairs)
-and a ``figure_*`` function that redraws its figure next to it.
+Four kinds, told apart by their ``file_format`` attribute (:data:`FORMATS`): an
+``EBMTrainer`` checkpoint, a JEM result file, a ``JEMClassifier`` checkpoint and a
+method comparison.  Each has a ``describe_*`` function (text, and the damaged
+datasets as (name, reason) pairs) and all but the JEM checkpoint a ``figure_*``
+function that redraws its figure next to it.
 """
 
 from __future__ import annotations
@@ -17,9 +18,11 @@ import numpy as np
 from ebmphys.training.comparison import FILE_FORMAT as COMPARISON_FORMAT
 from ebmphys.training.ebm_checkpoint import FILE_FORMAT as EBM_FORMAT
 from ebmphys.training.ebm_commands import JEM_FORMAT
+from ebmphys.training.jem_checkpoint import FILE_FORMAT as JEM_CHECKPOINT_FORMAT
 
 #: file_format -> kind
-FORMATS = {EBM_FORMAT: "ebm", JEM_FORMAT: "jem", COMPARISON_FORMAT: "ebm-comparison"}
+FORMATS = {EBM_FORMAT: "ebm", JEM_FORMAT: "jem", JEM_CHECKPOINT_FORMAT: "jem-checkpoint",
+           COMPARISON_FORMAT: "ebm-comparison"}
 #: model samples drawn for a figure (2-D landscapes, image grids) and their sweeps
 FIGURE_SAMPLES, FIGURE_STEPS = 400, 1000
 
@@ -77,6 +80,32 @@ def describe_ebm(path: Path) -> tuple[str, list]:
              f"  epochs: {epoch} of {n_iter} ({update} updates)",
              "  monitors: " + (", ".join(f"{n} (last {v:.6g})" if v is not None else n for n, v in last.items())
                                if last else "none")]
+    lines += [f"  DAMAGED {name}: {reason}" for name, reason in damage]
+    lines.append("  status: " + _status(damage, epoch >= (n_iter or 0),
+                                        f"INCOMPLETE at epoch {epoch} of {n_iter} (continue it with ebmphys train "
+                                        f"SPEC --resume)"))
+    return "\n".join(lines), damage
+
+
+def describe_jem_checkpoint(path: Path) -> tuple[str, list]:
+    """A JEMClassifier checkpoint: network, classes, progress, last cross-entropy, damage."""
+    from ebmphys.training.jem_checkpoint import verify_jem_checkpoint
+
+    damage = verify_jem_checkpoint(path)
+    with h5py.File(path, "r") as f:
+        stored = json.loads(f["parameters"].attrs["params_json"])
+        epoch, seed = int(f["state"].attrs["epoch"]), int(f["state"].attrs["seed"])
+        try:
+            values = f["history/cross_entropy"][()] if "history/cross_entropy" in f else np.zeros(0)
+        except (OSError, RuntimeError):
+            values = np.zeros(0)
+        version = f.attrs.get("creator_version", "?")
+    params, model = stored["params"], stored["model"]
+    n_iter = params.get("n_iter")
+    lines = [f"{path}: ebmphys JEM classifier checkpoint (written by ebmphys {version})",
+             f"  network: SoftmaxMLP {model['layer_sizes']} ({model['activation']}), classes "
+             f"{stored['classes']['values']}, generative weight {params.get('generative_weight')}, seed {seed}",
+             f"  epochs: {epoch} of {n_iter}" + (f", cross-entropy (last) {values[-1]:.6g}" if values.shape[0] else "")]
     lines += [f"  DAMAGED {name}: {reason}" for name, reason in damage]
     lines.append("  status: " + _status(damage, epoch >= (n_iter or 0),
                                         f"INCOMPLETE at epoch {epoch} of {n_iter} (continue it with ebmphys train "
@@ -180,5 +209,6 @@ def figure_comparison(path: Path, fmt: str) -> Path:
     return plot_comparison(path, path.with_suffix("." + fmt), fmt)
 
 
-DESCRIBE = {"ebm": describe_ebm, "jem": describe_jem, "ebm-comparison": describe_comparison}
+DESCRIBE = {"ebm": describe_ebm, "jem": describe_jem, "jem-checkpoint": describe_jem_checkpoint,
+            "ebm-comparison": describe_comparison}
 FIGURE = {"ebm": figure_ebm, "jem": figure_jem, "ebm-comparison": figure_comparison}

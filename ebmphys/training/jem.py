@@ -18,6 +18,20 @@ validated in ``fit`` with one-line errors, randomness a pure function of
 ``random_state``: initial weights from ``host_generator(seed_, HOST_MLP_INIT)``, the
 order of each epoch, buffer picks, noise restarts and the SGLD noise streams).
 
+scikit-learn conventions: the constructor stores its arguments unchanged; ``fit``
+validates them and the data (``validate_data``: ``n_features_in_``, any array-like, a
+column-vector ``y`` ravelled with a warning); ``classes_`` holds the sorted labels;
+``decision_function`` is (n, K), or for two classes the (n,) margin f[1] - f[0], so that
+it is positive where ``classes_[1]`` is predicted; calling a fitted-only method before
+``fit`` raises ``NotFittedError``.  A fitted classifier pickles and clones.
+
+Checkpoints (:mod:`ebmphys.training.jem_checkpoint`, written through the same atomic,
+checksummed machinery as :class:`~ebmphys.training.EBMTrainer`'s): the weights, the
+optimiser state, the replay buffer and its sweep counter, ``classes_`` and the history,
+every ``checkpoint_every`` epochs to ``checkpoint_path``;
+``JEMClassifier.from_checkpoint(path).fit(X, y, resume=True)`` continues to the bits of
+an uninterrupted run.
+
 Helpers :func:`expected_calibration_error` and :func:`energy_auroc` measure
 calibration and out-of-distribution detection.
 """
@@ -25,23 +39,39 @@ calibration and out-of-distribution detection.
 from __future__ import annotations
 
 import numbers
+import os
 
 import numpy as np
+from scipy.special import log_softmax
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import check_is_fitted
 
 from ebmphys.kernels.mlp_cpu import ACTIVATIONS
-from ebmphys.kernels.rng import HOST_EBM_NOISE, HOST_EBM_ORDER, derive_seed, host_generator, resolve_seed
+from ebmphys.kernels.rng import (
+    HOST_EBM_NOISE,
+    HOST_EBM_ORDER,
+    derive_seed,
+    host_generator,
+    resolve_seed,
+)
 from ebmphys.models._validate import finite_real, positive_int
 from ebmphys.models.classifier import SoftmaxMLP
 from ebmphys.progress import Progress
 from ebmphys.sampling.registry import cpu_only
 from ebmphys.training import objectives
+from ebmphys.training.checkpoint_io import CheckpointAttrs
 from ebmphys.training.negative import NOISE_INITS, NoiseSource, ReplayBuffer
 from ebmphys.training.optimizers import OPTIMIZERS, Optimizer, clip_gradient
 from ebmphys.training.schedules import SCHEDULES, learning_rate_at
-from ebmphys.training.validation import choice, in_range, positive, real_rows, resolve_random_state
+from ebmphys.training.validation import (
+    choice,
+    estimator_rows,
+    fingerprint,
+    in_range,
+    positive,
+    resolve_random_state,
+)
 
 
 def expected_calibration_error(proba, y_index, n_bins: int = 15) -> float:
@@ -70,7 +100,11 @@ def energy_auroc(score_in, score_out) -> float:
     return float(roc_auc_score(labels, np.concatenate([score_in, score_out])))
 
 
-class JEMClassifier(ClassifierMixin, BaseEstimator):
+_FITTED = ("classes_", "model_", "n_features_in_", "feature_names_in_", "seed_", "epoch_", "update_", "history_",
+           "replay_buffer_", "_optimizer", "_buffer", "_state", "_data_sha256")
+
+
+class JEMClassifier(CheckpointAttrs, ClassifierMixin, BaseEstimator):
     """Softmax MLP classifier trained with the JEM objective (see the module docstring).
 
     Parameters
@@ -104,6 +138,9 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
         Epochs.
     weight_decay : float >= 0, default 0
     clip_grad : float > 0 or None
+    checkpoint_path : path or None
+        HDF5 checkpoint written every ``checkpoint_every`` epochs and at the end of fit.
+    checkpoint_every : int >= 1, default 1
     random_state : int, RandomState or None
     device : {"cpu", "cuda", "auto"}, default "cpu" (the kernels run on the CPU)
     verbose : bool or int >= 0
@@ -116,6 +153,7 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
     history_ : dict of lists per epoch: "epoch", "cross_entropy" (mean over the epoch's
         minibatches), "energy_gap" (mean E(x) - mean E(x_neg), generative training only)
     replay_buffer_ : float64 (buffer_size, n_features) or None, the SGLD buffer
+    checkpoint_attrs : dict of str, extra root attributes of every checkpoint
     """
 
     def __init__(self, hidden_layer_sizes=(64,), *, activation: str = "swish", generative_weight: float = 1.0,
@@ -123,7 +161,8 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
                  buffer_size: int = 10000, n_negatives=None, reinit_prob: float = 0.05, noise_init: str = "uniform",
                  energy_l2: float = 0.0, optimizer: str = "adam", learning_rate: float = 1e-3, momentum: float = 0.0,
                  learning_rate_schedule: str = "constant", batch_size: int = 64, n_iter: int = 50,
-                 weight_decay: float = 0.0, clip_grad=None, random_state=None, device: str = "cpu", verbose=False):
+                 weight_decay: float = 0.0, clip_grad=None, checkpoint_path=None, checkpoint_every: int = 1,
+                 random_state=None, device: str = "cpu", verbose=False):
         self.hidden_layer_sizes = hidden_layer_sizes
         self.activation = activation
         self.generative_weight = generative_weight
@@ -143,6 +182,8 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
         self.n_iter = n_iter
         self.weight_decay = weight_decay
         self.clip_grad = clip_grad
+        self.checkpoint_path = checkpoint_path
+        self.checkpoint_every = checkpoint_every
         self.random_state = random_state
         self.device = device
         self.verbose = verbose
@@ -150,6 +191,10 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
     # ------------------------------------------------------------------ parameters
     def _n_negatives(self) -> int:
         return int(self.n_negatives) if self.n_negatives is not None else int(self.batch_size)
+
+    def _hidden(self) -> tuple:
+        sizes = self.hidden_layer_sizes
+        return (int(sizes),) if isinstance(sizes, numbers.Integral) else tuple(int(n) for n in sizes)
 
     def _check_params(self) -> None:
         sizes = self.hidden_layer_sizes
@@ -162,7 +207,7 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
             raise TypeError(f"hidden_layer_sizes must be a sequence of integers >= 1, got {self.hidden_layer_sizes!r}")\
                 from None
         choice("activation", self.activation, tuple(ACTIVATIONS))
-        for name in ("sgld_steps", "buffer_size", "batch_size", "n_iter"):
+        for name in ("sgld_steps", "buffer_size", "batch_size", "n_iter", "checkpoint_every"):
             positive_int(name, getattr(self, name))
         if self.n_negatives is not None:
             positive_int("n_negatives", self.n_negatives)
@@ -183,6 +228,8 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
                              f"batch_size) = {self._n_negatives()}, got {self.buffer_size}")
         if not isinstance(self.verbose, (numbers.Integral, np.bool_)) or self.verbose < 0:
             raise TypeError(f"verbose must be True, False or an integer >= 0, got {self.verbose!r}")
+        if self.checkpoint_path is not None and not isinstance(self.checkpoint_path, (str, os.PathLike)):
+            raise TypeError(f"checkpoint_path must be a path or None, got {self.checkpoint_path!r}")
         self._device()
 
     def __sklearn_is_fitted__(self) -> bool:
@@ -193,28 +240,44 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
         return cpu_only(self.device, "JEMClassifier")
 
     # ------------------------------------------------------------------ training
-    def _labels(self, y, n: int) -> np.ndarray:
-        y = np.asarray(y)
-        if y.ndim != 1 or y.shape[0] != n:
-            raise ValueError(f"y must be a 1-D array with one label per row of X ({n}), got shape {y.shape}")
-        check_classification_targets(y)
-        self.classes_ = np.unique(y)
-        if self.classes_.shape[0] < 2:
-            raise ValueError(f"y must hold at least 2 classes, got {self.classes_.tolist()}")
-        return np.searchsorted(self.classes_, y).astype(np.int64)
+    def _forget_fit(self) -> None:
+        for name in _FITTED:
+            self.__dict__.pop(name, None)
 
-    def _init_fit(self, X: np.ndarray) -> None:
+    def _training_rows(self, X, y, reset: bool) -> tuple[np.ndarray, np.ndarray]:
+        """Validated rows and labels; ``classes_`` set (``reset``) or checked; returns (X, class indices)."""
+        X, y = estimator_rows(self, X, y, reset=reset)
+        check_classification_targets(y)
+        classes = np.unique(y)
+        if classes.shape[0] < 2:
+            raise ValueError(f"y has {classes.shape[0]} class ({classes.tolist()}); a classifier needs at least 2 "
+                             f"classes")
+        if reset:
+            self.classes_ = classes
+        elif not np.array_equal(classes, self.classes_):
+            raise ValueError(f"y holds the classes {classes.tolist()}, not those of the run being resumed "
+                             f"{self.classes_.tolist()}")
+        return X, np.searchsorted(self.classes_, y).astype(np.int64)
+
+    @staticmethod
+    def _data_fingerprint(X: np.ndarray, y_index: np.ndarray) -> str:
+        return fingerprint(np.column_stack([X, y_index]))
+
+    def _init_fit(self, X: np.ndarray, y_index: np.ndarray) -> None:
         self.seed_ = resolve_random_state(self.random_state)
-        hidden = (self.hidden_layer_sizes,) if isinstance(self.hidden_layer_sizes, numbers.Integral) \
-            else tuple(self.hidden_layer_sizes)
-        sizes = (X.shape[1], *[int(n) for n in hidden], self.classes_.shape[0])
+        sizes = (X.shape[1], *self._hidden(), self.classes_.shape[0])
         self.model_ = SoftmaxMLP(sizes, self.activation, seed=self.seed_)
-        self.n_features_in_ = X.shape[1]
         self.epoch_ = 0
         self.update_ = 0
         self.history_ = {}
+        self._data_sha256 = self._data_fingerprint(X, y_index)
+        self._build(X, None)
+
+    def _build(self, X: np.ndarray, state: dict | None) -> None:
+        """The optimiser and the replay buffer, fresh (``state`` None) or from a checkpoint's state."""
         n_theta = self.model_._theta.shape[0]
-        self._optimizer = Optimizer(self.optimizer, n_theta, np.arange(n_theta), momentum=float(self.momentum))
+        self._optimizer = Optimizer(self.optimizer, n_theta, np.arange(n_theta), momentum=float(self.momentum),
+                                    state=None if state is None else state["optimizer"])
         self._buffer = None
         self.replay_buffer_ = None
         if self.generative_weight > 0:
@@ -224,7 +287,7 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
                         "noise": NoiseSource(self.noise_init, X), "seed": self.seed_,
                         "device": self._device(), "buffer_size": int(self.buffer_size),
                         "reinit_prob": float(self.reinit_prob)}
-            self._buffer = ReplayBuffer(self.model_, settings, X)
+            self._buffer = ReplayBuffer(self.model_, settings, X, None if state is None else state["phase"])
             self.replay_buffer_ = self._buffer.buffer
 
     def _update(self, x: np.ndarray, y: np.ndarray, total: int) -> tuple[float, float]:
@@ -247,15 +310,44 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
         self.update_ += 1
         return float(loss), float(gap)
 
-    def fit(self, X, y) -> "JEMClassifier":
-        """Train for ``n_iter`` epochs from fresh weights."""
+    def fit(self, X, y, *, resume: bool = False) -> "JEMClassifier":
+        """Train for ``n_iter`` epochs from fresh weights, or, with ``resume``, continue up to ``n_iter`` epochs.
+
+        Parameters
+        ----------
+        X : array-like (n_samples, n_features) of finite reals
+        y : array-like (n_samples,) of class labels (at least 2 classes)
+        resume : bool
+            Continue a classifier from :meth:`from_checkpoint` (or fitted before) on the
+            same ``X`` and ``y``: bit for bit the uninterrupted run of ``n_iter`` epochs.
+
+        Raises
+        ------
+        ValueError, TypeError
+            For a bad parameter or bad data, naming it and what is allowed.
+        """
         self._check_params()
-        X = real_rows("X", X, None)
-        y = self._labels(y, X.shape[0])
-        self._init_fit(X)
+        if resume and not (hasattr(self, "_optimizer") or hasattr(self, "_state")):
+            raise ValueError("resume=True needs a classifier with training state: use JEMClassifier.from_checkpoint")
+        if not resume:
+            self._forget_fit()
+        try:
+            X, y = self._training_rows(X, y, reset=not resume)
+            if resume and self._data_fingerprint(X, y) != self._data_sha256:
+                raise ValueError("X, y are not the training data of the run being resumed (their sha256 differs)")
+            if not resume:
+                self._init_fit(X, y)
+            elif hasattr(self, "_state"):
+                self._build(X, self._state)
+                del self._state
+        except Exception:
+            if not resume:
+                self._forget_fit()      # a refused fit leaves no fitted attribute
+            raise
         b = int(self.batch_size)
         total = int(self.n_iter) * -(-X.shape[0] // b)
-        with Progress(int(self.n_iter), enabled=bool(self.verbose), desc="JEM training", unit="epoch") as progress:
+        with Progress(int(self.n_iter), enabled=bool(self.verbose), desc="JEM training", unit="epoch",
+                      initial=min(self.epoch_, int(self.n_iter))) as progress:
             while self.epoch_ < self.n_iter:
                 order = host_generator(self.seed_, HOST_EBM_ORDER, self.epoch_).permutation(X.shape[0])
                 losses, gaps = [], []
@@ -273,30 +365,43 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
                     self.history_.setdefault(name, []).append(value)
                 progress.set_postfix(values)
                 progress.update(1)
+                if self.checkpoint_path is not None and (self.epoch_ % int(self.checkpoint_every) == 0
+                                                         or self.epoch_ == self.n_iter):
+                    self.save(self.checkpoint_path)
         return self
 
     # ------------------------------------------------------------------ inference
     def _rows(self, X) -> np.ndarray:
         check_is_fitted(self)
-        return real_rows("X", X, self.n_features_in_)
+        return estimator_rows(self, X, reset=False)
+
+    def _logits(self, X) -> np.ndarray:
+        X = self._rows(X)
+        return self.model_.logits(X)
 
     def decision_function(self, X) -> np.ndarray:
-        """The logits f(x), (n, K)."""
-        return self.model_.logits(self._rows(X))
+        """The logits f(x), (n, K); for two classes the margin f(x)[1] - f(x)[0], (n,) (sklearn's convention)."""
+        f = self._logits(X)
+        return f[:, 1] - f[:, 0] if f.shape[1] == 2 else f
 
     def predict_proba(self, X) -> np.ndarray:
         """p(y | x) = softmax(f(x)), (n, K) in the order of ``classes_``."""
-        return self.model_.predict_proba(self._rows(X))
+        X = self._rows(X)
+        return self.model_.predict_proba(X)
 
     def predict_log_proba(self, X) -> np.ndarray:
-        return np.log(self.predict_proba(X))
+        """log p(y | x) = f(x) - logsumexp f(x), (n, K)."""
+        return log_softmax(self._logits(X), axis=1)
 
     def predict(self, X) -> np.ndarray:
-        return self.classes_[np.argmax(self.decision_function(X), axis=1)]
+        """The most probable class of every row (ties: the first in ``classes_``)."""
+        f = self._logits(X)
+        return self.classes_[np.argmax(f, axis=1)]
 
     def energy(self, X) -> np.ndarray:
         """E(x) = -logsumexp_y f(x)[y] of every row."""
-        return self.model_.energy(self._rows(X))
+        X = self._rows(X)
+        return self.model_.energy(X)
 
     def score_samples(self, X) -> np.ndarray:
         """-E(x) = log p(x) + log Z, the unnormalised log-density (higher: more like the training data)."""
@@ -323,3 +428,26 @@ class JEMClassifier(ClassifierMixin, BaseEstimator):
                         noise_scale=float(self.sgld_noise))
         chains.run(positive_int("n_steps", n_steps), record=())
         return chains.states
+
+    # ------------------------------------------------------------------ checkpoints
+    def training_state(self) -> dict:
+        """{"optimizer": ..., "phase": ...}: the optimiser's and the replay buffer's state (arrays and numbers)."""
+        if hasattr(self, "_state"):
+            return self._state
+        if not hasattr(self, "_optimizer"):
+            raise ValueError("there is no training state: fit first")
+        return {"optimizer": dict(self._optimizer.state), "phase": {} if self._buffer is None else self._buffer.state()}
+
+    def save(self, path) -> None:
+        """Write the network and training state to an HDF5 checkpoint (atomically)."""
+        from ebmphys.training.jem_checkpoint import save_jem_checkpoint
+
+        check_is_fitted(self)
+        save_jem_checkpoint(path, self)
+
+    @classmethod
+    def from_checkpoint(cls, path) -> "JEMClassifier":
+        """Restore a classifier from :meth:`save`; continue it with ``fit(X, y, resume=True)``."""
+        from ebmphys.training.jem_checkpoint import load_jem_checkpoint
+
+        return load_jem_checkpoint(cls, path)

@@ -11,7 +11,7 @@ import hashlib
 import numbers
 
 import numpy as np
-from sklearn.utils.validation import check_array
+from sklearn.utils.validation import check_array, validate_data
 
 from ebmphys.kernels.rng import resolve_seed
 from ebmphys.models._validate import finite_real
@@ -73,6 +73,31 @@ def real_rows(name: str, X, dim: int | None) -> np.ndarray:
     if np.ndim(X) != 2:
         raise ValueError(f"{name} must be a 2-D array (n_samples, n_features), got shape {np.shape(X)}")
     X = check_array(X, dtype=np.float64, ensure_all_finite=False, input_name=name, order="C")
+    return _finite_rows(name, X, dim)
+
+
+def estimator_rows(estimator, X, y="no_validation", *, reset: bool, dim: int | None = None):
+    """Rows ``X`` (and labels ``y``) through scikit-learn's ``validate_data``, then :func:`real_rows`' checks.
+
+    ``validate_data`` sets ``n_features_in_`` (and ``feature_names_in_``) when ``reset``, else
+    checks ``X`` against them; it accepts any array-like, ravels a column vector ``y`` with
+    a ``DataConversionWarning`` and refuses ``y=None`` when the estimator's tags require
+    labels.  Returns float64 C-order rows with ``dim`` columns (if given), or (rows, y).
+    """
+    try:
+        out = validate_data(estimator, X, y, reset=reset, dtype=np.float64, order="C", ensure_all_finite=False)
+    except ValueError as exc:
+        if str(exc).startswith("Expected 2D array"):        # sklearn's message spans lines: one line instead
+            raise ValueError(f"X must be a 2-D array (n_samples, n_features), got shape {np.shape(np.asarray(X))}; "
+                             f"Reshape your data: X.reshape(-1, 1) for one feature, X.reshape(1, -1) for one "
+                             f"sample") from None
+        raise
+    if isinstance(y, str) and y == "no_validation":
+        return _finite_rows("X", out, dim)
+    return _finite_rows("X", out[0], dim), out[1]
+
+
+def _finite_rows(name: str, X: np.ndarray, dim: int | None) -> np.ndarray:
     if not np.all(np.isfinite(X)):
         row = int(np.flatnonzero(~np.isfinite(X).all(axis=1))[0])
         raise ValueError(f"{name} contains NaN or infinite values (first in row {row})")

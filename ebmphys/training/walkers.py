@@ -15,6 +15,10 @@ are numbered ``sweep0 .. sweep0 + n_sweeps - 1``: with theta fixed, a move equal
 ``Chains(model, algorithm=..., seed=seed, initial_states=x, sweep=sweep0).run(n_sweeps)``
 bit for bit (tested).  Trainers keep one sweep counter per negative phase and
 advance it by every move, so no two moves share random numbers.
+
+A mover pickles (trainers are pickled, e.g. by scikit-learn's model selection): the
+registry's factory and the built backends are dropped and rebuilt on first use, from
+the same model, seed and options, so an unpickled mover makes the same moves.
 """
 
 from __future__ import annotations
@@ -48,11 +52,22 @@ class Mover:
     def __init__(self, model, algorithm: str, *, seed: int, device: str, options: dict):
         self.model = model
         self.algorithm = algorithm
+        self.device = device
         self._factory = lookup(model, algorithm, device)
         self._k0, self._k1 = split_seed(seed)
         self._options = dict(options)
         self._backends: dict[int, object] = {}
         self._backend(1)  # the backend validates the options here
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        del state["_factory"], state["_backends"]     # closures of the registry: rebuilt on unpickling
+        return state
+
+    def __setstate__(self, state: dict) -> None:
+        self.__dict__.update(state)
+        self._factory = lookup(self.model, self.algorithm, self.device)
+        self._backends = {}
 
     def _backend(self, n_rows: int):
         backend = self._backends.get(n_rows)

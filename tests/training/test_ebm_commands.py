@@ -124,8 +124,71 @@ generate_steps = 5
     assert (tmp_path / "jem.png").exists()
     assert main(["inspect", "jem.h5"]) == 0
     assert "auroc_noise" in capsys.readouterr().out
-    assert main(["train", str(spec), "--resume"]) == 2
-    assert "JEM runs are not checkpointed" in capsys.readouterr().err
+    assert (tmp_path / "jem.h5.jem-checkpoint.h5").exists() and (tmp_path / "jem.h5.plain-checkpoint.h5").exists()
+    assert main(["train", str(spec)]) == 2
+    assert "exists; use --resume to continue the run or --overwrite" in capsys.readouterr().err
+
+
+JEM_SPEC = """
+[model]
+type = "jem"
+hidden = [8]
+[training]
+n_epochs = 3
+sgld_steps = 2
+buffer_size = 200
+n_generated = 4
+generate_steps = 3
+"""
+
+
+def test_jem_spec_killed_and_resumed_equals_the_uninterrupted_run(tmp_path, monkeypatch, capsys):
+    """Killed after the JEM classifier's 2nd of 3 epochs: no output file, the last good checkpoint; --resume
+    continues it (and trains the plain classifier, whose checkpoint was never written, afresh) to the bits of the
+    uninterrupted run.  A damaged checkpoint is refused in one line, exit 2, and no output is written."""
+    from ebmphys.training.jem import JEMClassifier
+
+    spec = _write(tmp_path, JEM_SPEC, "jem.toml")
+    assert main(["train", str(spec), "--quiet", "--out", "full.h5"]) == 0
+    save = JEMClassifier.save
+
+    def killed_after_epoch_2(self, path):
+        save(self, path)
+        if self.epoch_ == 2:
+            raise KeyboardInterrupt
+
+    monkeypatch.setattr(JEMClassifier, "save", killed_after_epoch_2)
+    assert main(["train", str(spec), "--quiet", "--out", "part.h5"]) == 130
+    monkeypatch.setattr(JEMClassifier, "save", save)
+    assert not (tmp_path / "part.h5").exists() and not (tmp_path / "part.h5.plain-checkpoint.h5").exists()
+    checkpoint = tmp_path / "part.h5.jem-checkpoint.h5"
+    assert JEMClassifier.from_checkpoint(checkpoint).epoch_ == 2
+    assert main(["inspect", str(checkpoint)]) == 0
+    assert "INCOMPLETE at epoch 2 of 3" in capsys.readouterr().out
+    intact = checkpoint.read_bytes()
+    with h5py.File(checkpoint, "r") as f:
+        info = f["state/phase/buffer"].id.get_chunk_info(0)
+    damaged = bytearray(intact)
+    damaged[info.byte_offset + 16: info.byte_offset + 24] = bytes(255 - b for b in intact[info.byte_offset + 16:
+                                                                                          info.byte_offset + 24])
+    checkpoint.write_bytes(bytes(damaged))
+    capsys.readouterr()
+    assert main(["train", str(spec), "--quiet", "--resume", "--out", "part.h5"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "state/phase/buffer is damaged: checksum mismatch" in err, err
+    assert "the run cannot continue from it" in err and not (tmp_path / "part.h5").exists()
+    assert checkpoint.read_bytes() == bytes(damaged)                 # the damaged file is left for inspection
+    assert main(["inspect", str(checkpoint)]) != 0
+    assert "DAMAGED state/phase/buffer: checksum mismatch" in capsys.readouterr().out
+    checkpoint.write_bytes(intact)
+    assert main(["train", str(spec), "--quiet", "--resume", "--out", "part.h5"]) == 0
+    with h5py.File(tmp_path / "full.h5") as full, h5py.File(tmp_path / "part.h5") as part:
+        for name in ("jem/theta", "plain/theta", "generated", "buffer_sample", "jem/history/cross_entropy"):
+            np.testing.assert_array_equal(part[name][()], full[name][()])
+        assert part["jem"].attrs["metrics_json"] == full["jem"].attrs["metrics_json"]
+    _write(tmp_path, JEM_SPEC.replace("n_epochs = 3", "n_epochs = 4"), "jem.toml")
+    assert main(["train", str(spec), "--quiet", "--resume", "--out", "part.h5"]) == 2
+    assert "differs from the spec stored in" in capsys.readouterr().err
 
 
 def test_comparison_spec_runs_every_case_and_method_and_resumes_run_by_run(tmp_path, capsys):

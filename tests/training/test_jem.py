@@ -105,9 +105,85 @@ def test_jem_is_a_pure_function_of_random_state_and_refuses_bad_input(digits):
     np.testing.assert_array_equal(a.replay_buffer_, b.replay_buffer_)
     with pytest.raises(ValueError, match="X contains NaN or infinite values"):
         JEMClassifier(**params).fit(np.full((4, 64), np.nan), [0, 1, 0, 1])
-    with pytest.raises(ValueError, match=r"y must be a 1-D array with one label per row of X \(4\)"):
+    with pytest.raises(ValueError, match=r"inconsistent numbers of samples: \[4, 2\]"):
         JEMClassifier(**params).fit(np.zeros((4, 64)), [0, 1])
     with pytest.raises(ValueError, match=r"buffer_size must be >= the negatives drawn per update"):
         JEMClassifier(**dict(params, buffer_size=10)).fit(X_train[:300], y_train[:300])
     with pytest.raises(ValueError, match="X has 3 features"):
         a.predict(np.zeros((2, 3)))
+
+
+@pytest.mark.parametrize("generative_weight", [1.0, 0.0], ids=["jem", "plain"])
+def test_checkpoint_resume_equals_the_uninterrupted_fit_bit_for_bit(digits, tmp_path, generative_weight):
+    """3 epochs in one fit against 1 epoch, checkpoint, load, 2 more: same weights, optimiser moments, replay
+    buffer, sweep counter and history, bit for bit (string labels, Adam, a replay buffer with restarts)."""
+    import h5py
+
+    from ebmphys.training.jem_checkpoint import verify_jem_checkpoint
+
+    X_train, y_train, _, _ = digits
+    X, y = X_train[:200], np.array([f"digit {v}" for v in y_train[:200]])
+    params = dict(hidden_layer_sizes=(8,), generative_weight=generative_weight, sgld_steps=2, buffer_size=100,
+                  reinit_prob=0.2, batch_size=32, random_state=np.uint64(2**64 - 3))
+    full = JEMClassifier(n_iter=3, **params).fit(X, y)
+    path = tmp_path / "jem.h5"
+    first = JEMClassifier(n_iter=1, checkpoint_path=path, **params).fit(X, y)
+    assert verify_jem_checkpoint(path) == []
+    with h5py.File(path, "r") as f:
+        assert all(d.fletcher32 for d in f["state/optimizer"].values()) and f["model/theta"].fletcher32
+    restored = JEMClassifier.from_checkpoint(path)
+    np.testing.assert_array_equal(restored.predict_proba(X), first.predict_proba(X))   # usable before resuming
+    assert restored.epoch_ == 1 and restored.seed_ == 2**64 - 3 and list(restored.classes_) == list(full.classes_)
+    resumed = restored.set_params(n_iter=3, checkpoint_path=None).fit(X, y, resume=True)
+    np.testing.assert_array_equal(resumed.model_.theta, full.model_.theta)
+    assert resumed.history_ == full.history_ and resumed.update_ == full.update_
+    a, b = resumed.training_state(), full.training_state()
+    for part in ("optimizer", "phase"):
+        assert a[part].keys() == b[part].keys()
+        for key in a[part]:
+            np.testing.assert_array_equal(a[part][key], b[part][key])
+    if generative_weight:
+        np.testing.assert_array_equal(resumed.replay_buffer_, full.replay_buffer_)
+    else:
+        assert resumed.replay_buffer_ is None and "buffer" not in a["phase"]
+    np.testing.assert_array_equal(resumed.predict(X), full.predict(X))
+    with pytest.raises(ValueError, match="are not the training data of the run being resumed"):
+        JEMClassifier.from_checkpoint(path).set_params(n_iter=3).fit(X[:-1], y[:-1], resume=True)
+    with pytest.raises(ValueError, match="resume=True needs a classifier with training state"):
+        JEMClassifier(n_iter=3, **params).fit(X, y, resume=True)
+
+
+def test_damaged_or_foreign_checkpoints_are_refused_in_one_line(digits, tmp_path):
+    import h5py
+
+    from ebmphys.exceptions import DamagedDataError, FileDataError
+    from ebmphys.training.jem_checkpoint import verify_jem_checkpoint
+
+    X_train, y_train, _, _ = digits
+    path = tmp_path / "jem.h5"
+    JEMClassifier((8,), n_iter=1, sgld_steps=2, buffer_size=100, batch_size=32, random_state=0,
+                  checkpoint_path=path).fit(X_train[:100], y_train[:100])
+    with h5py.File(path, "r") as f:
+        info = f["state/phase/buffer"].id.get_chunk_info(0)
+    with open(path, "r+b") as fh:       # flip bytes inside the buffer's first chunk
+        fh.seek(info.byte_offset + 16)
+        original = fh.read(8)
+        fh.seek(info.byte_offset + 16)
+        fh.write(bytes(255 - b for b in original))
+    assert [name for name, _ in verify_jem_checkpoint(path)] == ["state/phase/buffer"]
+    with pytest.raises(DamagedDataError, match="state/phase/buffer is damaged: checksum mismatch") as info:
+        JEMClassifier.from_checkpoint(path)
+    assert "\n" not in str(info.value)
+    truncated = tmp_path / "truncated.h5"
+    truncated.write_bytes(path.read_bytes()[:2000])
+    with pytest.raises(FileDataError, match="not a readable HDF5 file") as info:
+        JEMClassifier.from_checkpoint(truncated)
+    assert "\n" not in str(info.value)
+    from ebmphys.training import EBMTrainer
+
+    ebm = tmp_path / "ebm.h5"
+    EBMTrainer(n_iter=1, batch_size=50, random_state=0, checkpoint_path=ebm).fit(X_train[:100, :2])
+    with pytest.raises(FileDataError, match="is not an ebmphys JEM checkpoint"):
+        JEMClassifier.from_checkpoint(ebm)
+    resumed = EBMTrainer.from_checkpoint(ebm)           # model=None is stored as such and resumes
+    assert resumed.model is None and resumed.set_params(n_iter=2).fit(X_train[:100, :2], resume=True).epoch_ == 2
