@@ -105,13 +105,13 @@ def _pow2(typingctx, k):
     return sig, codegen
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def mul(a, b):
     """``a * b`` as a float64 rounded once and never fused with a following addition."""
     return _mul_rn(a, b)
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _exp_reduced(z):
     """exp(z) for z in [-708, 709]: 2**k * P(r), k = round(z / ln 2), r = z - k ln 2 (|r| <= ln(2)/2).
 
@@ -137,7 +137,7 @@ def _exp_reduced(z):
     return mul(p, _pow2(int(k)))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def exp(x):
     """e**x, the same bits on every target: within 2 ulp on [-708, 709], 0.0 below, inf above."""
     if x < -708.0:
@@ -149,7 +149,7 @@ def exp(x):
     return _exp_reduced(mul(x, 1.0))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def sigmoid(x):
     """1 / (1 + exp(-x)) with the argument of exp clamped to [-40, 40] (so 0 < sigmoid < 1 always).
 
@@ -160,7 +160,7 @@ def sigmoid(x):
     return 1.0 / (1.0 + _exp_reduced(z))
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def _log1p_unit(y):
     """log(1 + y) for y in [0, 1]: 2 atanh(s) with s = u / (2 + u), after halving 1 + y when it exceeds sqrt 2.
 
@@ -189,7 +189,7 @@ def _log1p_unit(y):
     return (mul(k, _LN2_HI) + (mul(two_s, p) + mul(k, _LN2_LO))) + two_s
 
 
-@njit(cache=True, inline="always")
+@njit(cache=True)
 def softplus(x):
     """log(1 + exp(x)) = max(x, 0) + log1p(exp(-|x|)), without overflow; within 4 ulp."""
     return max(x, 0.0) + _log1p_unit(exp(-abs(x)))
