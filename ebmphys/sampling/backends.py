@@ -43,13 +43,17 @@ def threads_for(updates_per_sweep: int):
 
     Results do not depend on the thread count (counter-based random numbers), only speed does.
     """
+    if updates_per_sweep >= PARALLEL_MIN_UPDATES:  # nothing to change (and numba's thread calls cost microseconds)
+        yield
+        return
     threads = numba.get_num_threads()
-    if updates_per_sweep < PARALLEL_MIN_UPDATES:
+    if threads > 1:
         numba.set_num_threads(1)
     try:
         yield
     finally:
-        numba.set_num_threads(threads)
+        if threads > 1:
+            numba.set_num_threads(threads)
 
 
 def _row_betas(betas) -> np.ndarray:
@@ -104,6 +108,9 @@ class _LatticeLayout(_IsingBackend):
 
     def from_kernel(self, spins: np.ndarray) -> np.ndarray:
         return spins[:, : self.model.n_spins].copy()
+
+    def state_rows(self, spins: np.ndarray) -> np.ndarray:
+        return spins
 
     def observe(self, spins, out, column):
         e, m = _outputs(out, spins.shape[0])
@@ -266,6 +273,9 @@ class GraphLocalBackend(_IsingBackend):
 
     def from_kernel(self, spins: np.ndarray) -> np.ndarray:
         return spins.copy()
+
+    def state_rows(self, spins: np.ndarray) -> np.ndarray:
+        return spins
 
     def observe(self, spins, out, column):
         e, m = _outputs(out, spins.shape[0])

@@ -241,6 +241,20 @@ class Chains:
     def states(self) -> np.ndarray:
         return self._backend.from_kernel(self._kstate).reshape(self._batch + self.site_shape)
 
+    def state_rows(self) -> np.ndarray:
+        """The current configurations as read-only rows (n_chains * n_betas, >= n_sites), valid until the next run.
+
+        The first ``n_sites`` entries of row m are the configuration of kernel row m (in
+        the user layout's order); where the backend's kernel layout holds them so
+        (``backend.state_rows``: lattices and graphs on the CPU) this is a view of it,
+        without a copy, else a copy of :attr:`states`.
+        """
+        rows = getattr(self._backend, "state_rows", None)
+        view = rows(self._kstate) if rows is not None else self._backend.from_kernel(self._kstate)
+        view = view.view()
+        view.flags.writeable = False
+        return view
+
     @property
     def latent_states(self) -> np.ndarray:
         """States of the latent units that belong to :attr:`states` (RBMs: the hidden layer h_t, uint8)."""
@@ -279,7 +293,8 @@ class Chains:
         return record
 
     # ------------------------------------------------------------------ running
-    def run(self, n_sweeps: int, *, thin: int = 1, record=None, progress=False, tune: bool = False) -> ChainRecords:
+    def run(self, n_sweeps: int, *, thin: int = 1, record=None, progress=False, tune: bool = False,
+            every: int = 0, call=None) -> ChainRecords:
         """Advance every chain by ``n_sweeps`` sweeps and return what was recorded during them.
 
         Parameters
@@ -297,6 +312,10 @@ class Chains:
             Let algorithms with adaptive settings (step sizes of gradient samplers) adapt
             them during this call, as ``sample`` does during burn-in; a tuned call is not
             a stationary Markov chain, so record nothing you analyse from it.
+        every : int >= 0, a multiple of ``thin``
+            With ``call``: call ``call(chains)`` after every ``every``-th sweep of this call
+            (0: never), e.g. to store configurations (:meth:`state_rows`) without one
+            short ``run`` per configuration.  Single beta only.
 
         Returns
         -------
@@ -309,6 +328,9 @@ class Chains:
         if self._sweep + n_sweeps > MAX_SWEEP:
             raise ValueError(f"the sweep counter would pass 2**32 - 1 (the random-number counter): at sweep "
                              f"{self._sweep}, n_sweeps may be at most {MAX_SWEEP - self._sweep}, got {n_sweeps}")
+        every = positive_int("every", every, minimum=0) if call is not None else 0
+        if every % thin or (every and self.ladder):
+            raise ValueError(f"every must be a multiple of thin={thin} (single beta only), got {every}")
         record = self.check_record(record)
         n_records = n_sweeps // thin if record else 0
         if record:
@@ -332,10 +354,14 @@ class Chains:
                 column = 0
                 while self._sweep < start + n_sweeps:
                     n = min(chunk, start + n_sweeps - self._sweep)
+                    if every:
+                        n = min(n, every - (self._sweep - start) % every)
                     backend.run(self._kstate, self._sweep, n, thin, out, column, tune)
                     self._sweep += n
                     column += n // thin
                     bar.update(n)
+                    if every and (self._sweep - start) % every == 0:
+                        call(self)
         if own_bar:
             bar.close()
         values = {name: out[name].reshape(self._batch + (n_records,)) for name in record}

@@ -78,6 +78,9 @@ class _LatticeLayout(_PottsBackend):
     def from_kernel(self, kstate: np.ndarray) -> np.ndarray:
         return kstate[:, : self.n_sites].copy()
 
+    def state_rows(self, kstate: np.ndarray) -> np.ndarray:
+        return kstate
+
     def observe(self, kstate, out, column):
         e, m = _outputs(out, kstate.shape[0])
         potts_cpu.lattice_observables(kstate, self.model.neighbors, self.q, self.model.J, self.model.h, e, m, column)
@@ -165,6 +168,9 @@ class GraphLocalBackend(_PottsBackend):
 
     def from_kernel(self, kstate: np.ndarray) -> np.ndarray:
         return kstate.copy()
+
+    def state_rows(self, kstate: np.ndarray) -> np.ndarray:
+        return kstate
 
     def observe(self, kstate, out, column):
         e, m = _outputs(out, kstate.shape[0])

@@ -28,6 +28,9 @@ keeps its bits).  ``options`` are algorithm-specific keyword arguments
 ``to_kernel(states)`` / ``from_kernel(kstate) -> ndarray``
     User configurations (n_rows, n_sites) <-> the kernel's layout (padding, hidden
     layers, device arrays, ...).  ``from_kernel`` returns a copy.
+``state_rows(kstate) -> ndarray`` (optional)
+    The kernel layout itself when its rows begin with the user configurations
+    (n_rows, >= n_sites), so they can be read without a copy (``Chains.state_rows``).
 ``run(kstate, sweep0, n_sweeps, record_every, out, column0, tune)``
     Advance every row by the sweeps numbered ``sweep0 .. sweep0 + n_sweeps - 1`` in
     place; after every ``record_every``-th (0: never) write each observable of the

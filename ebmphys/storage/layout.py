@@ -124,11 +124,36 @@ def configuration_bytes(n_spins: int, q: int = 0) -> int:
 
 
 def pack_states(states: np.ndarray, q: int = 0) -> np.ndarray:
-    """Pack configurations along the last axis: Ising spins (q = 0, :func:`pack_spins`) or Potts bit planes."""
+    """Pack configurations along the last axis: Ising spins (q = 0, :func:`pack_spins`) or Potts bit planes.
+
+    Potts states 0..q-1 become ``site_bits(q)`` planes, least significant first, each
+    ``np.packbits`` of that bit over the sites (:mod:`ebmphys.kernels.packing`).
+    """
     if q == 0:
         return pack_spins(states)
-    s = np.asarray(states, dtype=np.uint8)
-    return np.concatenate([np.packbits((s >> b) & 1, axis=-1) for b in range(site_bits(q))], axis=-1)
+    return _pack(np.asarray(states, dtype=np.uint8), q)
+
+
+def _pack(s: np.ndarray, q: int) -> np.ndarray:
+    rows = math.prod(s.shape[:-1])
+    out = np.empty(s.shape[:-1] + (configuration_bytes(s.shape[-1], q),), dtype=np.uint8)
+    pack_rows_into(s.reshape(rows, s.shape[-1]), s.shape[-1], q, out.reshape(rows, out.shape[-1]))
+    return out
+
+
+def pack_rows_into(rows: np.ndarray, n_sites: int, q: int, out: np.ndarray) -> None:
+    """Pack the first ``n_sites`` entries of every row of ``rows`` into ``out`` (:func:`pack_states`'s bits).
+
+    ``rows``: int8 spins (q = 0) or uint8 Potts states, shape (n_rows, >= n_sites) with
+    C-contiguous rows (a kernel layout with ghost sites after the configuration is
+    packed in place); ``out``: uint8 (n_rows, ``configuration_bytes(n_sites, q)``),
+    overwritten.
+    """
+    if rows.ndim != 2 or rows.shape[1] < n_sites or out.shape != (rows.shape[0], configuration_bytes(n_sites, q)):
+        raise ValueError(f"cannot pack {n_sites} sites of rows {rows.shape} into {out.shape}")
+    from ebmphys.kernels.packing import pack_rows  # numba only where configurations are packed, not to read files
+
+    pack_rows(np.ascontiguousarray(rows), n_sites, site_bits(q), q == 0, out)
 
 
 def unpack_states(packed: np.ndarray, n_spins: int, q: int = 0) -> np.ndarray:
@@ -163,8 +188,11 @@ def state_chunks(n_chains_per_seed: int, n_items: int, itemsize: int = 1) -> tup
 
 
 def pack_spins(states: np.ndarray) -> np.ndarray:
-    """Bit-pack spins along the last axis: +1 -> bit 1, -1 -> bit 0 (``np.packbits``, big-endian bit order)."""
-    return np.packbits(states > 0, axis=-1)
+    """Bit-pack spins along the last axis: +1 -> bit 1, -1 -> bit 0 (``np.packbits(states > 0)``, big-endian bit order)."""
+    s = np.asarray(states)
+    if s.dtype != np.int8:
+        s = (s > 0).view(np.int8)  # 1 where s > 0: the same bits
+    return _pack(s, 0)
 
 
 def unpack_spins(packed: np.ndarray, n_spins: int) -> np.ndarray:

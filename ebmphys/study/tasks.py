@@ -27,7 +27,7 @@ import numpy as np
 from ebmphys.kernels.rng import derive_seed
 from ebmphys.models import LatticeIsing, LatticePotts, Phi4Lattice
 from ebmphys.sampling.chains import Chains
-from ebmphys.storage.layout import configuration_bytes, pack_states
+from ebmphys.storage.layout import configuration_bytes, pack_rows_into
 from ebmphys.study.spec import StudySpec
 
 
@@ -233,34 +233,46 @@ def _chains(job: Job) -> Chains:
 
 
 def run_job(job: Job) -> JobResult:
-    """Run one job on :class:`ebmphys.sampling.Chains`, cut at the configuration-recording sweeps.
+    """Run one job on :class:`ebmphys.sampling.Chains`: one ``run`` call, configurations packed as they come.
 
-    The chains are built once per job (from the job's states and sweep counter), so
-    storing a configuration after every sweep costs one short ``run`` call each.
+    The chains are built once per job (from the job's states and sweep counter).
+    After every configuration-recording sweep the chains' rows are bit-packed in
+    place (:meth:`Chains.state_rows`, :func:`ebmphys.storage.layout.pack_rows_into`)
+    into one buffer held in file order (configuration, chain, byte), so the file's
+    writer stores a job's configurations in one contiguous write.
     """
     t = job.task
     chains = _chains(job)
     n = job.stop - job.start
+    n_bytes = configuration_bytes(t.n_spins, t.q)
     if job.stop <= t.burn_in:  # job_stops never lets a job straddle the end of burn-in
         chains.run(n, record=())
         empty = np.zeros((t.n_chains, 0))
         return JobResult(task_index=t.index, start=job.start, stop=job.stop, energy=empty, magnetization=empty,
-                         configurations=np.zeros((t.n_chains, 0, configuration_bytes(t.n_spins, t.q)),
-                                                 dtype=np.uint8),
+                         configurations=np.zeros((t.n_chains, 0, n_bytes), dtype=np.uint8),
                          states=chains.states.reshape(t.n_chains, -1))
 
-    conf_sweeps = [int(s) for s in t.configuration_sweeps() if job.start < s <= job.stop]
-    cuts = [s for s in conf_sweeps if s < job.stop] + [job.stop]
-    energy = np.zeros((t.n_chains, n // t.thin))
-    magnetization = np.zeros_like(energy)
-    configurations = np.zeros((t.n_chains, len(conf_sweeps), configuration_bytes(t.n_spins, t.q)), dtype=np.uint8)
-    for stop in cuts:
-        column = (chains.sweep - job.start) // t.thin
-        records = chains.run(stop - chains.sweep, thin=t.thin)
-        k = records.sweeps.shape[0]
-        energy[:, column:column + k] = records["energy"]
-        magnetization[:, column:column + k] = records["magnetization"]
-        if stop in conf_sweeps:
-            configurations[:, conf_sweeps.index(stop)] = pack_states(chains.states.reshape(t.n_chains, -1), t.q)
-    return JobResult(task_index=t.index, start=job.start, stop=job.stop, energy=energy, magnetization=magnetization,
-                     configurations=configurations, states=chains.states.reshape(t.n_chains, -1))
+    every = t.configurations_every
+    if not every:
+        records = chains.run(n, thin=t.thin)
+        return JobResult(task_index=t.index, start=job.start, stop=job.stop, energy=records["energy"],
+                         magnetization=records["magnetization"],
+                         configurations=np.zeros((t.n_chains, 0, n_bytes), dtype=np.uint8),
+                         states=chains.states.reshape(t.n_chains, -1))
+    # configurations after sweeps burn_in + k * every: the first one in (start, stop] is at sweep `first`
+    done = (job.start - t.burn_in) // every
+    first = t.burn_in + every * (done + 1)
+    stored = np.zeros(((job.stop - t.burn_in) // every - done, t.n_chains, n_bytes), dtype=np.uint8)
+
+    def store(c: Chains) -> None:
+        pack_rows_into(c.state_rows(), t.n_spins, t.q, stored[(c.sweep - first) // every])
+
+    parts = []
+    if (job.start - t.burn_in) % every and first <= job.stop:  # a job that starts between two configurations
+        parts.append(chains.run(first - job.start, thin=t.thin))
+        store(chains)
+    parts.append(chains.run(job.stop - chains.sweep, thin=t.thin, every=every, call=store))
+    return JobResult(task_index=t.index, start=job.start, stop=job.stop,
+                     energy=np.concatenate([p["energy"] for p in parts], axis=1),
+                     magnetization=np.concatenate([p["magnetization"] for p in parts], axis=1),
+                     configurations=stored.transpose(1, 0, 2), states=chains.states.reshape(t.n_chains, -1))
