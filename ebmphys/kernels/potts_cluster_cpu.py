@@ -20,7 +20,10 @@ for the Ising kernels of :mod:`cluster_cpu` (so the GPU twins share the layout):
 
 * Wolff: the seed site by rejection from words 0, 1, 2, ... of
   ``P(0, stream + 1), P(1, stream + 1), ...`` (:func:`cluster_cpu.seed_word`; the
-  accepted word w gives site ``(w N) >> 32``, where the Ising kernel takes ``w // floor(2**32 / N)``); the new state from word 0 of
+  accepted word w gives site ``(w N) >> 32``, where the Ising kernel takes ``w // floor(2**32 / N)``,
+  so a site's probability is 1/N within a relative N / 2**32, which biases nothing: detailed
+  balance holds for any seed-site distribution, since the same cluster is reached from the
+  same seeds before and after it changes); the new state from word 0 of
   ``P(0, rng.CLUSTER_STATE)`` (:func:`potts_updates.proposal`); the member at queue
   position p tests its neighbour column k with word k % 4 of ``P(p B + k // 4, stream)``.
 * Swendsen-Wang: the bond from site i to its +1 neighbour along axis a uses word
