@@ -21,7 +21,11 @@ kernels (all cores) in the same run:
 
 Every figure is the best of REPEATS timed runs after a warm-up (compilation
 excluded), each run sized to take about TARGET_S seconds; GPU timings end with a
-device synchronisation.
+device synchronisation.  Each row is printed as soon as it is measured.
+
+``--smoke`` runs every measurement once at tiny sizes, also under the CUDA
+simulator, prints the table marked as a smoke run and writes nothing: a check
+that the script works before it is given GPU time (``tests/cuda/test_gpu_benchmark.py``).
 """
 
 from __future__ import annotations
@@ -44,16 +48,34 @@ TITLE = "GPU kernels"
 TARGET_S = 1.0
 REPEATS = 3
 T_C = 2 / np.log(1 + np.sqrt(2))
+#: sizes of the measurements: the real ones, and tiny ones for --smoke
+SIZES = {
+    "lattices": (((1024, 1024), T_C), ((4096, 4096), T_C), ((16384, 16384), T_C), ((128, 128, 128), 4.51),
+                 ((256, 256, 256), 4.51)),
+    "swendsen_wang": (1024, 4096),
+    "rbm": dict(n_rows=60_000, n_visible=784, n_hidden=500, cpu_fraction=10, n_chains=100),
+    "ais_chains": 1000,
+    "ais_ising": 64,
+    "ais_steps": 50,
+}
+SMOKE_SIZES = {
+    "lattices": (((8, 6), T_C), ((4, 4, 4), 4.51)),
+    "swendsen_wang": (8,),
+    "rbm": dict(n_rows=20, n_visible=6, n_hidden=4, cpu_fraction=2, n_chains=3),
+    "ais_chains": 2,
+    "ais_ising": 4,
+    "ais_steps": 2,
+}
 
 
-def require_gpu() -> str:
-    """The GPU's name, or exit with status 2 and the reason when there is no real GPU."""
+def require_gpu(smoke: bool = False) -> str:
+    """The GPU's name; exit with status 2 and the reason without a real GPU (``smoke``: the simulator will do)."""
     try:
         check_device("cuda")
     except DeviceError as exc:
         refuse(f"benchmarks/gpu.py needs a GPU: {exc}")
     status = cuda_status()
-    if status.simulator:
+    if status.simulator and not smoke:
         refuse("benchmarks/gpu.py refuses to run under the CUDA simulator (NUMBA_ENABLE_CUDASIM=1): "
                "simulator timings are not GPU figures")
     return status.detail
@@ -103,16 +125,16 @@ def swendsen_wang(L, device):
     return best_rate(lambda n: chains.run(n, record=()), 1, device == "cuda")
 
 
-def pcd_epochs(device, n_rows=60_000, n_visible=784, n_hidden=500):
+def pcd_epochs(device, n_rows, n_visible, n_hidden, cpu_fraction, n_chains):
     from ebmphys.kernels import rbm_cpu
 
     rng = np.random.default_rng(3)
     data = (rng.random((n_rows, n_visible)) < 0.5).astype(np.uint8)
-    rows = n_rows if device == "cuda" else n_rows // 10
+    rows = n_rows if device == "cuda" else n_rows // cpu_fraction
     W = 0.01 * rng.standard_normal((n_visible, n_hidden))
     arrays = dict(data=data[:rows], order=np.arange(rows, dtype=np.int64), W=W, WT=np.ascontiguousarray(W.T),
                   b=np.zeros(n_visible), c=np.zeros(n_hidden), vel_W=np.zeros_like(W), vel_b=np.zeros(n_visible),
-                  vel_c=np.zeros(n_hidden), chains=np.zeros((100, n_hidden), np.uint8), mu=data.mean(axis=0),
+                  vel_c=np.zeros(n_hidden), chains=np.zeros((n_chains, n_hidden), np.uint8), mu=data.mean(axis=0),
                   lam=np.full(n_hidden, 0.5))
     if device == "cuda":
         from numba import cuda
@@ -135,9 +157,9 @@ def pcd_epochs(device, n_rows=60_000, n_visible=784, n_hidden=500):
     return best_rate(run, rows / n_rows, device == "cuda")
 
 
-def ais_steps(model, n_chains, device, **options):
+def ais_steps(model, n_chains, n_steps, device, **options):
     chains = Chains(model, beta=0.0, n_chains=n_chains, seed=6, device=device, **options)
-    betas = np.linspace(0.0, 1.0, 51)
+    betas = np.linspace(0.0, 1.0, n_steps + 1)
     path = {}
     if isinstance(model, ebmphys.models.RBM):
         path = dict(base_bias=np.zeros(model.n_visible), base_weights=1.0 - betas)
@@ -145,35 +167,49 @@ def ais_steps(model, n_chains, device, **options):
 
 
 def main() -> None:
+    global TARGET_S, REPEATS
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--no-write", action="store_true", help="print the table without writing BENCHMARKS.md")
+    parser.add_argument("--smoke", action="store_true",
+                        help="tiny sizes, one run each, simulator allowed, nothing written: check the script works")
     args = parser.parse_args()
-    gpu_name = require_gpu()
+    gpu_name = require_gpu(args.smoke)
+    sizes = SMOKE_SIZES if args.smoke else SIZES
+    if args.smoke:
+        TARGET_S, REPEATS = 0.0, 1
     import numba_cuda
 
     rows = []
+    started = time.perf_counter()
 
     def add(case, unit, measure):
         gpu, cpu = measure("cuda"), measure("cpu")
         rows.append(f"| {case} | {unit} | {gpu:.4g} | {cpu:.4g} | {gpu / cpu:.1f} |")
-        print(rows[-1], flush=True)
+        print(f"{rows[-1]}  ({time.perf_counter() - started:.0f} s)", flush=True)
 
-    for shape, temperature in (((1024, 1024), T_C), ((4096, 4096), T_C), ((16384, 16384), T_C),
-                               ((128, 128, 128), 4.51), ((256, 256, 256), 4.51)):
+    for shape, temperature in sizes["lattices"]:
         for algorithm in ("metropolis", "heatbath"):
             name = "x".join(map(str, shape))
             add(f"{algorithm} {len(shape)}D {name}, T = {temperature:.3f}", "flips/ns",
                 lambda d, s=shape, t=temperature, a=algorithm: spin_flips(s, t, a, d))
-    for L in (1024, 4096):
+    for L in sizes["swendsen_wang"]:
         add(f"Swendsen-Wang 2D {L}x{L}, T_c", "steps/s", lambda d, L=L: swendsen_wang(L, d))
-    add("RBM PCD-1 784x500, 60,000 rows, batch 100 (CPU: 6,000 rows, scaled)", "epochs/s", pcd_epochs)
+    r = sizes["rbm"]
+    add(f"RBM PCD-1 {r['n_visible']}x{r['n_hidden']}, {r['n_rows']:,} rows, batch 100 "
+        f"(CPU: {r['n_rows'] // r['cpu_fraction']:,} rows, scaled)", "epochs/s", lambda d: pcd_epochs(d, **r))
     rng = np.random.default_rng(7)
-    rbm = ebmphys.models.RBM(784, 500, W=0.01 * rng.standard_normal((784, 500)), b=rng.normal(size=784),
-                             c=rng.normal(size=500))
-    add("AIS RBM 784x500, 1,000 chains", "steps/s", lambda d: ais_steps(rbm, 1000, d, algorithm="gibbs"))
-    add("AIS Ising 2D 64x64 heat bath, 1,000 chains", "steps/s",
-        lambda d: ais_steps(ebmphys.LatticeIsing((64, 64)), 1000, d, algorithm="heatbath"))
+    shape = (r["n_visible"], r["n_hidden"])
+    rbm = ebmphys.models.RBM(*shape, W=0.01 * rng.standard_normal(shape), b=rng.normal(size=shape[0]),
+                             c=rng.normal(size=shape[1]))
+    n_ais, L_ais, k = sizes["ais_chains"], sizes["ais_ising"], sizes["ais_steps"]
+    add(f"AIS RBM {shape[0]}x{shape[1]}, {n_ais:,} chains, {k} steps", "steps/s",
+        lambda d: ais_steps(rbm, n_ais, k, d, algorithm="gibbs"))
+    add(f"AIS Ising 2D {L_ais}x{L_ais} heat bath, {n_ais:,} chains, {k} steps", "steps/s",
+        lambda d: ais_steps(ebmphys.LatticeIsing((L_ais, L_ais)), n_ais, k, d, algorithm="heatbath"))
     table = "\n".join(["| case | unit | GPU | CPU (all cores) | GPU / CPU |", "|---|---|---|---|---|", *rows])
+    if args.smoke:
+        print(f"smoke run on {gpu_name}: tiny sizes, one run each; these are not GPU figures\n\n{table}")
+        return
     body = (f"GPU: {gpu_name} (numba-cuda {numba_cuda.__version__}); CPU figures from the CPU kernels in the same "
             f"run, best of {REPEATS} runs of about {TARGET_S:g} s each, compilation excluded. Spin updates are "
             f"bit-identical on both devices. Goal for the int8 checkerboard kernel: at least 300 flips/ns at 2D "
