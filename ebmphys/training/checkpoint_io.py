@@ -159,3 +159,22 @@ def dataset_damage(f: h5py.File, path, names: Iterable[str]) -> list[tuple[str, 
         if values.dtype.kind == "f" and name.startswith("model/") and not np.all(np.isfinite(values)):
             damage.append((name, "non-finite parameters"))
     return damage
+
+
+def has_file_format(path, file_format: str) -> bool:
+    """True if ``path`` is a readable HDF5 file whose ``file_format`` attribute is ``file_format``."""
+    try:
+        with h5py.File(path, "r") as f:
+            return f.attrs.get("file_format") == file_format
+    except OSError:
+        return False
+
+
+def checkpoint_damage(path, required: Iterable[str]) -> list[tuple[str, str]]:
+    """Read every dataset of the file at ``path``: (dataset, reason) for each of ``required`` that is
+    missing, then for each damaged dataset (:func:`dataset_damage`)."""
+    with h5py.File(path, "r") as f:
+        names = []
+        f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
+        missing = [(name, "missing") for name in required if name not in names]
+        return missing + dataset_damage(f, path, names)

@@ -29,12 +29,12 @@ import copy
 import json
 import os
 
-import h5py
 import numpy as np
 
 from ebmphys.training.checkpoint_io import (
-    dataset_damage,
+    checkpoint_damage,
     extra_attrs,
+    has_file_format,
     json_value,
     read_checkpoint,
     read_dataset,
@@ -90,24 +90,13 @@ def save_ebm_checkpoint(path, trainer) -> None:
 
 def is_ebm_checkpoint(path) -> bool:
     """True if ``path`` is an HDF5 file with this module's ``file_format``."""
-    try:
-        with h5py.File(path, "r") as f:
-            return f.attrs.get("file_format") == FILE_FORMAT
-    except OSError:
-        return False
+    return has_file_format(path, FILE_FORMAT)
 
 
 def verify_ebm_checkpoint(path) -> list[tuple[str, str]]:
     """Read every dataset; return (dataset, reason) for each damaged one (non-finite parameters included)."""
-    damage = []
-    with h5py.File(path, "r") as f:
-        names = []
-        f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
-        for required in ("model/theta", "model/initial_theta", "state/trainable", "state/data_range"):
-            if required not in names:
-                damage.append((required, "missing"))
-        damage += dataset_damage(f, path, names)
-    return damage
+    return checkpoint_damage(path, required=("model/theta", "model/initial_theta", "state/trainable",
+                                              "state/data_range"))
 
 
 def read_ebm_checkpoint(path) -> dict:

@@ -26,13 +26,13 @@ from __future__ import annotations
 import json
 import os
 
-import h5py
 import numpy as np
 
 from ebmphys.exceptions import DamagedDataError
 from ebmphys.training.checkpoint_io import (
-    dataset_damage,
+    checkpoint_damage,
     extra_attrs,
+    has_file_format,
     json_value,
     read_checkpoint,
     read_dataset,
@@ -78,20 +78,12 @@ def save_jem_checkpoint(path, clf) -> None:
 
 def is_jem_checkpoint(path) -> bool:
     """True if ``path`` is an HDF5 file with this module's ``file_format``."""
-    try:
-        with h5py.File(path, "r") as f:
-            return f.attrs.get("file_format") == FILE_FORMAT
-    except OSError:
-        return False
+    return has_file_format(path, FILE_FORMAT)
 
 
 def verify_jem_checkpoint(path) -> list[tuple[str, str]]:
     """Read every dataset; return (dataset, reason) for each damaged one (non-finite weights included)."""
-    with h5py.File(path, "r") as f:
-        names = []
-        f.visititems(lambda name, obj: names.append(name) if isinstance(obj, h5py.Dataset) else None)
-        damage = [] if "model/theta" in names else [("model/theta", "missing")]
-        return damage + dataset_damage(f, path, names)
+    return checkpoint_damage(path, required=("model/theta",))
 
 
 def read_jem_checkpoint(path) -> dict:
