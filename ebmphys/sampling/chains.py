@@ -316,6 +316,8 @@ class Chains:
             With ``call``: call ``call(chains)`` after every ``every``-th sweep of this call
             (0: never), e.g. to store configurations (:meth:`state_rows`) without one
             short ``run`` per configuration.  Single beta only.
+        call : callable(Chains), optional
+            The function ``every`` calls (it may read the chains, not run them).
 
         Returns
         -------
