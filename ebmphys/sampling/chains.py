@@ -381,19 +381,22 @@ class Chains:
         start, end = self._sweep, self._sweep + n_sweeps
         every = self.exchange_every
         chunk = max(1, _WORK_PER_CALL // max(1, backend.updates_per_sweep(self.n_rows)))
-        while self._sweep < end:
-            sweep = self._sweep
-            next_exchange = (sweep // every + 1) * every
-            next_record = start + thin * ((sweep - start) // thin + 1)
-            n = min(next_exchange, next_record, end, sweep + chunk) - sweep
-            backend.run(self._kstate, sweep, n, 0, {}, 0, tune)
-            self._sweep = sweep = sweep + n
-            bar.update(n)
-            if sweep % every == 0:
-                exchange.round(self._kstate, sweep)
-            if out and (sweep - start) % thin == 0:
-                backend.observe(self._kstate, out, (sweep - start) // thin - 1)
-        return exchange.end()
+        try:
+            while self._sweep < end:
+                sweep = self._sweep
+                next_exchange = (sweep // every + 1) * every
+                next_record = start + thin * ((sweep - start) // thin + 1)
+                n = min(next_exchange, next_record, end, sweep + chunk) - sweep
+                backend.run(self._kstate, sweep, n, 0, {}, 0, tune)
+                self._sweep = sweep = sweep + n
+                bar.update(n)
+                if sweep % every == 0:
+                    exchange.round(self._kstate, sweep)
+                if out and (sweep - start) % thin == 0:
+                    backend.observe(self._kstate, out, (sweep - start) // thin - 1)
+        finally:  # an interrupted run keeps replica labels that match its states (on a GPU they live there)
+            stats = exchange.end()
+        return stats
 
     def anneal(self, betas, **path) -> AnnealResult:
         """Anneal every chain along the schedule ``betas[0], ..., betas[K]`` (annealed importance sampling).

@@ -103,6 +103,27 @@ def test_parallel_tempering_on_the_device(model, algorithm, betas, every, n_chai
     _run_both(cpu, gpu, every, thin=every)  # a round, then a record
 
 
+def test_interrupted_parallel_tempering_keeps_labels_that_match_the_states():
+    """A run stopped mid-way (Ctrl-C in a sweep) leaves the device's replica labels copied back, as on the CPU."""
+    cpu, gpu = _twins(LATTICES["2d-8x6-periodic"], algorithm="metropolis", beta=[0.2, 0.35, 0.5], n_chains=2, seed=4)
+    for chains in (cpu, gpu):
+        run, calls = chains._backend.run, []
+
+        def interrupted(*args, run=run, calls=calls):
+            if len(calls) == 3:
+                raise KeyboardInterrupt
+            calls.append(1)
+            run(*args)
+
+        chains._backend.run = interrupted
+        with pytest.raises(KeyboardInterrupt):
+            chains.run(6, record=())
+    assert cpu.sweep == gpu.sweep == 3
+    _same_bits(cpu.states, gpu.states)
+    _same_bits(cpu.replicas, gpu.replicas)
+    assert (cpu.replicas != np.arange(3)).any()  # exchanges happened before the interruption
+
+
 @pytest.mark.parametrize("periodic", [True, False])
 def test_swendsen_wang_8x8(periodic):
     model = ebmphys.LatticeIsing((8, 8), periodic=periodic)
