@@ -44,6 +44,19 @@ from ebmphys.study.spec import StudySpec, study_resources
 from ebmphys.study.tasks import Job, JobResult, Phi4Task, Task, expand, run_job
 
 KILL_ENV = "EBMPHYS_KILL_AT"
+#: with ``checkpoint.seconds > 0``, the time between checkpoints is also at least this many times the last
+#: checkpoint's write (which copies the file so far), so writing costs at most about a tenth of a long run
+CHECKPOINT_SPACING = 9.0
+
+
+def checkpoint_due(elapsed: float, seconds: float, last_write: float) -> bool:
+    """Whether to checkpoint ``elapsed`` seconds after the last one, whose write took ``last_write`` seconds.
+
+    ``seconds`` is the spec's ``checkpoint.seconds``: 0 checkpoints after every unit of work,
+    whatever it costs; otherwise at most every ``seconds`` and every ``CHECKPOINT_SPACING x
+    last_write`` seconds, so that a file grown large is not copied more often than it pays.
+    """
+    return seconds == 0 or elapsed >= max(seconds, CHECKPOINT_SPACING * last_write)
 
 
 class RunError(ValueError):
@@ -307,7 +320,7 @@ def _run_locked(spec: StudySpec, store: CheckpointedFile, mode: str, workers: in
     if own:
         executor = local_pool(n_workers, spec.data["sampling"]["algorithm"], device)
     in_flight, pending = {}, []
-    last_commit = time.monotonic()
+    last_commit, last_write = time.monotonic(), 0.0
     try:
         while in_flight or ready:
             while ready and len(in_flight) < 2 * n_workers:
@@ -324,9 +337,11 @@ def _run_locked(spec: StudySpec, store: CheckpointedFile, mode: str, workers: in
                 pending.append(_block(tasks[i], result))
                 if stops[i]:
                     ready.appendleft(i)
-            if (ready or in_flight) and time.monotonic() - last_commit >= seconds:
+            if (ready or in_flight) and checkpoint_due(time.monotonic() - last_commit, seconds, last_write):
+                started = time.monotonic()
                 commit(pending)
                 pending, last_commit = [], time.monotonic()
+                last_write = last_commit - started
         commit(pending, complete=True)
     except KeyboardInterrupt:
         if pending:  # keep the finished jobs: --resume continues from them

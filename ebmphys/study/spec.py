@@ -230,7 +230,8 @@ STUDY_SCHEMA = {
     },
     "checkpoint": {
         "sweeps": Key("int", 1000, minimum=1, doc="Sweeps per unit of work; the file can be resumed at these boundaries."),
-        "seconds": Key("float", 30.0, minimum=0.0, doc="Write the file at most this often (0: after every unit of work)."),
+        "seconds": Key("float", 30.0, minimum=0.0, doc="Write the file at most this often, and at most every 9 "
+                       "times the last write took, which grows with the file (0: after every unit of work)."),
     },
 }
 """Schema of a study spec (``ebmphys run``)."""

@@ -114,3 +114,13 @@ def test_ctrl_c_keeps_finished_jobs_and_resume_matches(tmp_path):
         want, have = b.datasets(), a.datasets()
     for name in want:
         np.testing.assert_array_equal(have[name], want[name], err_msg=name)
+
+
+def test_checkpoints_are_spaced_by_their_own_cost():
+    from ebmphys.study.runner import CHECKPOINT_SPACING, checkpoint_due
+
+    assert checkpoint_due(0.0, 0.0, 100.0)  # seconds = 0: after every unit of work, whatever it costs
+    assert not checkpoint_due(29.9, 30.0, 0.5) and checkpoint_due(30.0, 30.0, 0.5)
+    slow = 10.0  # a write that took 10 s (a large file): the next waits CHECKPOINT_SPACING x 10 s, not 30 s
+    assert not checkpoint_due(CHECKPOINT_SPACING * slow - 0.1, 30.0, slow)
+    assert checkpoint_due(CHECKPOINT_SPACING * slow, 30.0, slow)
