@@ -67,8 +67,18 @@ def test_swendsen_wang_bits(L):
 
 
 def test_parallel_tempering_bits():
-    _compare(ebmphys.LatticeIsing((64, 64)), 30, thin=3, algorithm="heatbath", beta=np.linspace(0.3, 0.5, 8),
-             n_chains=4, seed=5, exchange_every=2)
+    """Exchange rounds on the device (energies, decisions, bookkeeping, swaps): the CPU's bits."""
+    args = dict(algorithm="heatbath", beta=np.linspace(0.3, 0.5, 8), n_chains=4, seed=5, exchange_every=2)
+    model = ebmphys.LatticeIsing((64, 64))
+    cpu, gpu = Chains(model, device="cpu", **args), Chains(model, device="cuda", **args)
+    a, b = cpu.run(30, thin=3), gpu.run(30, thin=3)
+    _same_bits(cpu.states, gpu.states)
+    _same_bits(cpu.replicas, gpu.replicas)
+    for name in ("energy", "magnetization"):
+        _same_bits(a[name], b[name])
+    for name in ("exchange_attempts", "exchange_accepted", "round_trips"):
+        _same_bits(getattr(a, name), getattr(b, name))
+    assert a.exchange_accepted.sum() > 0
 
 
 def test_rbm_gibbs_and_training_bits():
