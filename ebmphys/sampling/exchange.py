@@ -34,6 +34,11 @@ class ReplicaExchange:
     chain0 : int
         Ensemble index of the first ensemble (its random words use ``chain0 + c``).
 
+    Raises
+    ------
+    ValueError
+        If the backend records no ``"energy"``.
+
     Attributes
     ----------
     replicas : int64 (n_chains, n)
@@ -42,6 +47,9 @@ class ReplicaExchange:
 
     def __init__(self, backend, n_chains: int, betas: np.ndarray, exchange_every: int, k0: int, k1: int,
                  chain0: int):
+        if "energy" not in backend.observables:
+            raise ValueError(f"parallel tempering needs the chains' energies, which this backend "
+                             f"({type(backend).__name__}) does not record; use a single beta")
         self.backend = backend
         self.betas = np.ascontiguousarray(betas, dtype=np.float64)
         self.every = exchange_every
