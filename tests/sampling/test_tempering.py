@@ -167,3 +167,12 @@ def test_tune_ladder_equalises_acceptance():
 def test_tune_ladder_bad_input(kwargs, match):
     with pytest.raises(ValueError, match=match):
         tune_ladder(ebmphys.LatticeIsing((4, 4)), **kwargs)
+
+
+def test_replica_exchange_needs_energies():
+    from types import SimpleNamespace
+
+    from ebmphys.sampling.exchange import ReplicaExchange
+
+    with pytest.raises(ValueError, match="parallel tempering needs the chains' energies"):
+        ReplicaExchange(SimpleNamespace(observables=("magnetization",)), 1, np.array([0.1, 0.2]), 1, 0, 0, 0)
