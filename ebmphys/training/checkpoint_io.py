@@ -29,7 +29,8 @@ RESERVED_ATTRS = ("creator", "creator_version", "file_format", "conventions")
 
 class CheckpointAttrs:
     """Mixin of the trainers: ``checkpoint_attrs``, a dict of extra root attributes (str values) written
-    into every checkpoint (the CLI stores ``spec_toml`` there); empty until set, copied when set."""
+    into every checkpoint (the CLI stores ``spec_toml`` there); empty until set, copied when set; and
+    the one rule for when a fit saves its checkpoint."""
 
     @property
     def checkpoint_attrs(self) -> dict:
@@ -38,6 +39,12 @@ class CheckpointAttrs:
     @checkpoint_attrs.setter
     def checkpoint_attrs(self, value: dict) -> None:
         self._checkpoint_attrs = dict(value)
+
+    def _checkpoint_if_due(self) -> None:
+        """Save to ``checkpoint_path`` (if set) after every ``checkpoint_every``-th epoch and the last one."""
+        if self.checkpoint_path is not None and (self.epoch_ % int(self.checkpoint_every) == 0
+                                                 or self.epoch_ == self.n_iter):
+            self.save(self.checkpoint_path)
 
 
 @contextlib.contextmanager

@@ -563,9 +563,7 @@ class EBMTrainer(CheckpointAttrs, DensityMixin, BaseEstimator):
                     self._record(values)
                     progress.set_postfix(values)
                 progress.update(1)
-                if self.checkpoint_path is not None and (self.epoch_ % int(self.checkpoint_every) == 0
-                                                         or self.epoch_ == self.n_iter):
-                    self.save(self.checkpoint_path)
+                self._checkpoint_if_due()
         return self
 
     def partial_fit(self, X, y=None) -> "EBMTrainer":

@@ -463,9 +463,7 @@ class RBMTrainer(CheckpointAttrs, ClassNamePrefixFeaturesOutMixin, TransformerMi
                         self.history_.setdefault(name, []).append(value)
                     progress.set_postfix(values)
                 progress.update(1)
-                if self.checkpoint_path is not None and (self.epoch_ % int(self.checkpoint_every) == 0
-                                                         or self.epoch_ == self.n_iter):
-                    self.save(self.checkpoint_path)
+                self._checkpoint_if_due()
         return self
 
     def partial_fit(self, X, y=None) -> "RBMTrainer":

@@ -365,9 +365,7 @@ class JEMClassifier(CheckpointAttrs, ClassifierMixin, BaseEstimator):
                     self.history_.setdefault(name, []).append(value)
                 progress.set_postfix(values)
                 progress.update(1)
-                if self.checkpoint_path is not None and (self.epoch_ % int(self.checkpoint_every) == 0
-                                                         or self.epoch_ == self.n_iter):
-                    self.save(self.checkpoint_path)
+                self._checkpoint_if_due()
         return self
 
     # ------------------------------------------------------------------ inference
